@@ -1,0 +1,28 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.ts';
+
+// int8 (ids, counts) and numeric (delays) arrive as strings by default. Ids stay far below 2^53
+// and delays are small decimals, so numbers are safe and far easier to use.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number.parseFloat(v));
+
+export interface DbOptions {
+  connectionString: string;
+  /** Pool size; one dispatcher or gateway rarely needs more than a handful. */
+  max?: number;
+  applicationName?: string;
+}
+
+export function createPool(options: DbOptions): pg.Pool {
+  return new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'herald',
+  });
+}
+
+export function createDb(options: DbOptions | { pool: pg.Pool }): Kysely<Database> {
+  const pool = 'pool' in options ? options.pool : createPool(options);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

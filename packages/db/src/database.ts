@@ -1,0 +1,155 @@
+import type {
+  CampaignStatus,
+  MessageStatus,
+  SessionStatus,
+  WahaSessionStatus,
+  WorkerTier,
+} from '@herald/domain';
+import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+
+/** A timestamp the database fills in on insert and we may set later. */
+type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<
+  Date | null,
+  Date | string | null | undefined,
+  Date | string | null
+>;
+/** numeric columns, parsed to numbers by the client's type parser. */
+type Seconds = ColumnType<number, number | string, number | string>;
+type NullableSeconds = ColumnType<
+  number | null,
+  number | string | null | undefined,
+  number | string | null
+>;
+/** bigint identity columns, parsed to numbers (ids stay far below 2^53). */
+type Id = ColumnType<number, never, never>;
+
+export interface WorkersTable {
+  id: Id;
+  name: string;
+  url: string;
+  api_key: string;
+  capacity: ColumnType<number, number | undefined, number>;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  tier: WorkerTier | null;
+  engine: string | null;
+  version: string | null;
+  healthy: ColumnType<boolean, boolean | undefined, boolean>;
+  last_seen_at: NullableTimestamp;
+  last_error: string | null;
+  consecutive_failures: ColumnType<number, number | undefined, number>;
+  next_probe_at: CreatedAt;
+  last_sender_number: string | null;
+  last_send_done_at: NullableTimestamp;
+  inflight_sender_number: string | null;
+  inflight_until: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface SendersTable {
+  phone_number: string;
+  message_delay: NullableSeconds;
+  sender_switch_delay: NullableSeconds;
+  next_send_at: CreatedAt;
+  lease_owner: string | null;
+  lease_expires_at: NullableTimestamp;
+  last_sent_at: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface DelaySettingsTable {
+  id: ColumnType<number, number | undefined, never>;
+  message_delay: Seconds;
+  sender_switch_delay: Seconds;
+  updated_at: CreatedAt;
+}
+
+export interface SessionsTable {
+  phone_number: string;
+  worker_id: number | null;
+  waha_session: string;
+  status: SessionStatus;
+  waha_status: WahaSessionStatus | null;
+  me_id: string | null;
+  push_name: string | null;
+  qr_expires_at: NullableTimestamp;
+  connected_at: NullableTimestamp;
+  phone_active_at: NullableTimestamp;
+  device_active_at: NullableTimestamp;
+  keepalive_at: NullableTimestamp;
+  status_changed_at: CreatedAt;
+  created_at: CreatedAt;
+  updated_at: CreatedAt;
+}
+
+export interface CampaignsTable {
+  id: Id;
+  sender_number: string;
+  template: string;
+  variables: ColumnType<Record<string, unknown>, string | undefined, string>;
+  media_url: string | null;
+  status: ColumnType<CampaignStatus, CampaignStatus | undefined, CampaignStatus>;
+  total_messages: number;
+  pending_messages: number;
+  sending_messages: ColumnType<number, number | undefined, number>;
+  sent_messages: ColumnType<number, number | undefined, number>;
+  failed_messages: ColumnType<number, number | undefined, number>;
+  unknown_messages: ColumnType<number, number | undefined, number>;
+  duplicates_removed: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+  started_at: NullableTimestamp;
+  completed_at: NullableTimestamp;
+  updated_at: CreatedAt;
+}
+
+export interface MessagesTable {
+  id: Id;
+  campaign_id: number;
+  sender_number: string;
+  recipient: string;
+  body: string;
+  status: ColumnType<MessageStatus, MessageStatus | undefined, MessageStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  error_code: string | null;
+  error: string | null;
+  waha_message_id: string | null;
+  ack: number | null;
+  claimed_by: string | null;
+  sending_at: NullableTimestamp;
+  sent_at: NullableTimestamp;
+  delivered_at: NullableTimestamp;
+  read_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  updated_at: CreatedAt;
+}
+
+export interface AdminKeysTable {
+  id: ColumnType<number, number | undefined, never>;
+  key_hash: string;
+  created_at: CreatedAt;
+}
+
+export interface Database {
+  workers: WorkersTable;
+  senders: SendersTable;
+  delay_settings: DelaySettingsTable;
+  sessions: SessionsTable;
+  campaigns: CampaignsTable;
+  messages: MessagesTable;
+  admin_keys: AdminKeysTable;
+}
+
+export type Worker = Selectable<WorkersTable>;
+export type NewWorker = Insertable<WorkersTable>;
+export type WorkerUpdate = Updateable<WorkersTable>;
+export type Sender = Selectable<SendersTable>;
+export type Session = Selectable<SessionsTable>;
+export type NewSession = Insertable<SessionsTable>;
+export type SessionUpdate = Updateable<SessionsTable>;
+export type Campaign = Selectable<CampaignsTable>;
+export type Message = Selectable<MessagesTable>;
+export type DelaySettings = Selectable<DelaySettingsTable>;
+export type { Timestamp };

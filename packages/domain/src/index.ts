@@ -1,0 +1,5 @@
+export * from './errors.ts';
+export * from './jobs.ts';
+export * from './phone.ts';
+export * from './statuses.ts';
+export * from './template.ts';

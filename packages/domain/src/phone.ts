@@ -1,0 +1,32 @@
+import {
+  type CountryCode,
+  isSupportedCountry,
+  parsePhoneNumberFromString,
+} from 'libphonenumber-js/max';
+
+export type PhoneNormalizer = (raw: string) => string | null;
+
+/**
+ * Turns what a user typed into international digits without `+` (WAHA's chat ids are
+ * `<digits>@c.us`). A number with `+` or `00` is international; bare digits are tried as
+ * international first and then as a national number of `defaultCountry`, since the spec's own
+ * example sender `42108077` is a national Tunisian number. Returns null when neither is valid.
+ */
+export function createPhoneNormalizer(defaultCountry: CountryCode): PhoneNormalizer {
+  return (raw) => {
+    const compact = raw.trim().replace(/[\s().-]/g, '');
+    if (!/^(\+|00)?\d{4,17}$/.test(compact)) return null;
+    const digits = compact.replace(/^(\+|00)/, '');
+    const explicit = compact.startsWith('+') || compact.startsWith('00');
+    const international = parsePhoneNumberFromString(`+${digits}`);
+    if (international?.isValid()) return international.number.slice(1);
+    if (explicit) return null;
+    const national = parsePhoneNumberFromString(digits, defaultCountry);
+    return national?.isValid() ? national.number.slice(1) : null;
+  };
+}
+
+export const isCountryCode = (value: string): value is CountryCode => isSupportedCountry(value);
+
+/** WAHA's chat id for a personal number. */
+export const toChatId = (digits: string) => `${digits}@c.us`;

@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import winston from 'winston';
+
+export type Logger = winston.Logger;
+
+export interface LoggerOptions {
+  /** `error` … `debug`; default `info`. */
+  level?: string;
+  /** JSON-lines file; default `./logs/whatsapp_backend.log`. An empty string disables the file. */
+  file?: string;
+  /** Names the process in every line (`api`, `dispatcher`, …). */
+  service: string;
+  /** Also write human-readable lines to stderr (default true). */
+  console?: boolean;
+}
+
+export const DEFAULT_LOG_FILE = './logs/whatsapp_backend.log';
+
+// Keys whose values are secrets wherever they appear in a log line's metadata.
+const SECRET_KEY = /api[-_]?key|token|secret|password|hmac|authorization/i;
+
+/** Replaces secret-looking fields, at any depth, with a marker; a last line of defence. */
+const redactSecrets = winston.format((info) => redact(info) as winston.Logform.TransformableInfo);
+
+function redact(value: unknown, depth = 0): unknown {
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  const out: Record<string | symbol, unknown> = {};
+  for (const key of Reflect.ownKeys(value)) {
+    const item = (value as Record<string | symbol, unknown>)[key];
+    out[key] =
+      typeof key === 'string' && SECRET_KEY.test(key) && item != null
+        ? '[redacted]'
+        : redact(item, depth + 1);
+  }
+  return out;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const file = options.file ?? DEFAULT_LOG_FILE;
+  const transports: winston.transport[] = [];
+  if (file) {
+    mkdirSync(dirname(file), { recursive: true });
+    transports.push(new winston.transports.File({ filename: file }));
+  }
+  if (options.console ?? true) {
+    transports.push(
+      new winston.transports.Console({
+        stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'],
+        format: winston.format.combine(winston.format.colorize(), winston.format.simple()),
+      }),
+    );
+  }
+  return winston.createLogger({
+    level: options.level ?? 'info',
+    defaultMeta: { service: options.service },
+    format: winston.format.combine(
+      redactSecrets(),
+      winston.format.timestamp(),
+      winston.format.json(),
+    ),
+    transports,
+  });
+}

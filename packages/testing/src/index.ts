@@ -1,0 +1,3 @@
+export * from './process.ts';
+export * from './test-database.ts';
+export * from './wait-for.ts';
