@@ -80,6 +80,7 @@ export interface SessionsTable {
   phone_active_at: NullableTimestamp;
   device_active_at: NullableTimestamp;
   keepalive_at: NullableTimestamp;
+  last_error: string | null;
   status_changed_at: CreatedAt;
   created_at: CreatedAt;
   updated_at: CreatedAt;
@@ -126,9 +127,9 @@ export interface MessagesTable {
   updated_at: CreatedAt;
 }
 
-export interface AdminKeysTable {
-  id: ColumnType<number, number | undefined, never>;
-  key_hash: string;
+export interface SecretsTable {
+  name: string;
+  value: string;
   created_at: CreatedAt;
 }
 
@@ -139,7 +140,7 @@ export interface Database {
   sessions: SessionsTable;
   campaigns: CampaignsTable;
   messages: MessagesTable;
-  admin_keys: AdminKeysTable;
+  secrets: SecretsTable;
 }
 
 export type Worker = Selectable<WorkersTable>;

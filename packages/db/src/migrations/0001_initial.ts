@@ -73,6 +73,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       phone_active_at timestamptz,
       device_active_at timestamptz,
       keepalive_at timestamptz,
+      last_error text,
       status_changed_at timestamptz NOT NULL DEFAULT now(),
       created_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now()
@@ -151,10 +152,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     db,
   );
 
+  // Herald's own generated secrets: the admin key's hash (the key itself is shown once) and the
+  // HMAC key WAHA signs webhooks with.
   await sql`
-    CREATE TABLE admin_keys (
-      id smallint PRIMARY KEY DEFAULT 1 CHECK (id = 1),
-      key_hash text NOT NULL,
+    CREATE TABLE secrets (
+      name text PRIMARY KEY,
+      value text NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now()
     )
   `.execute(db);

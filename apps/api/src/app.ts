@@ -1,0 +1,89 @@
+import type { Database } from '@herald/db';
+import type { Logger } from '@herald/logging';
+import type { createWahaClientCache } from '@herald/waha';
+import express from 'express';
+import type { Kysely } from 'kysely';
+import type { PgBoss } from 'pg-boss';
+import type { ApiConfig } from './config.ts';
+import { adminKeyCheck } from './http/auth.ts';
+import { errorHandler, routeNotFound } from './http/errors.ts';
+import { createOpenApiRegistry, serveOpenApi } from './http/openapi.ts';
+import { assignRequestId } from './http/request-id.ts';
+import { createRouteRegistrar, type RouteRegistrar } from './http/route.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { campaignRoutes } from './routes/campaigns.ts';
+import { delayRoutes } from './routes/delays.ts';
+import { sessionRoutes } from './routes/sessions.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+import { workerRoutes } from './routes/workers.ts';
+
+export interface AppDeps {
+  config: ApiConfig;
+  db: Kysely<Database>;
+  /** Started pg-boss, used only to enqueue. */
+  boss: PgBoss;
+  logger: Logger;
+  waha: ReturnType<typeof createWahaClientCache>;
+  /** SHA-256 hex of the admin key in force. */
+  adminKeyHash: string;
+  /** The key WAHA signs webhooks with; sessions Herald creates carry it. */
+  webhookHmacKey: string;
+  /** Injected clock, so expiry logic is testable. */
+  now: () => Date;
+  startedAt: Date;
+}
+
+export type RouteModule = (r: RouteRegistrar, deps: AppDeps) => void;
+
+const ROUTE_MODULES: RouteModule[] = [
+  campaignRoutes,
+  sessionRoutes,
+  workerRoutes,
+  delayRoutes,
+  adminRoutes,
+  webhookRoutes,
+];
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.TRUST_PROXY);
+  app.use(assignRequestId);
+  app.use(
+    express.json({
+      limit: deps.config.BODY_LIMIT,
+      // Webhook signatures are computed over the exact bytes WAHA sent.
+      verify: (req, _res, buf) => {
+        (req as express.Request).rawBody = buf;
+      },
+    }),
+  );
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      deps.logger.http('request', {
+        requestId: req.id,
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Math.round(ms * 10) / 10,
+      });
+    });
+    next();
+  });
+
+  const router = express.Router();
+  const registry = createOpenApiRegistry();
+  const r = createRouteRegistrar(router, registry, adminKeyCheck(deps.adminKeyHash));
+  for (const register of ROUTE_MODULES) register(r, deps);
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  serveOpenApi(router, registry, '1.0.0');
+
+  app.use(router);
+  app.use(routeNotFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,70 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createDb, createQueue, ensureQueues, migrateToLatest, seedDelaySettings } from '@herald/db';
+import type { Logger } from '@herald/logging';
+import { createWahaClientCache } from '@herald/waha';
+import { createApp } from './app.ts';
+import type { ApiConfig } from './config.ts';
+import { ensureAdminKey, ensureWebhookKey } from './services/secrets.ts';
+
+export interface RunningGateway {
+  url: string;
+  /** Present only on the start that generated the admin key: show it once. */
+  generatedAdminKey?: string;
+  close(): Promise<void>;
+}
+
+/** Migrates, connects pg-boss as a producer, and serves the API. Used by main.ts and tests. */
+export async function startGateway(
+  config: ApiConfig,
+  logger: Logger,
+  options: { now?: () => Date } = {},
+): Promise<RunningGateway> {
+  const db = createDb({ connectionString: config.DATABASE_URL, max: 10, applicationName: 'herald-api' });
+  await migrateToLatest(db);
+  const stored = await seedDelaySettings(db, {
+    message_delay: config.MESSAGE_DELAY,
+    sender_switch_delay: config.SENDER_SWITCH_DELAY,
+  });
+  if (stored.message_delay !== config.MESSAGE_DELAY || stored.sender_switch_delay !== config.SENDER_SWITCH_DELAY) {
+    logger.warn('stored delays differ from MESSAGE_DELAY/SENDER_SWITCH_DELAY; the stored ones apply (change them with POST /api/admin/delays)', {
+      stored: { MESSAGE_DELAY: stored.message_delay, SENDER_SWITCH_DELAY: stored.sender_switch_delay },
+    });
+  }
+  const boss = createQueue({ connectionString: config.DATABASE_URL, role: 'producer', turnExpireSeconds: 120 });
+  boss.on('error', (error) => logger.error('pg-boss error', { error: error.message }));
+  await boss.start();
+  await ensureQueues(boss, { turnExpireSeconds: 120 });
+  const adminKey = await ensureAdminKey(db, config.ADMIN_API_KEY);
+  const webhookHmacKey = await ensureWebhookKey(db, config.WEBHOOK_HMAC_KEY);
+  const waha = createWahaClientCache({ timeoutMs: config.WAHA_TIMEOUT_MS });
+
+  const app = createApp({
+    config,
+    db,
+    boss,
+    logger,
+    waha,
+    adminKeyHash: adminKey.hash,
+    webhookHmacKey,
+    now: options.now ?? (() => new Date()),
+    startedAt: new Date(),
+  });
+  const server = app.listen(config.PORT, config.HOST);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+  logger.info('gateway listening', { port });
+
+  return {
+    url: `http://${host}:${port}`,
+    generatedAdminKey: adminKey.generated,
+    async close() {
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await boss.stop({ graceful: true, close: true });
+      await waha.closeAll();
+      await db.destroy();
+    },
+  };
+}

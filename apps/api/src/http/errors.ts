@@ -1,0 +1,74 @@
+import { type ErrorKind, HeraldError } from '@herald/domain';
+import type { Logger } from '@herald/logging';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { z } from 'zod';
+
+const STATUS_BY_KIND: Record<ErrorKind, number> = {
+  validation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  upstream: 502,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** The one error body every endpoint answers with. */
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ example: 'VALIDATION_FAILED' }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const routeNotFound: RequestHandler = (req, _res, next) => {
+  next(new HeraldError('not_found', 'ROUTE_NOT_FOUND', `No route for ${req.method} ${req.path}`));
+};
+
+/** Maps anything thrown by a handler to `{ error: { code, message, details? } }`. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const herald = toHeraldError(error);
+    const status = STATUS_BY_KIND[herald.kind];
+    if (status >= 500) {
+      logger.error('request failed', { requestId: req.id, path: req.path, error: describe(error) });
+    }
+    const body: z.infer<typeof ErrorBody> = { error: { code: herald.code, message: herald.message } };
+    if (herald.details !== undefined) body.error.details = herald.details;
+    res.status(status).json(body);
+  };
+}
+
+function toHeraldError(error: unknown): HeraldError {
+  if (error instanceof HeraldError) return error;
+  if (error instanceof z.ZodError) {
+    const details = error.issues.map((issue) => ({
+      path: issue.path.join('.'),
+      message: issue.message,
+    }));
+    const first = details[0];
+    const message = first ? `${first.path || 'request'}: ${first.message}` : 'Invalid request';
+    return new HeraldError('validation', 'VALIDATION_FAILED', message, details);
+  }
+  // body-parser marks its own failures with a type and a 4xx status.
+  const type = (error as { type?: string } | null)?.type;
+  if (type === 'entity.parse.failed') {
+    return new HeraldError('validation', 'MALFORMED_JSON', 'The request body is not valid JSON');
+  }
+  if (type === 'entity.too.large') {
+    return new HeraldError('too_large', 'PAYLOAD_TOO_LARGE', 'The request body is too large');
+  }
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return new HeraldError('validation', 'UNSUPPORTED_ENCODING', 'Unsupported request body encoding');
+  }
+  return new HeraldError('internal', 'INTERNAL', 'Internal server error');
+}
+
+function describe(error: unknown) {
+  return error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : error;
+}

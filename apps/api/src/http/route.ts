@@ -1,0 +1,122 @@
+import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { Request, Response, Router } from 'express';
+import type { z } from 'zod';
+import { type AdminKeyCheck, type Caller, identifyCaller, requireAdmin } from './auth.ts';
+import { ErrorBody } from './errors.ts';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type AnyObject = z.ZodType<Record<string, unknown>>;
+
+export interface RouteResponse {
+  description: string;
+  /** Omitted for empty responses (204). */
+  schema?: z.ZodType;
+}
+
+export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {
+  method: Method;
+  /** OpenAPI style (`/api/status/{campaign_id}`); written once, used for both Express and the document. */
+  path: string;
+  summary: string;
+  tags: string[];
+  /** `admin`: key required; `open`: anyone (users are scoped by sender number). */
+  access: 'admin' | 'open';
+  request?: { params?: P; query?: Q; body?: B };
+  /** Success responses by status; the error responses are added from `errors`. */
+  responses: Record<number, RouteResponse>;
+  /** Error statuses this route can answer, documented with the shared error body. */
+  errors?: number[];
+  handler: (input: {
+    params: z.infer<P>;
+    query: z.infer<Q>;
+    body: z.infer<B>;
+    caller: Caller;
+    req: Request;
+  }) => Promise<HandlerResult>;
+}
+
+export type HandlerResult = { status: number; body?: unknown; headers?: Record<string, string> };
+
+export interface RouteRegistrar {
+  route<P extends AnyObject, Q extends AnyObject, B extends z.ZodType = z.ZodUndefined>(
+    spec: RouteSpec<P, Q, B>,
+  ): void;
+}
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input',
+  401: 'Admin key missing',
+  403: 'Admin key invalid',
+  404: 'Not found',
+  409: 'Conflicts with the current state',
+  413: 'Request too large',
+  502: 'A WAHA worker answered with an error',
+  503: 'No capacity or a dependency is unavailable',
+};
+
+/**
+ * Registers each endpoint on the Express router and in the OpenAPI registry from one spec, so the
+ * served document cannot drift from the routes. Inputs are parsed with the spec's zod schemas;
+ * handlers get the parsed values and never touch `req.query` (a read-only getter in Express 5).
+ */
+export function createRouteRegistrar(
+  router: Router,
+  registry: OpenAPIRegistry,
+  checkAdminKey: AdminKeyCheck,
+): RouteRegistrar {
+  return {
+    route(spec) {
+      registry.registerPath(toOpenApi(spec));
+      const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
+      router[spec.method](expressPath, async (req: Request, res: Response) => {
+        const caller = identifyCaller(req, checkAdminKey);
+        if (spec.access === 'admin') requireAdmin(caller);
+        const input = {
+          params: spec.request?.params ? spec.request.params.parse(req.params) : {},
+          query: spec.request?.query ? spec.request.query.parse(req.query) : {},
+          body: spec.request?.body ? spec.request.body.parse(req.body) : undefined,
+          caller,
+          req,
+        };
+        const result = await spec.handler(input as Parameters<typeof spec.handler>[0]);
+        if (result.headers) res.set(result.headers);
+        if (result.body === undefined) res.status(result.status).end();
+        else res.status(result.status).json(result.body);
+      });
+    },
+  };
+}
+
+function toOpenApi(spec: RouteSpec<AnyObject, AnyObject, z.ZodType>): RouteConfig {
+  const responses: RouteConfig['responses'] = {};
+  for (const [status, response] of Object.entries(spec.responses)) {
+    responses[status] = response.schema
+      ? { description: response.description, content: { 'application/json': { schema: response.schema } } }
+      : { description: response.description };
+  }
+  const errors = new Set([...(spec.errors ?? []), 400]);
+  if (spec.access === 'admin') errors.add(401).add(403);
+  for (const status of errors) {
+    responses[status] = {
+      description: ERROR_DESCRIPTIONS[status] ?? 'Error',
+      content: { 'application/json': { schema: ErrorBody } },
+    };
+  }
+  const request: NonNullable<RouteConfig['request']> = {};
+  // zod-to-openapi wants object schemas for params and query; ours always are.
+  if (spec.request?.params) request.params = spec.request.params as never;
+  if (spec.request?.query) request.query = spec.request.query as never;
+  if (spec.request?.body) {
+    request.body = { content: { 'application/json': { schema: spec.request.body } } };
+  }
+  const config: RouteConfig = {
+    method: spec.method,
+    path: spec.path,
+    summary: spec.summary,
+    tags: spec.tags,
+    request,
+    responses,
+  };
+  if (spec.access === 'admin') config.security = [{ AdminToken: [] }, { AdminApiKey: [] }];
+  return config;
+}

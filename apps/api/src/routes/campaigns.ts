@@ -1,0 +1,4 @@
+import type { RouteModule } from '../app.ts';
+
+// Endpoints of this resource are being written; see the issue tracker.
+export const campaignRoutes: RouteModule = () => {};

@@ -1,0 +1,191 @@
+import { type Dispatcher, Pool } from 'undici';
+import { badResponse, type CallContext, errorFromResponse, errorFromTransport } from './errors.ts';
+
+export interface TransportOptions {
+  /** Origin plus an optional path prefix, without a trailing slash. */
+  baseUrl: string;
+  apiKey: string | null;
+  timeoutMs: number;
+  connections: number;
+}
+
+export interface CallSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  /** A message send: the only calls whose failures can be ambiguous. */
+  send?: boolean;
+  timeoutMs?: number;
+  /** `json`: a 2xx must carry JSON. `optional`: an empty 2xx is fine (DELETE, /me). */
+  expect: 'json' | 'optional';
+  /** The shape a 2xx JSON body must have, named for the error when it does not. */
+  shape?: { name: string; test: (body: unknown) => boolean };
+}
+
+export interface Transport {
+  /** The parsed body of a 2xx (undefined when empty and allowed); throws WahaError otherwise. */
+  call(spec: CallSpec): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** undici's own timers only back the signal up, so they must never fire first. */
+const UNDICI_TIMEOUT_SLACK_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Set on the request's `opaque` and flipped once undici hands the request to a socket. */
+interface WriteTracker {
+  written: boolean;
+}
+
+export function createTransport(options: TransportOptions): Transport {
+  const url = new URL(options.baseUrl);
+  const prefix = url.pathname.replace(/\/+$/, '');
+  const apiKey = options.apiKey ? options.apiKey : null;
+  const pool = new Pool(url.origin, {
+    connections: options.connections,
+    // One request per socket at a time. undici never re-sends a request that was already
+    // written (a socket that dies fails only the request on it), so a POST goes out at most once.
+    pipelining: 1,
+    headersTimeout: options.timeoutMs + UNDICI_TIMEOUT_SLACK_MS,
+    bodyTimeout: options.timeoutMs + UNDICI_TIMEOUT_SLACK_MS,
+    connect: { timeout: Math.min(options.timeoutMs, CONNECT_TIMEOUT_MS) },
+  });
+  const dispatcher = pool.compose(trackWrites);
+  const redact = createRedactor(apiKey);
+  let closing: Promise<void> | undefined;
+
+  async function call(spec: CallSpec): Promise<unknown> {
+    const timeoutMs = spec.timeoutMs ?? options.timeoutMs;
+    const tracker: WriteTracker = { written: false };
+    const context = (): CallContext => ({
+      method: spec.method,
+      path: spec.path,
+      send: spec.send === true,
+      written: tracker.written,
+    });
+    const headers: Record<string, string> = {
+      // Exactly this value: WAHA's QR route answers JSON (base64) instead of PNG bytes only then.
+      accept: 'application/json',
+      'user-agent': 'herald',
+    };
+    if (apiKey) headers['x-api-key'] = apiKey;
+    if (spec.body !== undefined) headers['content-type'] = 'application/json';
+    const query = spec.query ? `?${new URLSearchParams(spec.query)}` : '';
+
+    let status: number;
+    let contentType: string;
+    let text: string;
+    try {
+      const response = await dispatcher.request({
+        method: spec.method,
+        path: `${prefix}${spec.path}${query}`,
+        headers,
+        body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+        opaque: tracker,
+        signal: AbortSignal.timeout(timeoutMs),
+        headersTimeout: timeoutMs + UNDICI_TIMEOUT_SLACK_MS,
+        bodyTimeout: timeoutMs + UNDICI_TIMEOUT_SLACK_MS,
+      });
+      status = response.statusCode;
+      contentType = String(response.headers['content-type'] ?? '');
+      // The signal also covers the body: aborting destroys the stream and this rejects.
+      text = await response.body.text();
+    } catch (error) {
+      throw errorFromTransport(context(), error, redact);
+    }
+    return interpret(context(), spec, status, contentType, text, redact);
+  }
+
+  return {
+    call,
+    close() {
+      closing ??= pool.close();
+      return closing;
+    },
+  };
+}
+
+function interpret(
+  context: CallContext,
+  spec: CallSpec,
+  status: number,
+  contentType: string,
+  text: string,
+  redact: (text: string) => string,
+): unknown {
+  const isJson = /[/+]json\b/i.test(contentType);
+  const empty = text.trim() === '';
+  const parsed = isJson && !empty ? parseJson(text) : NOT_JSON;
+  const shown = () => (empty ? undefined : parseShown(redact(text), isJson));
+  if (status < 200 || status >= 300) {
+    const raw = empty ? undefined : parsed === NOT_JSON ? text : parsed;
+    throw errorFromResponse(context, status, raw, shown());
+  }
+  if (empty && spec.expect === 'optional') return undefined;
+  if (parsed !== NOT_JSON) {
+    if (!spec.shape || spec.shape.test(parsed)) return parsed;
+    throw badResponse(context, status, shown(), `a body that is not ${spec.shape.name}`);
+  }
+  const reason = empty
+    ? 'an empty body'
+    : isJson
+      ? 'unparseable JSON'
+      : `a non-JSON body (${contentType || 'no content-type'})`;
+  throw badResponse(context, status, shown(), reason);
+}
+
+const NOT_JSON = Symbol('not json');
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+function parseShown(text: string, isJson: boolean): unknown {
+  if (!isJson) return text;
+  const value = parseJson(text);
+  return value === NOT_JSON ? text : value;
+}
+
+/**
+ * Removes the API key from anything a server echoed back (a proxy reflecting headers, a debug
+ * page), in plain and JSON-escaped form, before it can reach an error's body or message.
+ */
+function createRedactor(apiKey: string | null): (text: string) => string {
+  if (!apiKey) return (text) => text;
+  const forms = [...new Set([apiKey, JSON.stringify(apiKey).slice(1, -1)])];
+  return (text) => forms.reduce((result, form) => result.replaceAll(form, '[redacted]'), text);
+}
+
+/**
+ * Records that undici assigned the request to a socket and is about to write it: from then on
+ * the server may have read it, so a send that fails afterwards is ambiguous. A request still
+ * queued for a free socket (or still connecting) when it fails was never sent.
+ */
+const trackWrites: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
+  // request() passes its `opaque` through to dispatch options untouched.
+  const tracker = (opts as { opaque?: unknown }).opaque;
+  if (!isWriteTracker(tracker)) {
+    return dispatch(opts, handler);
+  }
+  const tracked: Dispatcher.DispatchHandler = {
+    onRequestStart(controller, context) {
+      tracker.written = true;
+      handler.onRequestStart?.(controller, context);
+    },
+    onRequestUpgrade: (...args) => handler.onRequestUpgrade?.(...args),
+    onResponseStart: (...args) => handler.onResponseStart?.(...args),
+    onResponseData: (...args) => handler.onResponseData?.(...args),
+    onResponseEnd: (...args) => handler.onResponseEnd?.(...args),
+    onResponseError: (...args) => handler.onResponseError?.(...args),
+  };
+  return dispatch(opts, tracked);
+};
+
+function isWriteTracker(value: unknown): value is WriteTracker {
+  return typeof value === 'object' && value !== null && 'written' in value;
+}

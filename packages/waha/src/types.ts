@@ -1,0 +1,139 @@
+/** Shapes of what WAHA answers and accepts, limited to the fields Herald reads or sends. */
+
+export interface WahaClientOptions {
+  /** e.g. http://127.0.0.1:3101 */
+  baseUrl: string;
+  /** Sent as X-Api-Key; never logged, never in error messages. */
+  apiKey?: string | null;
+  /** Per call, default 30 000: it must exceed WAHA's ~16 s wait before a status error. */
+  timeoutMs?: number;
+  /** undici Pool size, default 16. */
+  connections?: number;
+}
+
+export interface CallOptions {
+  /** Overrides the client's timeout for one call. */
+  timeoutMs?: number;
+}
+
+export type WahaSessionStatus = 'STOPPED' | 'STARTING' | 'SCAN_QR_CODE' | 'WORKING' | 'FAILED';
+export type WahaPresence = 'online' | 'offline' | 'typing' | 'recording' | 'paused';
+
+export interface WahaMe {
+  id: string;
+  pushName?: string;
+  lid?: string;
+  jid?: string;
+}
+
+export interface WahaWebhookConfig {
+  url: string;
+  events: string[];
+  hmac?: { key: string };
+  retries?: {
+    policy: 'linear' | 'exponential' | 'constant';
+    delaySeconds: number;
+    attempts: number;
+  };
+  customHeaders?: { name: string; value: string }[];
+}
+
+export interface WahaSessionConfig {
+  webhooks?: WahaWebhookConfig[];
+  metadata?: Record<string, string>;
+  proxy?: { server: string; username?: string; password?: string };
+  debug?: boolean;
+  ignore?: { status?: boolean; groups?: boolean; channels?: boolean; broadcast?: boolean };
+  noweb?: { store?: { enabled: boolean; fullSync: boolean }; markOnline?: boolean };
+  webjs?: { tagsEventsOn?: boolean };
+  client?: { deviceName?: string; browserName?: string };
+}
+
+export interface WahaSession {
+  name: string;
+  status: WahaSessionStatus;
+  me: WahaMe | null;
+  config?: WahaSessionConfig;
+  /** Absent from list answers. */
+  engine?: { engine: string };
+  timestamps?: { activity: number | null };
+  presence?: string | null;
+  assignedWorker?: string;
+}
+
+export interface WahaServerVersion {
+  version: string;
+  engine: string;
+  tier: 'CORE' | 'PLUS';
+  /** A browser path for WEBJS; null for the engines that run without one. */
+  browser: string | null;
+  platform: string;
+  worker?: { id: string };
+}
+
+export interface WahaServerStatus {
+  startTimestamp: number;
+  /** Milliseconds. */
+  uptime: number;
+  worker?: { id: string };
+}
+
+export interface SendFileInput {
+  session: string;
+  chatId: string;
+  /** `url` or raw base64 `data` (no data: prefix). */
+  file: { mimetype: string; filename?: string; url?: string; data?: string };
+  caption?: string;
+}
+
+export interface SentMessage {
+  /** The serialized message id (`true_<chat>_<id>`), or null when the engine's answer had none. */
+  id: string | null;
+  /** The engine's message object as WAHA returned it. */
+  raw: unknown;
+}
+
+export interface WahaClient {
+  readonly baseUrl: string;
+  ping(): Promise<void>;
+  serverVersion(): Promise<WahaServerVersion>;
+  serverStatus(): Promise<WahaServerStatus>;
+  createSession(input: {
+    name: string;
+    start?: boolean;
+    config?: WahaSessionConfig;
+  }): Promise<WahaSession>;
+  getSession(name: string): Promise<WahaSession>;
+  listSessions(options?: { all?: boolean }): Promise<WahaSession[]>;
+  updateSession(name: string, config: WahaSessionConfig): Promise<WahaSession>;
+  startSession(name: string): Promise<WahaSession>;
+  stopSession(name: string): Promise<WahaSession>;
+  restartSession(name: string): Promise<WahaSession>;
+  logoutSession(name: string): Promise<WahaSession>;
+  deleteSession(name: string): Promise<void>;
+  getMe(name: string): Promise<WahaMe | null>;
+  /** The QR as a base64 PNG. */
+  getQrImage(name: string): Promise<{ mimetype: string; data: string }>;
+  /** The string encoded in the QR. */
+  getQrValue(name: string): Promise<string>;
+  requestPairingCode(name: string, phoneNumber: string): Promise<string>;
+  sendText(
+    input: { session: string; chatId: string; text: string; linkPreview?: boolean },
+    options?: CallOptions,
+  ): Promise<SentMessage>;
+  sendImage(input: SendFileInput, options?: CallOptions): Promise<SentMessage>;
+  sendFile(input: SendFileInput, options?: CallOptions): Promise<SentMessage>;
+  sendVideo(
+    input: SendFileInput & { asNote?: boolean; convert?: boolean },
+    options?: CallOptions,
+  ): Promise<SentMessage>;
+  checkNumberExists(input: {
+    session: string;
+    phone: string;
+  }): Promise<{ numberExists: boolean; chatId: string | null }>;
+  startTyping(input: { session: string; chatId: string }): Promise<void>;
+  stopTyping(input: { session: string; chatId: string }): Promise<void>;
+  setPresence(session: string, presence: WahaPresence, chatId?: string): Promise<void>;
+  /** Waits for calls in flight, then closes the pool's sockets. */
+  close(): Promise<void>;
+}
