@@ -1,6 +1,5 @@
-import { isCountryCode } from '@herald/domain';
+import { type CountryCode, isCountryCode } from '@herald/domain';
 import { DEFAULT_LOG_FILE } from '@herald/logging';
-import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
 
 /** `z.coerce.boolean()` turns "false" into true; env booleans must be spelled out. */
@@ -35,6 +34,10 @@ export const ApiConfigSchema = z
     BODY_LIMIT: z.string().default('20mb'),
     QR_TTL_SECONDS: z.coerce.number().int().min(1).default(20),
     WAHA_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+    /** Bound on the live WAHA read behind GET /api/sessions/{phone}; the stored state answers after it. */
+    SESSION_REFRESH_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
+    /** `expiry_warning` turns true this many days before a session's estimated expiry. */
+    EXPIRY_WARNING_DAYS: z.coerce.number().min(0).max(30).default(2),
     TRUST_PROXY: envBoolean.default(false),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug']).default('info'),
     LOG_FILE: z.string().default(DEFAULT_LOG_FILE),

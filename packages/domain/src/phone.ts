@@ -4,6 +4,8 @@ import {
   parsePhoneNumberFromString,
 } from 'libphonenumber-js/max';
 
+export type { CountryCode };
+
 export type PhoneNormalizer = (raw: string) => string | null;
 
 /**

@@ -15,8 +15,12 @@ export interface RunningProcess {
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Starts a TypeScript entry point of this repo (path relative to its root) under tsx. */
-export function startTsProcess(entry: string, env: Record<string, string>): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+export function startTsProcess(
+  entry: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): RunningProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -41,4 +45,17 @@ export function startTsProcess(entry: string, env: Record<string, string>): Runn
       return exited;
     },
   };
+}
+
+/** A TCP port that was free a moment ago, for servers started as separate processes. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '@herald/db';
 import { createDb, ensureQueues, migrateToLatest } from '@herald/db';
 import type { Kysely } from 'kysely';
@@ -41,9 +42,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     db,
     async drop() {
       await db.destroy();
-      await withAdmin(serverUrl, (admin) =>
-        admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-      );
+      await withAdmin(serverUrl, async (admin) => {
+        // pg's Pool.end() resolves before its sockets are closed; a forced drop that kills a
+        // connection nobody listens to any more would crash the test process.
+        for (let i = 0; i < 100; i++) {
+          const open = await admin.query(
+            'SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name = $2',
+            [name, 'herald-test'],
+          );
+          if (!open.rowCount) break;
+          await sleep(20);
+        }
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      });
     },
   };
 }

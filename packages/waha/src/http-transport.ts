@@ -1,5 +1,11 @@
 import { type Dispatcher, Pool } from 'undici';
-import { badResponse, type CallContext, errorFromResponse, errorFromTransport } from './errors.ts';
+import {
+  badResponse,
+  type CallContext,
+  errorFromResponse,
+  errorFromTransport,
+  WahaError,
+} from './errors.ts';
 
 export interface TransportOptions {
   /** Origin plus an optional path prefix, without a trailing slash. */
@@ -56,6 +62,14 @@ export function createTransport(options: TransportOptions): Transport {
   let closing: Promise<void> | undefined;
 
   async function call(spec: CallSpec): Promise<unknown> {
+    if (closing) {
+      // A caller holding a client the cache replaced: nothing is sent, a retry gets the new one.
+      throw new WahaError({
+        code: 'CONNECTION_REFUSED',
+        retryable: true,
+        message: `WAHA ${spec.method} ${spec.path}: the client is closed, nothing was sent`,
+      });
+    }
     const timeoutMs = spec.timeoutMs ?? options.timeoutMs;
     const tracker: WriteTracker = { written: false };
     const context = (): CallContext => ({

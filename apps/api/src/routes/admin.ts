@@ -1,4 +1,135 @@
+import { listSessionNumbers, listSessionViews } from '@herald/db';
+import { SESSION_STATUSES, WAHA_SESSION_STATUSES } from '@herald/domain';
+import { z } from 'zod';
 import type { RouteModule } from '../app.ts';
+import { collectMetrics, listUsers } from '../services/admin-metrics.ts';
+import { computeSessionExpiry } from '../services/session-expiry.ts';
 
-// Endpoints of this resource are being written; see the issue tracker.
-export const adminRoutes: RouteModule = () => {};
+const timestamp = z.string().meta({ format: 'date-time' });
+const count = z.number().int();
+
+const MetricsDto = z
+  .object({
+    active_sessions: count.meta({ description: 'Sessions CONNECTED now' }),
+    messages_sent_today: count.meta({ description: 'Messages sent since 00:00 UTC' }),
+    current_queue_size: count.meta({ description: 'Messages PENDING or SENDING' }),
+    server_uptime: count.meta({ description: 'Seconds since this gateway started' }),
+    total_campaigns: count,
+    total_users: count.meta({ description: 'Sender numbers known to Herald' }),
+    total_sessions: count,
+    workers_healthy: count.meta({ description: 'Enabled workers that answer their probes' }),
+    workers_total: count,
+    messages_pending: count,
+    messages_sending: count,
+    messages_failed: count,
+    messages_unknown: count.meta({
+      description: 'Messages whose outcome is unknown (WAHA may have sent them); never resent',
+    }),
+    campaigns_in_progress: count,
+  })
+  .meta({ id: 'AdminMetrics' });
+
+const UserDto = z
+  .object({
+    phone_number: z.string(),
+    total_campaigns: count,
+    total_messages: count,
+    sent_messages: count,
+    failed_messages: count,
+    active_session: z.boolean(),
+    session_status: z.enum(SESSION_STATUSES).nullable(),
+    last_active: timestamp.nullable(),
+    last_campaign: timestamp.nullable().meta({ description: 'When the latest campaign was created' }),
+  })
+  .meta({ id: 'AdminUser' });
+
+const AdminSessionDto = z
+  .object({
+    phone_number: z.string(),
+    status: z.enum(SESSION_STATUSES),
+    waha_status: z.enum(WAHA_SESSION_STATUSES).nullable(),
+    worker_id: z.number().nullable(),
+    worker_name: z.string().nullable(),
+    last_active: timestamp.nullable(),
+    expires_at: timestamp.nullable(),
+    requires_auth: z.boolean(),
+    expiry_warning: z.boolean(),
+    qr_code: z.null(),
+    qr_expiry: z.null(),
+  })
+  .meta({ id: 'AdminSession' });
+
+const SessionNumbersDto = z
+  .object({ count, numbers: z.array(z.string()) })
+  .meta({ id: 'SessionNumbers' });
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export const adminRoutes: RouteModule = (r, deps) => {
+  r.route({
+    method: 'get',
+    path: '/api/admin/metrics',
+    summary: 'System-wide counts',
+    tags: ['Admin'],
+    access: 'admin',
+    responses: { 200: { description: 'Metrics', schema: MetricsDto } },
+    handler: async () => ({ status: 200, body: await collectMetrics(deps) }),
+  });
+
+  r.route({
+    method: 'get',
+    path: '/api/admin/users',
+    summary: 'Every sender number with its campaign totals and session',
+    tags: ['Admin'],
+    access: 'admin',
+    responses: { 200: { description: 'Users', schema: z.array(UserDto) } },
+    handler: async () => {
+      const users = await listUsers(deps);
+      const body = users.map((u) => ({ ...u, last_active: iso(u.last_active), last_campaign: iso(u.last_campaign) }));
+      return { status: 200, body };
+    },
+  });
+
+  r.route({
+    method: 'get',
+    path: '/api/admin/sessions',
+    summary: 'Every session with its worker and expiry estimate',
+    tags: ['Admin'],
+    access: 'admin',
+    responses: { 200: { description: 'Sessions', schema: z.array(AdminSessionDto) } },
+    handler: async () => {
+      const now = deps.now();
+      const body = (await listSessionViews(deps.db)).map((s) => {
+        const expiry = computeSessionExpiry(s, now, deps.config.EXPIRY_WARNING_DAYS);
+        return {
+          phone_number: s.phone_number,
+          status: s.status,
+          waha_status: s.waha_status,
+          worker_id: s.worker_id,
+          worker_name: s.worker_name,
+          last_active: iso(expiry.last_active),
+          expires_at: iso(expiry.expires_at),
+          requires_auth: expiry.requires_auth,
+          expiry_warning: expiry.expiry_warning,
+          // Kept for the original clients; QR codes are served per number by /api/sessions/{n}/qr.
+          qr_code: null,
+          qr_expiry: null,
+        };
+      });
+      return { status: 200, body };
+    },
+  });
+
+  r.route({
+    method: 'get',
+    path: '/api/admin/session-numbers',
+    summary: 'The phone numbers that have a session',
+    tags: ['Admin'],
+    access: 'admin',
+    responses: { 200: { description: 'Numbers', schema: SessionNumbersDto } },
+    handler: async () => {
+      const numbers = await listSessionNumbers(deps.db);
+      return { status: 200, body: { count: numbers.length, numbers } };
+    },
+  });
+};

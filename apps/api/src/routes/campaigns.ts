@@ -1,4 +1,217 @@
+import { CAMPAIGN_STATUSES } from '@herald/domain';
+import { z } from 'zod';
 import type { RouteModule } from '../app.ts';
+import { getCampaignStatus } from '../services/campaign-status.ts';
+import {
+  getCampaignOverview,
+  listCampaignPage,
+  parseDateBound,
+} from '../services/list-campaigns.ts';
+import { resolveSenderScope } from '../services/sender-scope.ts';
+import { submitCampaign } from '../services/submit-campaign.ts';
+import {
+  AdminCampaignsDto,
+  CampaignCreatedDto,
+  CampaignListItemDto,
+  CampaignStatusDto,
+  toAdminCampaignsDto,
+  toCampaignCreatedDto,
+  toCampaignListItemDto,
+  toCampaignStatusDto,
+} from './campaign-dtos.ts';
 
-// Endpoints of this resource are being written; see the issue tracker.
-export const campaignRoutes: RouteModule = () => {};
+export const MAX_TEMPLATE_LENGTH = 4096;
+
+// Postgres text cannot hold NUL; refusing it here keeps it a 400 instead of a failed insert.
+const noNul = (s: string) => !s.includes('\u0000');
+
+const TemplateVariables = z
+  .record(
+    z.string().min(1).max(64),
+    z.union([
+      z.string().max(MAX_TEMPLATE_LENGTH).refine(noNul, 'must not contain NUL'),
+      z.number(),
+      z.boolean(),
+    ]),
+  )
+  .meta({
+    id: 'TemplateVariables',
+    description: 'Values for the `{{name}}` placeholders of the template',
+  });
+
+const RecipientWithVariables = z
+  .object({
+    phone: z.string().min(1).max(64),
+    variables: TemplateVariables.optional(),
+  })
+  .meta({
+    id: 'RecipientWithVariables',
+    description:
+      "A recipient with its own variables, which override the campaign's for this recipient",
+  });
+
+export const SendCampaignBody = z
+  .object({
+    sender_number: z.string().min(1).max(64).meta({
+      description: 'Your number: international (with or without +) or national in DEFAULT_COUNTRY',
+      example: '42108077',
+    }),
+    template: z
+      .string()
+      .max(MAX_TEMPLATE_LENGTH)
+      .refine((s) => s.trim() !== '', 'must not be blank')
+      .refine(noNul, 'must not contain NUL')
+      .meta({
+        description: 'Message text; `{{name}}` placeholders are filled from the variables',
+        example: 'Hello {{name}}!',
+      }),
+    variables: TemplateVariables.nullish(),
+    recipients: z
+      .array(z.union([z.string().min(1).max(64), RecipientWithVariables]))
+      .min(1)
+      .meta({
+        description:
+          'Phone numbers (as for sender_number). Herald extension: an item may also be `{phone, variables}` with per-recipient variables. Duplicates (after normalisation) are removed and reported; at most MAX_RECIPIENTS items.',
+        example: ['21642108101'],
+      }),
+    media_url: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .nullish()
+      .meta({
+        description:
+          'An http(s) image, video or document sent with the text as caption (WAHA Plus workers only)',
+      }),
+  })
+  .meta({ id: 'SendCampaignRequest' });
+
+const SenderNumberQuery = z.string().max(64).optional().meta({
+  description:
+    'Your sender number (or the X-Sender-Number header). Required for users; an optional filter for admins.',
+});
+
+const CampaignIdParams = z.object({
+  campaign_id: z
+    .string()
+    .regex(/^[1-9]\d{0,14}$/, 'must be a positive integer')
+    .meta({ example: '1' }),
+});
+
+const CampaignStatusQuery = z.object({
+  sender_number: SenderNumberQuery,
+  details: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .meta({ description: 'Include the messages' }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .optional()
+    .meta({ description: 'Messages per page (default: all)' }),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+const DateBound = z.string().refine((s) => parseDateBound(s) !== null, {
+  message: 'must be an ISO date (2024-05-01) or date-time (2024-05-01T10:00:00Z)',
+});
+
+const CampaignListQuery = z.object({
+  sender_number: SenderNumberQuery,
+  status: z.enum(CAMPAIGN_STATUSES).optional(),
+  start_date: DateBound.optional().meta({
+    description: 'Created at or after (UTC when no offset)',
+  }),
+  end_date: DateBound.optional().meta({
+    description: 'Created at or before; a date includes that whole UTC day',
+  }),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const campaignRoutes: RouteModule = (r, deps) => {
+  const country = deps.config.DEFAULT_COUNTRY;
+
+  r.route({
+    method: 'post',
+    path: '/api/send',
+    summary: 'Submit a campaign: validated, stored and queued for its sender in one transaction',
+    tags: ['Campaigns'],
+    access: 'open',
+    request: { body: SendCampaignBody },
+    responses: { 201: { description: 'The campaign is queued', schema: CampaignCreatedDto } },
+    errors: [409, 413],
+    handler: async ({ body }) => {
+      const submitted = await submitCampaign(deps, body);
+      return { status: 201, body: toCampaignCreatedDto(submitted) };
+    },
+  });
+
+  r.route({
+    method: 'get',
+    path: '/api/status/{campaign_id}',
+    summary: "A campaign's progress, and with details=true its messages",
+    tags: ['Campaigns'],
+    access: 'open',
+    request: { params: CampaignIdParams, query: CampaignStatusQuery },
+    responses: { 200: { description: 'The campaign', schema: CampaignStatusDto } },
+    errors: [404],
+    handler: async ({ params, query, caller, req }) => {
+      const scope = resolveSenderScope(
+        caller,
+        query.sender_number ?? req.get('x-sender-number'),
+        country,
+      );
+      const details = query.details === 'true' || query.details === '1';
+      const page = details ? { limit: query.limit, offset: query.offset } : null;
+      const status = await getCampaignStatus(deps.db, Number(params.campaign_id), scope, page);
+      return { status: 200, body: toCampaignStatusDto(status.campaign, status.messages) };
+    },
+  });
+
+  r.route({
+    method: 'get',
+    path: '/api/campaigns',
+    summary:
+      "A sender's campaigns (all campaigns for an admin), newest first; X-Total-Count has the total",
+    tags: ['Campaigns'],
+    access: 'open',
+    request: { query: CampaignListQuery },
+    responses: {
+      200: { description: 'One page of campaigns', schema: z.array(CampaignListItemDto) },
+    },
+    handler: async ({ query, caller, req }) => {
+      const scope = resolveSenderScope(
+        caller,
+        query.sender_number ?? req.get('x-sender-number'),
+        country,
+      );
+      const page = await listCampaignPage(deps.db, query, scope);
+      return {
+        status: 200,
+        body: page.rows.map(toCampaignListItemDto),
+        headers: { 'X-Total-Count': String(page.total) },
+      };
+    },
+  });
+
+  r.route({
+    method: 'get',
+    path: '/api/admin/campaigns',
+    summary: 'Campaign and message counts by status, the 5 newest campaigns, and a filtered page',
+    tags: ['Admin'],
+    access: 'admin',
+    request: { query: CampaignListQuery },
+    responses: { 200: { description: 'The campaign overview', schema: AdminCampaignsDto } },
+    handler: async ({ query, caller, req }) => {
+      const scope = resolveSenderScope(
+        caller,
+        query.sender_number ?? req.get('x-sender-number'),
+        country,
+      );
+      const overview = await getCampaignOverview(deps.db, query, scope);
+      return { status: 200, body: toAdminCampaignsDto(overview, query, deps.now()) };
+    },
+  });
+};

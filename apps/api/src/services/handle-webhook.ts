@@ -1,0 +1,150 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import {
+  accountDigits,
+  enqueueSenderTurn,
+  findSession,
+  isHeraldSend,
+  observeSession,
+  recordMessageAck,
+  recordPhoneActivity,
+  type SessionObservation,
+} from '@herald/db';
+import { HeraldError, WAHA_SESSION_STATUSES } from '@herald/domain';
+import { z } from 'zod';
+import type { AppDeps } from '../app.ts';
+import { readLiveSession, wahaClientFor } from './waha-sessions.ts';
+
+/** Hex HMAC-SHA512 of the exact bytes received, compared in constant time. */
+export function isValidSignature(
+  rawBody: Buffer | undefined,
+  signature: string | undefined,
+  key: string,
+): boolean {
+  if (!rawBody || !signature) return false;
+  const expected = createHmac('sha512', key).update(rawBody).digest();
+  const given = Buffer.from(signature.trim(), 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export function assertSignedByWaha(deps: AppDeps, rawBody: Buffer | undefined, signature?: string) {
+  if (!isValidSignature(rawBody, signature, deps.webhookHmacKey)) {
+    throw new HeraldError(
+      'unauthorized',
+      'WEBHOOK_SIGNATURE_INVALID',
+      'The X-Webhook-Hmac header is missing or does not match the body',
+    );
+  }
+}
+
+const Me = z.object({ id: z.string(), pushName: z.string().nullish() });
+const Envelope = z.object({
+  event: z.string(),
+  session: z.string().optional(),
+  metadata: z.record(z.string(), z.unknown()).nullish(),
+  me: Me.nullish(),
+  payload: z.unknown(),
+});
+type Envelope = z.infer<typeof Envelope>;
+
+const StatusPayload = z.object({ status: z.enum(WAHA_SESSION_STATUSES), me: Me.nullish() });
+const AckPayload = z.object({ id: z.string().min(1), ack: z.number().int().min(-1).max(10) });
+const AnyPayload = z.object({
+  id: z.string().nullish(),
+  fromMe: z.boolean().nullish(),
+  to: z.string().nullish(),
+  source: z.string().nullish(),
+});
+
+export type WebhookOutcome = { event: string; phone: string | null; result: string };
+
+/**
+ * Applies one WAHA event. The sender is named by the session's `herald.phone` metadata (Core
+ * names every session `default`), else by a session name made of digits. Anything Herald does
+ * not act on, or cannot tie to a session, is acknowledged and ignored: WAHA would otherwise
+ * retry it for nothing.
+ */
+export async function handleWahaEvent(deps: AppDeps, body: unknown): Promise<WebhookOutcome> {
+  const envelope = Envelope.parse(body);
+  const phone = senderOf(envelope);
+  const outcome = (result: string) => ({ event: envelope.event, phone, result });
+  switch (envelope.event) {
+    case 'session.status':
+      return outcome(await onSessionStatus(deps, envelope, phone));
+    case 'message.ack':
+      return outcome(await onMessageAck(deps, envelope, phone));
+    case 'message.any':
+      return outcome(await onMessageAny(deps, envelope, phone));
+    default:
+      return outcome('ignored');
+  }
+}
+
+function senderOf(envelope: Envelope): string | null {
+  const tagged = envelope.metadata?.['herald.phone'];
+  if (typeof tagged === 'string' && /^\d+$/.test(tagged)) return tagged;
+  if (envelope.session && /^\d+$/.test(envelope.session)) return envelope.session;
+  return null;
+}
+
+/**
+ * WAHA delivers events concurrently and retries them, so a session.status event may arrive after a
+ * newer one. The event is therefore a cue: the session's state is read from its worker under the
+ * row lock, and the event's own status is used only when the worker does not answer that read.
+ */
+async function onSessionStatus(deps: AppDeps, envelope: Envelope, phone: string | null) {
+  const payload = StatusPayload.safeParse(envelope.payload);
+  if (!phone || !payload.success) return 'ignored';
+  const session = await findSession(deps.db, phone);
+  if (!session || (envelope.session && envelope.session !== session.waha_session)) return 'unknown session';
+  const me = envelope.me ?? payload.data.me ?? null;
+  const told: SessionObservation = {
+    kind: 'seen',
+    status: payload.data.status,
+    me: me && { id: me.id, pushName: me.pushName ?? null },
+  };
+  const workerId = session.worker_id;
+  const client = workerId === null ? null : await wahaClientFor(deps, workerId).catch(() => null);
+  const change = await observeSession(
+    deps.db,
+    { phone, wahaSession: session.waha_session, ...(workerId === null ? {} : { workerId }) },
+    async () => {
+      if (!client) return told;
+      const read = await readLiveSession(client, session.waha_session, phone, deps.config.SESSION_REFRESH_TIMEOUT_MS);
+      return read.observation?.kind === 'unreachable' ? told : (read.observation ?? told);
+    },
+    deps.now,
+  );
+  if (!change) return 'unknown session';
+  if (change.becameConnected) await enqueueSenderTurn(deps.boss, phone);
+  return change.status;
+}
+
+async function onMessageAck(deps: AppDeps, envelope: Envelope, phone: string | null) {
+  const payload = AckPayload.safeParse(envelope.payload);
+  if (!payload.success) return 'ignored';
+  const matched = await recordMessageAck(deps.db, {
+    wahaMessageId: payload.data.id,
+    level: payload.data.ack,
+    at: deps.now(),
+    ...(phone ? { senderNumber: phone } : {}),
+  });
+  return matched > 0 ? `ack ${payload.data.ack}` : 'unknown message';
+}
+
+/**
+ * A message sent from the account that Herald did not send was typed on the phone (or another of
+ * the account's own devices): the phone is in use, which restarts WhatsApp's 14-day clock.
+ */
+async function onMessageAny(deps: AppDeps, envelope: Envelope, phone: string | null) {
+  const payload = AnyPayload.safeParse(envelope.payload);
+  if (!phone || !payload.success || payload.data.fromMe !== true) return 'ignored';
+  if (payload.data.source === 'api') return 'own send';
+  const ours = await isHeraldSend(deps.db, {
+    senderNumber: phone,
+    wahaMessageId: payload.data.id ?? null,
+    recipient: payload.data.to ? accountDigits(payload.data.to) : null,
+  });
+  if (ours) return 'own send';
+  const known = await recordPhoneActivity(deps.db, phone, deps.now());
+  return known ? 'phone activity' : 'unknown session';
+}

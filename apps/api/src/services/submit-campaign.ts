@@ -1,0 +1,112 @@
+import {
+  type Campaign,
+  enqueueSenderTurn,
+  findSenderSession,
+  insertCampaign,
+  insertCampaignMessages,
+  lockOrCreateSender,
+} from '@herald/db';
+import {
+  conflict,
+  createPhoneNormalizer,
+  HeraldError,
+  type TemplateVariables,
+  validationError,
+} from '@herald/domain';
+import type { AppDeps } from '../app.ts';
+import { prepareMessages, type RecipientInput } from './prepare-messages.ts';
+
+export interface SubmitCampaignInput {
+  sender_number: string;
+  template: string;
+  variables?: TemplateVariables | null | undefined;
+  recipients: RecipientInput[];
+  media_url?: string | null | undefined;
+}
+
+export interface SubmittedCampaign {
+  campaign: Campaign;
+  duplicateRecipients: string[];
+}
+
+/**
+ * Validates a campaign and commits it together with its sender's turn: the campaign row, every
+ * message row and the pg-boss job are written in one transaction, so either a dispatcher will
+ * pick the campaign up or nothing was written at all.
+ */
+export async function submitCampaign(
+  deps: Pick<AppDeps, 'db' | 'boss' | 'config'>,
+  input: SubmitCampaignInput,
+): Promise<SubmittedCampaign> {
+  const { config, db, boss } = deps;
+  if (input.recipients.length > config.MAX_RECIPIENTS) {
+    throw new HeraldError(
+      'too_large',
+      'TOO_MANY_RECIPIENTS',
+      `A campaign may have at most ${config.MAX_RECIPIENTS} recipients; split the list`,
+      { max: config.MAX_RECIPIENTS, given: input.recipients.length },
+    );
+  }
+  const normalize = createPhoneNormalizer(config.DEFAULT_COUNTRY);
+  const sender = normalize(input.sender_number);
+  if (sender === null) {
+    throw validationError(
+      'INVALID_SENDER_NUMBER',
+      `"${input.sender_number}" is not a valid phone number`,
+      { sender_number: input.sender_number },
+    );
+  }
+  const variables = input.variables ?? {};
+  const mediaUrl = input.media_url ?? null;
+  const prepared = prepareMessages(
+    { template: input.template, variables, recipients: input.recipients, media_url: mediaUrl },
+    normalize,
+  );
+  await assertSenderCanSend(deps, sender, mediaUrl !== null);
+
+  const campaign = await db.transaction().execute(async (trx) => {
+    await lockOrCreateSender(trx, sender);
+    const created = await insertCampaign(trx, {
+      sender_number: sender,
+      template: input.template,
+      variables,
+      media_url: mediaUrl,
+      total_messages: prepared.recipients.length,
+      duplicates_removed: prepared.duplicatesRemoved,
+    });
+    await insertCampaignMessages(trx, created, prepared.recipients, prepared.bodies);
+    // Through pg-boss's adapter the job row is part of this transaction. A null id means a turn
+    // for this sender is already queued; it will find these messages.
+    await enqueueSenderTurn(boss, sender, { db: trx });
+    return created;
+  });
+  return { campaign, duplicateRecipients: prepared.duplicateRecipients };
+}
+
+/**
+ * Only a CONNECTED session can send. Checked before the transaction, so a rejected request writes
+ * nothing; a session lost after this point pauses the sender in the dispatcher until it returns.
+ */
+async function assertSenderCanSend(
+  deps: Pick<AppDeps, 'db'>,
+  sender: string,
+  withMedia: boolean,
+): Promise<void> {
+  const session = await findSenderSession(deps.db, sender);
+  if (session?.status !== 'CONNECTED' || session.worker_id === null) {
+    throw conflict(
+      'SESSION_NOT_CONNECTED',
+      `${sender} has no connected WhatsApp session. Connect it first: POST /api/sessions {"phone_number": "${sender}"}, then scan the QR code from GET /api/sessions/${sender}/qr and wait until GET /api/sessions/${sender} reports CONNECTED.`,
+      { sender_number: sender, session_status: session?.status ?? null },
+    );
+  }
+  // A worker whose tier is not probed yet gets the benefit of the doubt; WAHA's own refusal
+  // would then fail the messages with a clear error code.
+  if (withMedia && session.worker_tier === 'CORE') {
+    throw conflict(
+      'MEDIA_REQUIRES_PLUS',
+      `${sender} is served by a WAHA Core worker, which cannot send media. Send text only, or move the session to a WAHA Plus worker.`,
+      { sender_number: sender, worker_tier: 'CORE' },
+    );
+  }
+}

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, test } from 'node:test';
+import type { RunningEmulator } from '@herald/waha-emulator';
+import {
+  createSession,
+  registerEmulator,
+  startTestEmulator,
+  TEST_HMAC_KEY,
+  waitForStoredStatus,
+} from './support/fleet.ts';
+import { startTestGateway, type TestGateway } from './support/gateway.ts';
+import { call } from './support/http.ts';
+
+let gw: TestGateway;
+const emulators: RunningEmulator[] = [];
+
+async function emulator(options: Parameters<typeof startTestEmulator>[0] = {}) {
+  const started = await startTestEmulator(options);
+  emulators.push(started);
+  return started;
+}
+
+async function workers() {
+  const res = await call('GET', `${gw.url}/api/admin/workers`, { headers: gw.adminHeaders });
+  return res.body as { id: number; url: string; sessions: number; healthy: boolean }[];
+}
+
+const number = (i: number) => String(21650200000 + i);
+
+before(async () => {
+  gw = await startTestGateway({ WEBHOOK_HMAC_KEY: TEST_HMAC_KEY, MAX_LIVE_SESSIONS: '8' });
+});
+
+afterEach(async () => {
+  await call('DELETE', `${gw.url}/api/admin/workers/cleanup`, { headers: gw.adminHeaders });
+  await Promise.all(emulators.splice(0).map((e) => e.close()));
+});
+
+after(() => gw.close());
+
+test('30 concurrent creations never exceed any worker’s effective capacity', async () => {
+  const small = await registerEmulator(gw, await emulator(), { capacity: 3 });
+  const medium = await registerEmulator(gw, await emulator(), { capacity: 5 });
+  const large = await registerEmulator(gw, await emulator(), { capacity: 12 });
+  assert.deepEqual(
+    [small.effective_capacity, medium.effective_capacity, large.effective_capacity],
+    [3, 5, 8],
+    'MAX_LIVE_SESSIONS=8 caps the large one',
+  );
+  const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => createSession(gw, number(i))));
+  const statuses = answers.map((a) => a.status);
+  assert.equal(statuses.filter((s) => s === 201).length, 16);
+  assert.equal(statuses.filter((s) => s === 503).length, 14);
+  for (const refused of answers.filter((a) => a.status === 503)) {
+    assert.equal(refused.body.error.code, 'NO_CAPACITY');
+  }
+  const load = new Map((await workers()).map((w) => [w.id, w.sessions]));
+  assert.deepEqual([load.get(small.id), load.get(medium.id), load.get(large.id)], [3, 5, 8]);
+  // WAHA agrees: each worker runs exactly the sessions Herald placed on it.
+  assert.deepEqual(
+    emulators.map((e) => e.sessions().length),
+    [3, 5, 8],
+  );
+});
+
+test('places each new session on the least-loaded worker', async () => {
+  const a = await registerEmulator(gw, await emulator(), { capacity: 2 });
+  const b = await registerEmulator(gw, await emulator(), { capacity: 4 });
+  const placed: number[] = [];
+  for (let i = 0; i < 6; i += 1) {
+    const res = await createSession(gw, number(100 + i));
+    assert.equal(res.status, 201);
+    placed.push(res.body.worker.id);
+  }
+  // Lowest sessions/capacity first; ties go to the worker with more free slots.
+  assert.deepEqual(placed, [b.id, a.id, b.id, b.id, a.id, b.id]);
+  const full = await createSession(gw, number(106));
+  assert.equal(full.status, 503);
+  assert.equal(full.body.error.code, 'NO_CAPACITY');
+});
+
+test('the guide’s setup: one live session per worker puts two numbers on two workers', async () => {
+  const local = await startTestGateway({ WEBHOOK_HMAC_KEY: TEST_HMAC_KEY, MAX_LIVE_SESSIONS: '1' });
+  try {
+    const first = await registerEmulator(local, await emulator(), { capacity: 1 });
+    const second = await registerEmulator(local, await emulator(), { capacity: 1 });
+    const one = await createSession(local, number(200));
+    const two = await createSession(local, number(201));
+    assert.deepEqual(
+      [one.body.worker.id, two.body.worker.id].sort(),
+      [first.id, second.id].sort(),
+    );
+    assert.equal((await createSession(local, number(202))).status, 503);
+  } finally {
+    await local.close();
+  }
+});
+
+test('a disabled worker takes no new sessions', async () => {
+  const w = await registerEmulator(gw, await emulator(), { enabled: false });
+  assert.equal(w.enabled, false);
+  const res = await createSession(gw, number(300));
+  assert.equal(res.status, 503);
+  assert.equal(res.body.error.code, 'NO_CAPACITY');
+});
+
+test('a worker that refuses connections is skipped and marked unhealthy', async () => {
+  const down = await emulator();
+  const up = await emulator();
+  // Registered while answering, so both are healthy; then one goes away unnoticed.
+  const downWorker = await registerEmulator(gw, down, { capacity: 10 });
+  const upWorker = await registerEmulator(gw, up, { capacity: 2 });
+  await down.goOffline();
+  const res = await createSession(gw, number(400));
+  assert.equal(res.status, 201);
+  assert.equal(res.body.worker.id, upWorker.id);
+  const state = (await workers()).find((w) => w.id === downWorker.id);
+  assert.equal(state?.healthy, false);
+  assert.equal(state?.sessions, 0, 'its reservation was released');
+
+  await up.goOffline();
+  const none = await createSession(gw, number(401));
+  assert.equal(none.status, 503);
+  assert.equal(none.body.error.code, 'WORKER_UNAVAILABLE');
+  assert.equal((await call('GET', `${gw.url}/api/sessions/${number(401)}`)).status, 404);
+  await up.goOnline();
+  await down.goOnline();
+});
+
+test('a QR nobody scans ends FAILED, and asking again shows a new one', async () => {
+  const slow = await emulator({ qrTimeoutMs: 400 });
+  await registerEmulator(gw, slow);
+  const phone = number(500);
+  assert.equal((await createSession(gw, phone)).status, 201);
+  const failed = await waitForStoredStatus(gw, phone, 'FAILED');
+  assert.match(failed.last_error ?? '', /not scanned/);
+  const again = await createSession(gw, phone);
+  assert.equal(again.status, 200);
+  assert.ok(['STARTING', 'WAITING_FOR_SCAN'].includes(again.body.status), again.body.status);
+});
+
+test('a session whose worker was disabled moves to another and leaves the old one', async () => {
+  const first = await emulator();
+  const firstWorker = await registerEmulator(gw, first);
+  const phone = number(600);
+  assert.equal((await createSession(gw, phone)).status, 201);
+  await call('PATCH', `${gw.url}/api/admin/workers/${firstWorker.id}`, {
+    headers: gw.adminHeaders,
+    body: { enabled: false },
+  });
+  const second = await emulator();
+  const secondWorker = await registerEmulator(gw, second);
+  const moved = await createSession(gw, phone);
+  assert.equal(moved.status, 201);
+  assert.equal(moved.body.worker.id, secondWorker.id);
+  assert.ok(second.sessions().some((s) => s.name === phone));
+  assert.equal(first.sessions().some((s) => s.name === phone), false);
+});

@@ -1,0 +1,103 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { createDb, createPool, type Database } from '@herald/db';
+import { createLogger, type Logger } from '@herald/logging';
+import { createTestDatabase, type TestDatabase, waitFor } from '@herald/testing';
+import type { Kysely } from 'kysely';
+import { loadConfig } from '../../src/config.ts';
+import { startGateway } from '../../src/gateway.ts';
+
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789';
+
+export interface TestGateway {
+  url: string;
+  /** This test file's own database (a separate pool from the gateway's). */
+  db: Kysely<Database>;
+  databaseUrl: string;
+  adminHeaders: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real gateway over a fresh database, with a quiet logger unless one is given. `env` adds or
+ * overrides configuration (e.g. MAX_RECIPIENTS); `now` injects a clock. PUBLIC_URL points at the
+ * gateway itself, so WAHA emulators deliver their webhooks to it.
+ */
+export async function startTestGateway(
+  env: Record<string, string> = {},
+  options: { now?: () => Date; logger?: Logger } = {},
+): Promise<TestGateway> {
+  const t: TestDatabase = await createTestDatabase();
+  // WAHA must be told where to send webhooks, so the port is chosen before the gateway starts.
+  const port = env.PORT ?? String(await freePort());
+  const config = loadConfig({
+    DATABASE_URL: t.url,
+    PORT: port,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    HOST: '127.0.0.1',
+    ADMIN_API_KEY: TEST_ADMIN_KEY,
+    LOG_FILE: '',
+    DEFAULT_COUNTRY: 'TN',
+    ...env,
+  });
+  let logger = options.logger;
+  if (!logger) {
+    logger = createLogger({ service: 'test', console: false, file: '' });
+    // No transports at all: without `silent`, winston warns about every line on stderr.
+    logger.silent = true;
+  }
+  const gateway = await startGateway(config, logger, options.now ? { now: options.now } : {});
+  // The test's own pool rather than t.db, so that it can carry an error listener: see close().
+  const pool = createPool({ connectionString: t.url, max: 4, applicationName: 'herald-test' });
+  pool.on('error', () => {});
+  const db = createDb({ pool });
+  return {
+    url: gateway.url,
+    db,
+    databaseUrl: t.url,
+    adminHeaders: { 'X-Admin-Token': TEST_ADMIN_KEY },
+    async close() {
+      await gateway.close();
+      await db.destroy();
+      await waitForNoBackends(t.url);
+      await t.drop();
+    },
+  };
+}
+
+/**
+ * pg's Pool.end() resolves before its sockets have closed. If DROP DATABASE … WITH (FORCE) then
+ * kills a backend that is still saying goodbye, its client emits an error nobody listens to and
+ * the test process crashes. So wait, from another database, until this one has no backends left.
+ */
+async function waitForNoBackends(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = url.pathname.slice(1);
+  url.pathname = '/postgres';
+  const admin = createPool({ connectionString: url.toString(), max: 1 });
+  try {
+    await waitFor(
+      async () => {
+        const { rows } = await admin.query(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+          [name],
+        );
+        return rows[0]?.n === 0;
+      },
+      { timeoutMs: 10_000, what: `the last connection to ${name} to close` },
+    );
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A port nothing listens on right now (the OS's pick for port 0). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}

@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DEFAULT_LOG_FILE } from '@herald/logging';
+import { z } from 'zod';
+
+/** `z.coerce.boolean()` turns "false" into true; env booleans must be spelled out. */
+const envBoolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Time a send needs around its WAHA call (commit the claim, record the outcome) within the lease. */
+export const LEASE_MARGIN_MS = 1000;
+
+export const DispatcherConfigSchema = z
+  .object({
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+    /** Names this process in leases, `claimed_by` and logs. */
+    DISPATCHER_ID: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/, 'letters, digits, dot, dash or underscore (at most 64)')
+      .optional(),
+    /** How long a dead dispatcher keeps its senders before another takes over. */
+    LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+    /** How long one turn may keep a sender before handing it back to the queue. */
+    TURN_SECONDS: z.coerce.number().positive().max(3600).default(30),
+    SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+    /** Default: a third of the lease, at least one second. */
+    SWEEP_SECONDS: z.coerce.number().positive().max(3600).optional(),
+    /** Senders this process serves at once. */
+    CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+    MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+    /** Ask WAHA whether each recipient is on WhatsApp before sending to it. */
+    CHECK_NUMBERS: envBoolean.default(true),
+    /** How often to look for turns when the last look found fewer than there were free slots. */
+    POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+    /** First retry delay after a transient WAHA error; doubles per attempt up to the max. */
+    RETRY_BACKOFF_SECONDS: z.coerce.number().min(0).max(3600).default(2),
+    RETRY_BACKOFF_MAX_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
+    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug']).default('info'),
+    LOG_FILE: z.string().default(DEFAULT_LOG_FILE),
+  })
+  .superRefine((env, ctx) => {
+    // A call must end (or time out) while its lease still stands, or another dispatcher could
+    // give the message up as UNKNOWN and start sending for the sender while it is in flight.
+    if (env.SEND_TIMEOUT_MS > env.LEASE_SECONDS * 1000 - LEASE_MARGIN_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SEND_TIMEOUT_MS'],
+        message: `must be at most LEASE_SECONDS*1000 - ${LEASE_MARGIN_MS} (${env.LEASE_SECONDS * 1000 - LEASE_MARGIN_MS})`,
+      });
+    }
+    if (env.RETRY_BACKOFF_MAX_SECONDS < env.RETRY_BACKOFF_SECONDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RETRY_BACKOFF_MAX_SECONDS'],
+        message: 'must not be below RETRY_BACKOFF_SECONDS',
+      });
+    }
+  });
+
+export interface DispatcherConfig {
+  databaseUrl: string;
+  dispatcherId: string;
+  leaseSeconds: number;
+  turnSeconds: number;
+  sendTimeoutMs: number;
+  sweepSeconds: number;
+  concurrency: number;
+  maxAttempts: number;
+  checkNumbers: boolean;
+  pollIntervalMs: number;
+  retryBackoffSeconds: number;
+  retryBackoffMaxSeconds: number;
+  logLevel: string;
+  logFile: string;
+}
+
+/** Parses the environment once, at startup; nothing else reads process.env. */
+export function loadConfig(env: Record<string, string | undefined>): Readonly<DispatcherConfig> {
+  // An empty variable (`FOO=` in a compose file) means "not set", not "invalid"; except LOG_FILE,
+  // where empty means "no log file", as in @herald/logging.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => value !== '' || key === 'LOG_FILE'),
+  );
+  const parsed = DispatcherConfigSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    databaseUrl: e.DATABASE_URL,
+    dispatcherId: e.DISPATCHER_ID ?? defaultDispatcherId(),
+    leaseSeconds: e.LEASE_SECONDS,
+    turnSeconds: e.TURN_SECONDS,
+    sendTimeoutMs: e.SEND_TIMEOUT_MS,
+    sweepSeconds: e.SWEEP_SECONDS ?? Math.max(1, e.LEASE_SECONDS / 3),
+    concurrency: e.CONCURRENCY,
+    maxAttempts: e.MAX_ATTEMPTS,
+    checkNumbers: e.CHECK_NUMBERS,
+    pollIntervalMs: e.POLL_INTERVAL_MS,
+    retryBackoffSeconds: e.RETRY_BACKOFF_SECONDS,
+    retryBackoffMaxSeconds: e.RETRY_BACKOFF_MAX_SECONDS,
+    logLevel: e.LOG_LEVEL,
+    logFile: e.LOG_FILE,
+  });
+}
+
+function defaultDispatcherId(): string {
+  const host =
+    hostname()
+      .replace(/[^\w.-]/g, '')
+      .slice(0, 40) || 'host';
+  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}

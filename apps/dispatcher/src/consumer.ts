@@ -1,0 +1,101 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '@herald/logging';
+import type { Job, PgBoss } from 'pg-boss';
+
+export interface ConsumerOptions {
+  boss: PgBoss;
+  queue: string;
+  /** Jobs run at once by this process. */
+  concurrency: number;
+  /** Pause after a fetch that found fewer jobs than there were free slots. */
+  pollIntervalMs: number;
+  logger: Logger;
+  /** Runs one job; `signal` aborts when the process shuts down. Resolving completes the job. */
+  handle(job: Job<unknown>, signal: AbortSignal): Promise<void>;
+}
+
+export interface Consumer {
+  /** Jobs running now. */
+  active(): number;
+  /** Stops fetching, aborts the handlers' signal and waits for them to settle their jobs. */
+  stop(): Promise<void>;
+}
+
+const MAX_ERROR_BACKOFF_MS = 10_000;
+
+/**
+ * One fetch loop feeding a fixed number of slots. pg-boss's `work()` with a local concurrency
+ * would poll once per slot; this polls once per interval whatever the concurrency, fetching as many
+ * jobs as there are free slots, and fetches again at once when a full batch leaves work behind.
+ */
+export function startConsumer(options: ConsumerOptions): Consumer {
+  const { boss, queue, concurrency, pollIntervalMs, logger } = options;
+  const shutdown = new AbortController();
+  const running = new Set<Promise<void>>();
+  let wakeOnFreeSlot: (() => void) | undefined;
+
+  function run(job: Job<unknown>): void {
+    const task = (async () => {
+      try {
+        await options.handle(job, shutdown.signal);
+        await boss.complete(queue, job);
+      } catch (error) {
+        logger.error('job failed; pg-boss will retry it', {
+          queue,
+          job_id: job.id,
+          error: String(error),
+        });
+        await boss.fail(queue, job, { message: String(error) }).catch((failError) => {
+          logger.error('could not mark a job failed', { job_id: job.id, error: String(failError) });
+        });
+      }
+    })().finally(() => {
+      running.delete(task);
+      wakeOnFreeSlot?.();
+    });
+    running.add(task);
+  }
+
+  async function loop(): Promise<void> {
+    let failures = 0;
+    while (!shutdown.signal.aborted) {
+      const free = concurrency - running.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => {
+          wakeOnFreeSlot = resolve;
+          shutdown.signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        wakeOnFreeSlot = undefined;
+        continue;
+      }
+      let jobs: Job<unknown>[];
+      try {
+        jobs = await boss.fetch<unknown>(queue, { batchSize: free });
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        logger.error('fetching jobs failed', { queue, error: String(error) });
+        await pause(Math.min(MAX_ERROR_BACKOFF_MS, pollIntervalMs * 2 ** failures));
+        continue;
+      }
+      // Jobs fetched during a shutdown still run: a turn that sees the signal hands its sender
+      // straight back with a new queued turn, so nothing waits for this job's expiry.
+      for (const job of jobs) run(job);
+      if (jobs.length < free) await pause(pollIntervalMs);
+    }
+  }
+
+  const pause = (ms: number) => sleep(ms, undefined, { signal: shutdown.signal }).catch(() => {});
+  const looping = loop().catch((error) => {
+    logger.error('the fetch loop stopped', { queue, error: String(error) });
+  });
+
+  return {
+    active: () => running.size,
+    async stop() {
+      shutdown.abort();
+      await looping;
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import type { Database, PacingRules } from '@herald/db';
+import type { Logger } from '@herald/logging';
+import type { WahaClientCache } from '@herald/waha';
+import type { Kysely } from 'kysely';
+import type { PgBoss } from 'pg-boss';
+import type { DispatcherConfig } from './config.ts';
+import type { OutcomePolicy } from './outcome.ts';
+
+/** What a turn, the sweeper and the periodic tasks of one dispatcher share. */
+export interface DispatchContext {
+  config: Readonly<DispatcherConfig>;
+  db: Kysely<Database>;
+  boss: PgBoss;
+  wahaClients: WahaClientCache;
+  logger: Logger;
+  pacing: PacingRules;
+  outcomePolicy: OutcomePolicy;
+}

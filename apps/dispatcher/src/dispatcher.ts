@@ -1,0 +1,126 @@
+import { createDb, createQueue, ensureQueues, migrateToLatest } from '@herald/db';
+import { SENDER_TURN_QUEUE, SenderTurnPayload } from '@herald/domain';
+import { createLogger, type Logger } from '@herald/logging';
+import { createWahaClientCache, type WahaClientCache } from '@herald/waha';
+import type { DispatcherConfig } from './config.ts';
+import { startConsumer } from './consumer.ts';
+import type { DispatchContext } from './context.ts';
+import { runSenderTurn } from './jobs/sender-turn.ts';
+import { createPacingRules } from './pacing.ts';
+import { type PeriodicTask, startPeriodicTasks } from './periodic.ts';
+import { createSweepTask } from './sweeper.ts';
+
+export interface DispatcherDeps {
+  logger?: Logger;
+  /** Shared WAHA clients; closed by `stop()` only when the dispatcher created them. */
+  wahaClients?: WahaClientCache;
+}
+
+export interface RunningDispatcher {
+  id: string;
+  /**
+   * Graceful stop: no new claims, each turn finishes and records its message in flight and hands
+   * its sender back (with a queued turn, so another dispatcher carries on at once), then the queue,
+   * the pool and the WAHA clients close. Safe to call more than once.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one dispatcher: a pg-boss consumer of sender turns plus its periodic tasks. Any number
+ * may run, in one process or many; they agree through Postgres alone.
+ */
+export async function startDispatcher(
+  config: Readonly<DispatcherConfig>,
+  deps: DispatcherDeps = {},
+): Promise<RunningDispatcher> {
+  const logger =
+    deps.logger ??
+    createLogger({ service: 'dispatcher', level: config.logLevel, file: config.logFile });
+  const db = createDb({
+    connectionString: config.databaseUrl,
+    max: Math.min(20, config.concurrency + 2),
+    applicationName: `herald-dispatcher-${config.dispatcherId}`.slice(0, 63),
+  });
+  // A turn may run its budget, then one recipient check and one send, before pg-boss retries it.
+  const turnExpireSeconds = Math.ceil(
+    config.turnSeconds + (2 * config.sendTimeoutMs) / 1000 + config.leaseSeconds + 30,
+  );
+  const boss = createQueue({
+    connectionString: config.databaseUrl,
+    turnExpireSeconds,
+    role: 'consumer',
+    applicationName: 'herald-dispatcher',
+  });
+  boss.on('error', (error) => logger.error('pg-boss error', { error: String(error) }));
+  const wahaClients =
+    deps.wahaClients ?? createWahaClientCache({ timeoutMs: config.sendTimeoutMs });
+  try {
+    await migrateToLatest(db);
+    await boss.start();
+    await ensureQueues(boss, { turnExpireSeconds });
+  } catch (error) {
+    await boss.stop({ graceful: false, close: true }).catch(() => {});
+    await db.destroy().catch(() => {});
+    throw error;
+  }
+
+  const backoff = {
+    baseSeconds: config.retryBackoffSeconds,
+    maxSeconds: config.retryBackoffMaxSeconds,
+  };
+  const ctx: DispatchContext = {
+    config,
+    db,
+    boss,
+    wahaClients,
+    logger,
+    pacing: createPacingRules(backoff),
+    outcomePolicy: { maxAttempts: config.maxAttempts, backoff },
+  };
+
+  const consumer = startConsumer({
+    boss,
+    queue: SENDER_TURN_QUEUE,
+    concurrency: config.concurrency,
+    pollIntervalMs: config.pollIntervalMs,
+    logger,
+    async handle(job, signal) {
+      const payload = SenderTurnPayload.safeParse(job.data);
+      if (!payload.success) {
+        // Retrying cannot fix a malformed payload: log it and let the job complete.
+        logger.error('dropping a sender turn with an invalid payload', { job_id: job.id });
+        return;
+      }
+      await runSenderTurn(ctx, payload.data.sender_number, signal);
+    },
+  });
+
+  // Periodic tasks of this dispatcher: worker probing, session reconciliation and keep-alives
+  // are added to this list as they are written.
+  const periodicTasks: PeriodicTask[] = [createSweepTask(ctx)];
+  const periodic = startPeriodicTasks(periodicTasks, logger);
+  logger.info('dispatcher started', {
+    dispatcher_id: config.dispatcherId,
+    concurrency: config.concurrency,
+    lease_seconds: config.leaseSeconds,
+  });
+
+  let stopping: Promise<void> | undefined;
+  async function shutdown(): Promise<void> {
+    logger.info('dispatcher stopping', { dispatcher_id: config.dispatcherId });
+    await periodic.stop();
+    await consumer.stop();
+    await boss.stop({ graceful: true, close: true, timeout: 10_000 });
+    if (!deps.wahaClients) await wahaClients.closeAll();
+    await db.destroy();
+    logger.info('dispatcher stopped', { dispatcher_id: config.dispatcherId });
+  }
+  return {
+    id: config.dispatcherId,
+    stop: () => {
+      stopping ??= shutdown();
+      return stopping;
+    },
+  };
+}

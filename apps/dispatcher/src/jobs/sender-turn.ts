@@ -1,0 +1,235 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  acquireSenderLease,
+  type ClaimResult,
+  claimNextMessage,
+  type DispatchOutcome,
+  enqueueSenderTurn,
+  type LeaseInput,
+  type RecordOutcomeResult,
+  recordOutcome,
+  releaseSenderLease,
+  renewSenderLease,
+} from '@herald/db';
+import type { DispatchContext } from '../context.ts';
+import { outcomeOfError } from '../outcome.ts';
+import { recipientExists, sendCampaignMessage } from '../send-message.ts';
+
+export type TurnEnd = 'NOT_ACQUIRED' | 'EMPTY' | 'PAUSED' | 'LOST' | 'BUDGET' | 'SHUTDOWN';
+
+export interface TurnResult {
+  end: TurnEnd;
+  /** Messages whose WAHA call this turn made (whatever their outcome). */
+  calls: number;
+}
+
+type Claimed = Extract<ClaimResult, { kind: 'claimed' }>;
+
+/**
+ * One turn of a sender: take its lease, then claim, send and record its messages one at a time,
+ * as pacing allows, until it has nothing due within the turn budget, is paused, or the process
+ * shuts down; then give the lease back and, if work remains, enqueue the next turn in the same
+ * transaction. A shutdown never interrupts a WAHA call: the message in flight is finished and
+ * recorded first.
+ */
+export async function runSenderTurn(
+  ctx: DispatchContext,
+  senderNumber: string,
+  signal: AbortSignal,
+): Promise<TurnResult> {
+  const { config, db, logger } = ctx;
+  const lease: LeaseInput = {
+    senderNumber,
+    owner: `${config.dispatcherId}:${randomBytes(4).toString('hex')}`,
+    leaseSeconds: config.leaseSeconds,
+  };
+  const acquired = await db.transaction().execute((trx) => acquireSenderLease(trx, lease));
+  // Another dispatcher holds the sender; it carries on and enqueues what follows.
+  if (!acquired.acquired) return { end: 'NOT_ACQUIRED', calls: 0 };
+  if (acquired.lostMessages > 0) {
+    logger.warn('sender taken over from a lapsed lease; its messages in flight are UNKNOWN', {
+      sender: senderNumber,
+      unknown: acquired.lostMessages,
+    });
+  }
+  const state = { calls: 0, continueAt: undefined as Date | undefined };
+  let end: TurnEnd;
+  try {
+    end = await sendWhileDue(ctx, lease, signal, state);
+  } catch (error) {
+    // Best effort: hand the sender back now rather than at lease expiry. A message left SENDING
+    // becomes UNKNOWN at the next sweep; pg-boss retries this job.
+    await db
+      .transaction()
+      .execute((trx) => releaseSenderLease(trx, lease))
+      .catch(() => {});
+    throw error;
+  }
+  if (end !== 'LOST') {
+    await db.transaction().execute(async (trx) => {
+      const released = await releaseSenderLease(trx, lease);
+      if (released.released && released.pending && released.sendable && end !== 'PAUSED') {
+        await enqueueSenderTurn(ctx.boss, senderNumber, {
+          db: trx,
+          ...(state.continueAt ? { startAfter: state.continueAt } : {}),
+        });
+      }
+    });
+  }
+  logger.debug('sender turn ended', { sender: senderNumber, end, calls: state.calls });
+  return { end, calls: state.calls };
+}
+
+async function sendWhileDue(
+  ctx: DispatchContext,
+  lease: LeaseInput,
+  signal: AbortSignal,
+  state: { calls: number; continueAt: Date | undefined },
+): Promise<TurnEnd> {
+  const { config, db, logger, pacing } = ctx;
+  const deadline = Date.now() + config.turnSeconds * 1000;
+  for (;;) {
+    if (signal.aborted) return 'SHUTDOWN';
+    const claim = await db
+      .transaction()
+      .execute((trx) => claimNextMessage(trx, { ...lease, pacing }));
+    switch (claim.kind) {
+      case 'lost':
+        logger.warn('sender lease lost during a turn', { sender: lease.senderNumber });
+        return 'LOST';
+      case 'empty':
+        return 'EMPTY';
+      case 'paused':
+        logger.info('sender paused: its session cannot send now', {
+          sender: lease.senderNumber,
+          reason: claim.reason,
+          session_status: claim.sessionStatus,
+        });
+        return 'PAUSED';
+      case 'wait': {
+        state.continueAt = claim.until;
+        const waitMs = claim.until.getTime() - claim.now.getTime();
+        if (Date.now() + waitMs > deadline) return 'BUDGET';
+        // The claim renewed the lease; waking within a third of it renews it again in time.
+        const slept = await sleep(Math.min(waitMs, (config.leaseSeconds * 1000) / 3), true, {
+          signal,
+        }).catch(() => false);
+        if (!slept) return 'SHUTDOWN';
+        continue;
+      }
+      case 'claimed': {
+        state.continueAt = undefined;
+        state.calls += 1;
+        const outcome = await deliver(ctx, lease, claim);
+        const recorded = await recordWithRetry(ctx, lease, claim, outcome);
+        logMessageOutcome(ctx, lease, claim, outcome, recorded);
+        if (!recorded.leaseHeld) return 'LOST';
+        if (outcome.kind === 'PAUSE_SESSION' || outcome.kind === 'PAUSE_WORKER') return 'PAUSED';
+        if (Date.now() >= deadline) return 'BUDGET';
+      }
+    }
+  }
+}
+
+/** The WAHA side of one message: the optional recipient check, then the send. Never throws. */
+async function deliver(
+  ctx: DispatchContext,
+  lease: LeaseInput,
+  { message, target }: Claimed,
+): Promise<DispatchOutcome> {
+  const { config, outcomePolicy } = ctx;
+  const client = ctx.wahaClients.clientFor({ url: target.url, apiKey: target.apiKey });
+  const outgoing = {
+    wahaSession: target.wahaSession,
+    recipient: message.recipient,
+    body: message.body,
+    mediaUrl: message.mediaUrl,
+  };
+  if (config.checkNumbers) {
+    try {
+      if (!(await recipientExists(client, outgoing))) {
+        return {
+          kind: 'FAILED',
+          code: 'NOT_ON_WHATSAPP',
+          error: `${message.recipient} is not on WhatsApp`,
+        };
+      }
+    } catch (error) {
+      return outcomeOfError(error, 'check', message.attempts, outcomePolicy);
+    }
+    // The lookup used part of the lease; the send gets a whole one, as the config promises.
+    const held = await ctx.db
+      .transaction()
+      .execute((trx) => renewSenderLease(trx, { ...lease, workerId: target.workerId }));
+    if (!held) {
+      return {
+        kind: 'RETRY',
+        code: 'LEASE_LOST',
+        error: 'the sender lease lapsed before the send',
+        backoffSeconds: 0,
+      };
+    }
+  }
+  try {
+    const sent = await sendCampaignMessage(client, outgoing, { timeoutMs: config.sendTimeoutMs });
+    return { kind: 'SENT', wahaMessageId: sent.id };
+  } catch (error) {
+    return outcomeOfError(error, 'send', message.attempts, outcomePolicy);
+  }
+}
+
+const RECORD_RETRY_MS = [100, 500, 2000];
+
+/**
+ * The outcome is the only record of what WAHA did; a database hiccup must not turn a SENT into
+ * an UNKNOWN, so recording is retried briefly before the turn gives up.
+ */
+async function recordWithRetry(
+  ctx: DispatchContext,
+  lease: LeaseInput,
+  { message, target }: Claimed,
+  outcome: DispatchOutcome,
+): Promise<RecordOutcomeResult> {
+  const input = {
+    messageId: message.id,
+    senderNumber: lease.senderNumber,
+    workerId: target.workerId,
+    owner: lease.owner,
+    outcome,
+  };
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await ctx.db.transaction().execute((trx) => recordOutcome(trx, input));
+    } catch (error) {
+      const delay = RECORD_RETRY_MS[attempt];
+      if (delay === undefined) throw error;
+      ctx.logger.warn('recording a send outcome failed; retrying', {
+        message_id: message.id,
+        error: String(error),
+      });
+      await sleep(delay);
+    }
+  }
+}
+
+function logMessageOutcome(
+  ctx: DispatchContext,
+  lease: LeaseInput,
+  { message }: Claimed,
+  outcome: DispatchOutcome,
+  recorded: RecordOutcomeResult,
+): void {
+  const meta = {
+    sender: lease.senderNumber,
+    message_id: message.id,
+    campaign_id: message.campaignId,
+    attempts: message.attempts,
+    outcome: outcome.kind,
+    ...(outcome.kind === 'SENT' ? {} : { code: outcome.code, error: outcome.error }),
+    ...(recorded.previous === 'UNKNOWN' ? { corrected_unknown: true } : {}),
+  };
+  if (outcome.kind === 'SENT') ctx.logger.debug('message sent', meta);
+  else if (outcome.kind === 'RETRY') ctx.logger.info('message will be retried', meta);
+  else ctx.logger.warn('message not sent', meta);
+}

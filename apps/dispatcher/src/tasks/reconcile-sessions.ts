@@ -1,0 +1,96 @@
+import {
+  type Database,
+  enqueueSenderTurn,
+  listWorkerSessions,
+  markWorkerSessionsDisconnected,
+  observeSession,
+  type SessionObservation,
+} from '@herald/db';
+import type { Logger } from '@herald/logging';
+import type { WahaClient, WahaSession } from '@herald/waha';
+import type { Kysely } from 'kysely';
+import type { PgBoss } from 'pg-boss';
+
+/** What the worker-health tasks need; a dispatcher's DispatchContext provides all of it. */
+export interface SessionTaskDeps {
+  db: Kysely<Database>;
+  boss: PgBoss;
+  logger: Logger;
+  /** Injected clock for the session timestamps (expiry clocks); default the wall clock. */
+  now?: () => Date;
+}
+
+export interface ReconcileReport {
+  /** Sessions whose stored state changed. */
+  corrected: string[];
+  /** Sessions that became CONNECTED: their turns were enqueued so sending resumes. */
+  resumed: string[];
+}
+
+/**
+ * A session row written this recently may not exist on WAHA yet: the gateway commits the row
+ * before it calls WAHA to create the session, so "missing" is not trusted inside this window.
+ */
+const CREATION_GRACE_MS = 60_000;
+
+/**
+ * Corrects Herald's rows for one reachable worker from WAHA's own list, for whatever a lost or
+ * late webhook left stale. A row whose session WAHA does not have (or has for another number, as
+ * Core's shared `default` can be) becomes STOPPED, so POST /api/sessions creates it again.
+ */
+export async function reconcileWorkerSessions(
+  deps: SessionTaskDeps,
+  workerId: number,
+  client: WahaClient,
+): Promise<ReconcileReport> {
+  const report: ReconcileReport = { corrected: [], resumed: [] };
+  const rows = await listWorkerSessions(deps.db, workerId);
+  if (rows.length === 0) return report;
+  const live = new Map((await client.listSessions({ all: true })).map((s) => [s.name, s]));
+  const now = deps.now?.() ?? new Date();
+  for (const row of rows) {
+    const session = live.get(row.waha_session);
+    const observation = observationOf(session, row.phone_number);
+    if (
+      observation.kind === 'missing' &&
+      Date.now() - row.updated_at.getTime() < CREATION_GRACE_MS
+    ) {
+      continue;
+    }
+    const change = await observeSession(
+      deps.db,
+      { phone: row.phone_number, workerId, wahaSession: row.waha_session },
+      observation,
+      now,
+    );
+    if (!change) continue;
+    if (change.status !== row.status) report.corrected.push(row.phone_number);
+    if (change.becameConnected) {
+      await enqueueSenderTurn(deps.boss, row.phone_number);
+      report.resumed.push(row.phone_number);
+    }
+  }
+  if (report.corrected.length > 0) {
+    deps.logger.info('sessions reconciled', { workerId, ...report });
+  }
+  return report;
+}
+
+function observationOf(session: WahaSession | undefined, phone: string): SessionObservation {
+  if (!session) return { kind: 'missing' };
+  const tagged = session.config?.metadata?.['herald.phone'];
+  if (tagged !== undefined && tagged !== phone) return { kind: 'missing' };
+  return { kind: 'seen', status: session.status, me: session.me };
+}
+
+/** Sessions on a worker that does not answer cannot send: DISCONNECTED until it answers again. */
+export async function disconnectWorkerSessions(
+  deps: SessionTaskDeps,
+  workerId: number,
+): Promise<string[]> {
+  const phones = await markWorkerSessionsDisconnected(deps.db, workerId);
+  if (phones.length > 0) {
+    deps.logger.warn('worker unreachable: sessions disconnected', { workerId, sessions: phones });
+  }
+  return phones;
+}

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../src/config.ts';
+import { describeMedia } from '../src/send-message.ts';
+
+const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/herald';
+
+describe('dispatcher configuration', () => {
+  it('has defaults for everything but the database', () => {
+    const config = loadConfig({ DATABASE_URL });
+    assert.equal(config.leaseSeconds, 30);
+    assert.equal(config.turnSeconds, 30);
+    assert.equal(config.sendTimeoutMs, 20_000);
+    assert.equal(config.sweepSeconds, 10);
+    assert.equal(config.concurrency, 50);
+    assert.equal(config.maxAttempts, 5);
+    assert.equal(config.checkNumbers, true);
+    assert.match(config.dispatcherId, /^[\w.-]+$/);
+    assert.ok(Object.isFrozen(config));
+  });
+
+  it('reads booleans strictly', () => {
+    assert.equal(loadConfig({ DATABASE_URL, CHECK_NUMBERS: 'false' }).checkNumbers, false);
+    assert.equal(loadConfig({ DATABASE_URL, CHECK_NUMBERS: '0' }).checkNumbers, false);
+    assert.throws(() => loadConfig({ DATABASE_URL, CHECK_NUMBERS: 'no' }), /CHECK_NUMBERS/);
+  });
+
+  it('rejects a send timeout that does not fit in the lease', () => {
+    assert.throws(
+      () => loadConfig({ DATABASE_URL, LEASE_SECONDS: '10', SEND_TIMEOUT_MS: '9500' }),
+      /SEND_TIMEOUT_MS/,
+    );
+    assert.equal(
+      loadConfig({ DATABASE_URL, LEASE_SECONDS: '2', SEND_TIMEOUT_MS: '1000' }).sweepSeconds,
+      1,
+    );
+  });
+
+  it('treats empty variables as unset', () => {
+    assert.equal(
+      loadConfig({ DATABASE_URL, LEASE_SECONDS: '', DISPATCHER_ID: '' }).leaseSeconds,
+      30,
+    );
+  });
+});
+
+describe('media type of a campaign URL', () => {
+  it('sends pictures as images, mp4 as video and the rest as documents', () => {
+    assert.deepEqual(describeMedia('https://x.test/a/photo.JPG'), {
+      kind: 'image',
+      mimetype: 'image/jpeg',
+      filename: 'photo.JPG',
+    });
+    assert.equal(describeMedia('https://x.test/clip.mp4?x=1').kind, 'video');
+    assert.deepEqual(describeMedia('https://x.test/price%20list.xlsx'), {
+      kind: 'file',
+      mimetype: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      filename: 'price list.xlsx',
+    });
+    assert.deepEqual(describeMedia('https://x.test/download'), {
+      kind: 'file',
+      mimetype: 'application/octet-stream',
+      filename: 'download',
+    });
+  });
+});

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  enqueueTurn,
+  makeCampaign,
+  type RunningProcess,
+  setDelaySettings,
+  waitFor,
+} from '@herald/testing';
+import {
+  countersAndRows,
+  createHarness,
+  digitsOf,
+  type Harness,
+  recipients,
+  waitForCampaignDone,
+} from './harness.ts';
+
+const KILLS = 4;
+const SENDERS = ['21620000301', '21620000302', '21620000303'];
+const PER_SENDER = 100;
+
+describe('dispatchers killed mid-send', () => {
+  let h: Harness;
+  before(async () => {
+    h = await createHarness();
+    await setDelaySettings(h.db, { messageDelay: 0, senderSwitchDelay: 0 });
+  });
+  after(() => h.close());
+
+  it('lose their senders to the others after the lease, and nothing is sent twice', async () => {
+    const emulator = await h.emulator({ tier: 'PLUS' });
+    for (const sender of SENDERS) await h.connectSender(emulator, sender);
+    // Latency keeps each send in flight long enough for a kill to land inside it.
+    emulator.setFaults({ latencyMs: 30 });
+    // One sender per process at a time: a kill can strand at most one message in flight.
+    const env = {
+      LEASE_SECONDS: '2',
+      SEND_TIMEOUT_MS: '1000',
+      TURN_SECONDS: '1',
+      CONCURRENCY: '1',
+    };
+    let generation = 0;
+    const start = () => h.process(`crash-${++generation}`, env);
+    const alive: RunningProcess[] = await Promise.all([start(), start(), start()]);
+    const ids = new Map<RunningProcess, string>(alive.map((p, i) => [p, `crash-${i + 1}`]));
+
+    const campaigns = [];
+    for (const [index, sender] of SENDERS.entries()) {
+      const to = recipients(21670000000 + index * 1000, PER_SENDER);
+      campaigns.push(
+        await makeCampaign(h.db, { sender, recipients: to, body: `hello from ${sender}` }),
+      );
+      await enqueueTurn(h.boss, sender);
+    }
+    const sentSoFar = async () =>
+      Number(
+        (
+          await h.db
+            .selectFrom('messages')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('status', '=', 'SENT')
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+
+    for (let kill = 0; kill < KILLS; kill += 1) {
+      const progress = await sentSoFar();
+      await waitFor(async () => (await sentSoFar()) >= progress + 20, {
+        timeoutMs: 30_000,
+        what: 'progress between kills',
+      });
+      // The victim is caught with a message committed as SENDING, i.e. around its WAHA call.
+      const { victim } = await waitFor(
+        async () => {
+          for (const process of alive) {
+            const row = await h.db
+              .selectFrom('messages')
+              .select('id')
+              .where('status', '=', 'SENDING')
+              .where('claimed_by', 'like', `${ids.get(process)}:%`)
+              .executeTakeFirst();
+            if (row) return { victim: process };
+          }
+          return null;
+        },
+        { timeoutMs: 30_000, intervalMs: 2, what: 'a dispatcher with a message in flight' },
+      );
+      await victim.kill();
+      assert.equal(victim.child.signalCode, 'SIGKILL');
+      alive.splice(alive.indexOf(victim), 1);
+      const replacement = await start();
+      ids.set(replacement, `crash-${generation}`);
+      alive.push(replacement);
+    }
+
+    for (const campaign of campaigns) await waitForCampaignDone(h.db, campaign.id, 90_000);
+
+    const rows = await h.db.selectFrom('messages').selectAll().orderBy('id').execute();
+    assert.equal(rows.length, SENDERS.length * PER_SENDER);
+    assert.deepEqual(
+      rows.filter((r) => r.status === 'PENDING' || r.status === 'SENDING'),
+      [],
+    );
+    const received = emulator.messages();
+    const receivedIds = new Map(received.map((m) => [m.id, m]));
+    const perRecipient = new Map<string, number>();
+    for (const m of received)
+      perRecipient.set(digitsOf(m.chatId), (perRecipient.get(digitsOf(m.chatId)) ?? 0) + 1);
+    const twice = [...perRecipient].filter(([, n]) => n > 1);
+    assert.deepEqual(twice, [], 'no recipient received a message twice');
+
+    const unknown = rows.filter((r) => r.status === 'UNKNOWN');
+    for (const row of rows) {
+      if (row.status === 'SENT') {
+        const got = receivedIds.get(row.waha_message_id ?? '');
+        assert.ok(got, `SENT message ${row.id} is in the emulator's log`);
+        assert.equal(digitsOf(got.chatId), row.recipient);
+      }
+      // Whatever WAHA received is SENT, or UNKNOWN (the kill came before the answer was recorded).
+      if (perRecipient.has(row.recipient))
+        assert.ok(row.status === 'SENT' || row.status === 'UNKNOWN');
+    }
+    assert.deepEqual(
+      rows.filter((r) => r.status === 'FAILED'),
+      [],
+    );
+    assert.ok(unknown.length >= 1, 'a kill mid-send leaves an UNKNOWN');
+    assert.ok(unknown.length <= KILLS, `at most one UNKNOWN per kill (${unknown.length})`);
+    for (const row of unknown) assert.equal(row.error_code, 'DISPATCHER_LOST');
+    for (const campaign of campaigns) {
+      const done = await waitForCampaignDone(h.db, campaign.id);
+      const { counters, rows: counted } = await countersAndRows(h.db, done);
+      assert.deepEqual(counters, counted);
+    }
+  });
+});

@@ -1,0 +1,131 @@
+import { loadConfig as loadApiConfig, startGateway } from '@herald/api';
+import { loadConfig as loadDispatcherConfig, startDispatcher } from '@herald/dispatcher';
+import type { Logger } from '@herald/logging';
+import { type RunningEmulator, startEmulatorFleet } from '@herald/waha-emulator';
+import { request } from 'undici';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { loadLocalSecrets } from './local-secrets.ts';
+
+const EMULATOR_WORKERS = 3;
+const EMULATOR_BASE_PORT = 3101;
+
+export interface LocalStack {
+  banner: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts everything Herald needs on one machine: the database (embedded unless DATABASE_URL is
+ * set), the gateway, one dispatcher, and, unless real workers are registered, three emulated
+ * WAHA Core workers registered through the admin API like any other worker.
+ */
+export async function startLocalStack(env: NodeJS.ProcessEnv, logger: Logger): Promise<LocalStack> {
+  const dataDir = env.HERALD_DATA_DIR ?? '.data';
+  const secrets = loadLocalSecrets(dataDir);
+  const stops: Array<() => Promise<void>> = [];
+  const log = (line: string) => logger.info(line);
+
+  let databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) {
+    const postgres = await startEmbeddedPostgres({
+      dataDir,
+      port: Number(env.EMBEDDED_POSTGRES_PORT ?? 5433),
+      password: secrets.postgresPassword,
+      database: 'herald',
+      log,
+    });
+    databaseUrl = postgres.url;
+    stops.unshift(postgres.stop);
+  }
+
+  const adminApiKey = env.ADMIN_API_KEY ?? secrets.adminApiKey;
+  const apiConfig = loadApiConfig({ ...env, DATABASE_URL: databaseUrl, ADMIN_API_KEY: adminApiKey });
+  const gateway = await startGateway(apiConfig, logger.child({ service: 'api' }));
+  stops.unshift(gateway.close);
+  const admin = adminClient(gateway.url, adminApiKey);
+
+  let emulators: RunningEmulator[] = [];
+  if (await wantsEmulator(env.HERALD_EMULATOR ?? 'auto', admin)) {
+    emulators = await startEmulatorFleet({
+      workers: EMULATOR_WORKERS,
+      basePort: EMULATOR_BASE_PORT,
+      tier: 'CORE',
+      apiKey: secrets.emulatorApiKey,
+      log: (line) => logger.debug(line, { service: 'waha-emulator' }),
+    });
+    stops.push(async () => {
+      await Promise.all(emulators.map((e) => e.close()));
+    });
+    await registerEmulators(admin, emulators, secrets.emulatorApiKey);
+  }
+
+  const dispatcherConfig = loadDispatcherConfig({ ...env, DATABASE_URL: databaseUrl });
+  const dispatcher = await startDispatcher(dispatcherConfig, { logger: logger.child({ service: 'dispatcher' }) });
+  stops.unshift(dispatcher.stop);
+
+  return {
+    banner: describe(gateway.url, adminApiKey, emulators, !env.DATABASE_URL),
+    async stop() {
+      for (const stop of stops) await stop();
+    },
+  };
+}
+
+type AdminClient = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<unknown>;
+
+function adminClient(baseUrl: string, key: string): AdminClient {
+  return async (method, path, body) => {
+    const res = await request(`${baseUrl}${path}`, {
+      method,
+      headers: { 'x-admin-api-key': key, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await res.body.json();
+    if (res.statusCode >= 400) throw new Error(`${method} ${path} → ${res.statusCode} ${JSON.stringify(json)}`);
+    return json;
+  };
+}
+
+const emulatorUrl = (port: number) => `http://127.0.0.1:${port}`;
+const EMULATOR_URLS = new Set(
+  Array.from({ length: EMULATOR_WORKERS }, (_, i) => emulatorUrl(EMULATOR_BASE_PORT + i)),
+);
+
+/** `auto`: run the emulators unless a worker other than them is registered. */
+async function wantsEmulator(mode: string, admin: AdminClient): Promise<boolean> {
+  if (mode === 'on') return true;
+  if (mode === 'off') return false;
+  const workers = (await admin('GET', '/api/admin/workers')) as Array<{ url: string }>;
+  return workers.every((w) => EMULATOR_URLS.has(w.url));
+}
+
+async function registerEmulators(admin: AdminClient, emulators: RunningEmulator[], apiKey: string) {
+  const known = new Set(((await admin('GET', '/api/admin/workers')) as Array<{ url: string }>).map((w) => w.url));
+  for (const [index, emulator] of emulators.entries()) {
+    if (known.has(emulator.url)) continue;
+    await admin('POST', '/api/admin/workers', {
+      name: `emulated-waha-${index + 1}`,
+      url: emulator.url,
+      api_key: apiKey,
+      capacity: 1,
+    });
+  }
+}
+
+function describe(url: string, adminKey: string, emulators: RunningEmulator[], embeddedDb: boolean): string {
+  const lines = [
+    '',
+    'Herald is running.',
+    `  API            ${url}`,
+    `  Swagger UI     ${url}/docs`,
+    `  OpenAPI        ${url}/openapi.json`,
+    `  Admin key      ${adminKey}   (header X-Admin-API-Key or X-Admin-Token)`,
+    `  Database       ${embeddedDb ? 'embedded Postgres in .data/postgres' : 'DATABASE_URL'}`,
+  ];
+  if (emulators.length) {
+    lines.push(`  WAHA workers   ${emulators.length} emulated Core workers (act as the phone through /_emulator):`);
+    for (const e of emulators) lines.push(`                 ${e.url}`);
+  }
+  lines.push('', 'Walkthrough: README.md, "Try it with curl". Stop with Ctrl+C.', '');
+  return lines.join('\n');
+}

@@ -1,0 +1,98 @@
+import type { EmulatorContext } from './context.ts';
+import { toDigits } from './faults.ts';
+import { generateMessageId } from './ids.ts';
+import {
+  ensureSuffix,
+  messageAckPayload,
+  messageAnyPayload,
+  type OutgoingMessage,
+  sendResponse,
+  serializedId,
+} from './message-shapes.ts';
+import type { SessionRecord } from './session-machine.ts';
+import type { AcceptedFile, AcceptedMessage } from './types.ts';
+
+export interface SendInput {
+  kind: AcceptedMessage['kind'];
+  chatId: string;
+  text?: string;
+  caption?: string;
+  file?: AcceptedFile;
+}
+
+/**
+ * Accepts one message from the API: records it, emits `message.any`, schedules the acks and
+ * returns the engine-shaped 201 body. The session must be WORKING.
+ */
+export function acceptMessage(
+  ctx: EmulatorContext,
+  record: SessionRecord,
+  input: SendInput,
+): unknown {
+  const message = buildOutgoing(ctx, record, input);
+  const id = serializedId(ctx.settings.engine, message);
+  const accepted: AcceptedMessage = {
+    id,
+    session: record.name,
+    chatId: message.chatId,
+    kind: input.kind,
+    acceptedAt: new Date().toISOString(),
+  };
+  if (input.text !== undefined) accepted.text = input.text;
+  if (input.caption !== undefined) accepted.caption = input.caption;
+  if (input.file !== undefined) accepted.file = input.file;
+  ctx.messages.push(accepted);
+  ctx.emit(record, 'message.any', messageAnyPayload(ctx.settings.engine, message, 'api'));
+  scheduleAcks(ctx, record, message);
+  return sendResponse(ctx.settings.engine, message);
+}
+
+/** A message typed on the phone itself: WAHA sees it as `message.any` fromMe with source `app`. */
+export function emitPhoneMessage(
+  ctx: EmulatorContext,
+  record: SessionRecord,
+  to: string,
+  text: string,
+): string {
+  const message = buildOutgoing(ctx, record, { kind: 'text', chatId: to, text });
+  ctx.emit(record, 'message.any', messageAnyPayload(ctx.settings.engine, message, 'app'));
+  scheduleAcks(ctx, record, message);
+  return serializedId(ctx.settings.engine, message);
+}
+
+/**
+ * SERVER, DEVICE, READ at the configured offsets from acceptance. A number marked as not on
+ * WhatsApp never gets past SERVER. Acks stop when the session stops or fails.
+ */
+function scheduleAcks(ctx: EmulatorContext, record: SessionRecord, message: OutgoingMessage) {
+  const run = record.run;
+  if (!run) return;
+  const unreachable = ctx.faults.notOnWhatsApp.includes(toDigits(message.chatId));
+  ctx.settings.ackDelaysMs.forEach((delay, index) => {
+    const ack = index + 1;
+    if (unreachable && ack > 1) return;
+    ctx.machine.schedule(run, delay, () => {
+      if (record.run !== run || run.status !== 'WORKING') return;
+      ctx.emit(record, 'message.ack', messageAckPayload(ctx.settings.engine, message, ack));
+    });
+  });
+}
+
+function buildOutgoing(
+  ctx: EmulatorContext,
+  record: SessionRecord,
+  input: SendInput,
+): OutgoingMessage {
+  const me = ctx.machine.me(record);
+  return {
+    messageId: generateMessageId(),
+    chatId: ensureSuffix(input.chatId),
+    meId: me?.id ?? '',
+    kind: input.kind,
+    text: input.text,
+    caption: input.caption,
+    mimetype: input.file?.mimetype,
+    filename: input.file?.filename,
+    timestamp: Math.floor(Date.now() / 1000),
+  };
+}

@@ -1,0 +1,146 @@
+import {
+  CAMPAIGN_STATUSES,
+  type CampaignStatus,
+  MESSAGE_STATUSES,
+  type MessageStatus,
+} from '@herald/domain';
+import type { Kysely, Transaction } from 'kysely';
+import type { Campaign, Database } from '../database.ts';
+
+export interface NewCampaign {
+  sender_number: string;
+  template: string;
+  variables: Record<string, unknown>;
+  media_url: string | null;
+  total_messages: number;
+  duplicates_removed: number;
+}
+
+/** Inserts a PENDING campaign whose messages are all still pending (counters add up to the total). */
+export function insertCampaign(trx: Transaction<Database>, values: NewCampaign): Promise<Campaign> {
+  return trx
+    .insertInto('campaigns')
+    .values({
+      ...values,
+      variables: JSON.stringify(values.variables),
+      pending_messages: values.total_messages,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** A campaign by id; with `senderNumber`, only if it belongs to that sender. */
+export function findCampaign(
+  db: Kysely<Database>,
+  id: number,
+  senderNumber?: string,
+): Promise<Campaign | undefined> {
+  let query = db.selectFrom('campaigns').selectAll().where('id', '=', id);
+  if (senderNumber !== undefined) query = query.where('sender_number', '=', senderNumber);
+  return query.executeTakeFirst();
+}
+
+export interface CampaignFilters {
+  sender_number?: string;
+  status?: CampaignStatus;
+  /** created_at >= from */
+  from?: Date;
+  /** created_at < until (exclusive), or <= when `untilInclusive`. */
+  until?: Date;
+  untilInclusive?: boolean;
+}
+
+const LIST_COLUMNS = [
+  'id',
+  'sender_number',
+  'status',
+  'template',
+  'media_url',
+  'total_messages',
+  'pending_messages',
+  'sending_messages',
+  'sent_messages',
+  'failed_messages',
+  'unknown_messages',
+  'duplicates_removed',
+  'created_at',
+  'started_at',
+  'completed_at',
+] as const;
+
+export type CampaignSummary = Pick<Campaign, (typeof LIST_COLUMNS)[number]>;
+
+function filtered(db: Kysely<Database>, filters: CampaignFilters) {
+  let query = db.selectFrom('campaigns');
+  if (filters.sender_number !== undefined) {
+    query = query.where('sender_number', '=', filters.sender_number);
+  }
+  if (filters.status !== undefined) query = query.where('status', '=', filters.status);
+  if (filters.from !== undefined) query = query.where('created_at', '>=', filters.from);
+  if (filters.until !== undefined) {
+    query = query.where('created_at', filters.untilInclusive ? '<=' : '<', filters.until);
+  }
+  return query;
+}
+
+/** One page of campaigns, newest first, and how many match in all. */
+export async function listCampaigns(
+  db: Kysely<Database>,
+  filters: CampaignFilters,
+  page: { limit: number; offset: number },
+): Promise<{ rows: CampaignSummary[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    filtered(db, filters)
+      .select(LIST_COLUMNS)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
+    filtered(db, filters)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.n) };
+}
+
+/** How many campaigns are in each status, every status present (zero when none). */
+export async function countCampaignsByStatus(
+  db: Kysely<Database>,
+): Promise<Record<CampaignStatus, number>> {
+  const rows = await db
+    .selectFrom('campaigns')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
+  const counts = Object.fromEntries(CAMPAIGN_STATUSES.map((s) => [s, 0])) as Record<
+    CampaignStatus,
+    number
+  >;
+  for (const row of rows) counts[row.status] = Number(row.n);
+  return counts;
+}
+
+/**
+ * Messages in each status, summed from the campaign counters rather than counted over the messages
+ * table: the counters are exact by construction (a CHECK keeps them adding up) and there are far
+ * fewer campaigns than messages.
+ */
+export async function countMessagesByStatus(
+  db: Kysely<Database>,
+): Promise<Record<MessageStatus, number>> {
+  const row = await db
+    .selectFrom('campaigns')
+    .select((eb) => [
+      eb.fn.coalesce(eb.fn.sum<number>('pending_messages'), eb.lit(0)).as('PENDING'),
+      eb.fn.coalesce(eb.fn.sum<number>('sending_messages'), eb.lit(0)).as('SENDING'),
+      eb.fn.coalesce(eb.fn.sum<number>('sent_messages'), eb.lit(0)).as('SENT'),
+      eb.fn.coalesce(eb.fn.sum<number>('failed_messages'), eb.lit(0)).as('FAILED'),
+      eb.fn.coalesce(eb.fn.sum<number>('unknown_messages'), eb.lit(0)).as('UNKNOWN'),
+    ])
+    .executeTakeFirstOrThrow();
+  return Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, Number(row[s])])) as Record<
+    MessageStatus,
+    number
+  >;
+}

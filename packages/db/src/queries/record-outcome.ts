@@ -1,0 +1,180 @@
+import {
+  type MessageStatus,
+  type SessionStatus,
+  toSessionStatus,
+  WAHA_SESSION_STATUSES,
+  type WahaSessionStatus,
+} from '@herald/domain';
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../database.ts';
+import { moveCampaignCounters } from './ledger.ts';
+
+const NOW = sql<Date>`now()`;
+
+/** What became of one claimed message. */
+export type DispatchOutcome =
+  | { kind: 'SENT'; wahaMessageId: string | null }
+  /** Permanent: WAHA refused it for a reason that a retry cannot change. */
+  | { kind: 'FAILED'; code: string; error: string }
+  /** WAHA may have accepted it (timeout or reset after the request went out): never resent. */
+  | { kind: 'UNKNOWN'; code: string; error: string }
+  /** Transient: back to PENDING, the attempt counted, not before `backoffSeconds`. */
+  | { kind: 'RETRY'; code: string; error: string; backoffSeconds: number }
+  /** The session is not WORKING: back to PENDING, the attempt not counted, sender paused. */
+  | { kind: 'PAUSE_SESSION'; code: string; error: string; wahaStatus: string | null }
+  /** The worker refused the connection: nothing was sent; back to PENDING, worker unhealthy. */
+  | { kind: 'PAUSE_WORKER'; code: string; error: string };
+
+export interface RecordOutcomeInput {
+  messageId: number;
+  senderNumber: string;
+  workerId: number;
+  /** The turn's lease token, to tell the caller whether it still holds the sender. */
+  owner: string;
+  outcome: DispatchOutcome;
+}
+
+export interface RecordOutcomeResult {
+  /** The message's status before (SENDING, or UNKNOWN if a sweep gave it up), null if untouched. */
+  previous: MessageStatus | null;
+  status: MessageStatus | null;
+  leaseHeld: boolean;
+}
+
+const TARGET: Record<DispatchOutcome['kind'], MessageStatus> = {
+  SENT: 'SENT',
+  FAILED: 'FAILED',
+  UNKNOWN: 'UNKNOWN',
+  RETRY: 'PENDING',
+  PAUSE_SESSION: 'PENDING',
+  PAUSE_WORKER: 'PENDING',
+};
+
+/**
+ * Records a WAHA call's outcome in one transaction: the message row, its campaign's counters and
+ * completion, the sender's pacing (`last_sent_at` and `next_send_at`, from the end of the call) and
+ * the worker's (`last_sender_number`, `last_send_done_at`, in-flight marker cleared).
+ * A message a sweep already gave up as UNKNOWN (our lease lapsed mid-call) still takes a definitive
+ * SENT or FAILED, which is the truth, with its counters moving out of UNKNOWN.
+ */
+export async function recordOutcome(
+  trx: Transaction<Database>,
+  input: RecordOutcomeInput,
+): Promise<RecordOutcomeResult> {
+  const { outcome, senderNumber } = input;
+  const backoff = outcome.kind === 'RETRY' ? outcome.backoffSeconds : 0;
+  const sender = await sql<{ lease_held: boolean }>`
+    UPDATE senders s SET
+      last_sent_at = now(),
+      next_send_at = now() + make_interval(secs => GREATEST(
+        COALESCE(s.message_delay, (SELECT message_delay FROM delay_settings WHERE id = 1), 0)::float8,
+        ${backoff}::float8)),
+      updated_at = now()
+    WHERE s.phone_number = ${senderNumber}
+    RETURNING (s.lease_owner = ${input.owner} AND s.lease_expires_at > now()) AS lease_held
+  `.execute(trx);
+
+  const workerDown = outcome.kind === 'PAUSE_WORKER';
+  await sql`
+    UPDATE workers SET
+      last_sender_number = ${senderNumber},
+      last_send_done_at = now(),
+      inflight_sender_number = CASE WHEN inflight_sender_number = ${senderNumber}
+                                    THEN NULL ELSE inflight_sender_number END,
+      inflight_until = CASE WHEN inflight_sender_number = ${senderNumber}
+                            THEN NULL ELSE inflight_until END,
+      healthy = healthy AND NOT ${workerDown}::boolean,
+      last_error = CASE WHEN ${workerDown}::boolean THEN ${outcome.kind === 'PAUSE_WORKER' ? outcome.error : null} ELSE last_error END,
+      -- Let the health prober look at it right away rather than at its next scheduled probe.
+      next_probe_at = CASE WHEN ${workerDown}::boolean THEN LEAST(next_probe_at, now()) ELSE next_probe_at END,
+      updated_at = now()
+    WHERE id = ${input.workerId}
+  `.execute(trx);
+
+  const to = TARGET[outcome.kind];
+  const definitive = outcome.kind === 'SENT' || outcome.kind === 'FAILED';
+  const from: MessageStatus[] = definitive ? ['SENDING', 'UNKNOWN'] : ['SENDING'];
+  const changed = (
+    await sql<{ campaign_id: number; previous: MessageStatus }>`
+      WITH old AS (
+        SELECT id, status FROM messages
+        WHERE id = ${input.messageId} AND status = ANY(${from}::text[])
+        FOR UPDATE
+      )
+      UPDATE messages m SET ${messageChanges(outcome)}, updated_at = now()
+      FROM old WHERE m.id = old.id
+      RETURNING m.campaign_id, old.status AS previous
+    `.execute(trx)
+  ).rows[0];
+  if (changed) await moveCampaignCounters(trx, changed.campaign_id, changed.previous, to);
+
+  if (outcome.kind === 'PAUSE_SESSION') {
+    await pauseSession(trx, senderNumber, outcome.wahaStatus);
+  } else if (outcome.kind === 'SENT') {
+    // A send is activity of the linked device: WhatsApp's 30-day inactivity clock restarts.
+    await trx
+      .updateTable('sessions')
+      .set({ device_active_at: NOW, updated_at: NOW })
+      .where('phone_number', '=', senderNumber)
+      .execute();
+  }
+  return {
+    previous: changed?.previous ?? null,
+    status: changed ? to : null,
+    leaseHeld: sender.rows[0]?.lease_held ?? false,
+  };
+}
+
+function messageChanges(outcome: DispatchOutcome) {
+  switch (outcome.kind) {
+    case 'SENT':
+      return sql`status = 'SENT', waha_message_id = ${outcome.wahaMessageId}, error_code = NULL,
+        error = NULL, sent_at = now(), finished_at = now()`;
+    case 'FAILED':
+    case 'UNKNOWN':
+      return sql`status = ${outcome.kind}, error_code = ${outcome.code}, error = ${outcome.error},
+        finished_at = now()`;
+    case 'RETRY':
+      return sql`status = 'PENDING', error_code = ${outcome.code}, error = ${outcome.error},
+        sending_at = NULL`;
+    case 'PAUSE_SESSION':
+    case 'PAUSE_WORKER':
+      // Not the message's fault: the attempt does not count towards MAX_ATTEMPTS.
+      return sql`status = 'PENDING', attempts = GREATEST(m.attempts - 1, 0),
+        error_code = ${outcome.code}, error = ${outcome.error}, sending_at = NULL`;
+  }
+}
+
+/** The session left WORKING: record what WAHA said, so the sender stays paused until it is back. */
+async function pauseSession(
+  trx: Transaction<Database>,
+  senderNumber: string,
+  reported: string | null,
+): Promise<void> {
+  const session = await trx
+    .selectFrom('sessions')
+    .select(['status', 'me_id', 'connected_at'])
+    .where('phone_number', '=', senderNumber)
+    .executeTakeFirst();
+  if (!session) return;
+  const waha = WAHA_SESSION_STATUSES.find((s) => s === reported) as WahaSessionStatus | undefined;
+  // WAHA said "not WORKING" without naming a status: all we know is that it cannot send.
+  const status: SessionStatus = waha
+    ? toSessionStatus(waha, {
+        meKnown: session.me_id !== null,
+        everConnected: session.connected_at !== null,
+        workerReachable: true,
+      })
+    : 'DISCONNECTED';
+  if (status === 'CONNECTED') return;
+  await trx
+    .updateTable('sessions')
+    .set({
+      status,
+      ...(waha ? { waha_status: waha } : {}),
+      ...(status === session.status ? {} : { status_changed_at: NOW }),
+      updated_at: NOW,
+    })
+    .where('phone_number', '=', senderNumber)
+    .execute();
+}

@@ -1,0 +1,75 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Database } from '../database.ts';
+import { markSendingLost } from './ledger.ts';
+
+export interface ExpiredLeases {
+  /** Senders whose lapsed lease (or orphaned SENDING message) this sweep cleaned up. */
+  senders: string[];
+  /** SENDING messages that became UNKNOWN. */
+  lostMessages: number;
+  /** Of those senders, the ones with PENDING messages: they need a new turn. */
+  withPending: string[];
+}
+
+/**
+ * Takes back senders whose dispatcher stopped renewing its lease, and senders left with a SENDING
+ * message but no lease at all (a turn that failed between claim and outcome): their SENDING
+ * messages become UNKNOWN and their lease is cleared. SKIP LOCKED lets every dispatcher sweep at
+ * once without waiting on each other or on live turns.
+ */
+export async function expireSenderLeases(
+  trx: Transaction<Database>,
+  options: { limit: number },
+): Promise<ExpiredLeases> {
+  const locked = await sql<{ phone_number: string }>`
+    SELECT s.phone_number FROM senders s
+    WHERE s.phone_number IN (
+        SELECT phone_number FROM senders
+        WHERE lease_owner IS NOT NULL AND lease_expires_at < now()
+        UNION
+        SELECT DISTINCT sender_number FROM messages WHERE status = 'SENDING'
+      )
+      AND (s.lease_owner IS NULL OR s.lease_expires_at < now())
+    ORDER BY s.phone_number
+    LIMIT ${options.limit}
+    FOR UPDATE OF s SKIP LOCKED
+  `.execute(trx);
+  const senders = locked.rows.map((row) => row.phone_number);
+  if (senders.length === 0) return { senders, lostMessages: 0, withPending: [] };
+  const lostMessages = await markSendingLost(trx, senders);
+  await trx
+    .updateTable('senders')
+    .set({ lease_owner: null, lease_expires_at: null, updated_at: sql<Date>`now()` })
+    .where('phone_number', 'in', senders)
+    .execute();
+  const pending = await sql<{ sender_number: string }>`
+    SELECT s AS sender_number FROM unnest(${senders}::text[]) AS s
+    WHERE EXISTS (SELECT 1 FROM messages m WHERE m.sender_number = s AND m.status = 'PENDING')
+  `.execute(trx);
+  return { senders, lostMessages, withPending: pending.rows.map((row) => row.sender_number) };
+}
+
+/**
+ * Senders with PENDING messages, nobody holding their lease, a session that can send, and a next
+ * send time more than `graceSeconds` past: their turn was lost (or they were paused and their
+ * session or worker came back). Enqueueing a turn for each is safe: the queue keeps one per sender.
+ */
+export async function findOverdueSenders(
+  db: Kysely<Database>,
+  options: { graceSeconds: number; limit: number },
+): Promise<string[]> {
+  const rows = await sql<{ phone_number: string }>`
+    SELECT s.phone_number
+    FROM senders s
+    JOIN sessions ses ON ses.phone_number = s.phone_number
+    JOIN workers w ON w.id = ses.worker_id
+    WHERE (s.lease_owner IS NULL OR s.lease_expires_at < now())
+      AND s.next_send_at < now() - make_interval(secs => ${options.graceSeconds}::float8)
+      AND ses.status = 'CONNECTED' AND w.enabled AND w.healthy
+      AND EXISTS (SELECT 1 FROM messages m
+                  WHERE m.sender_number = s.phone_number AND m.status = 'PENDING')
+    ORDER BY s.next_send_at
+    LIMIT ${options.limit}
+  `.execute(db);
+  return rows.rows.map((row) => row.phone_number);
+}

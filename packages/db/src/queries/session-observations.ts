@@ -1,0 +1,126 @@
+import { type SessionStatus, toSessionStatus, type WahaSessionStatus } from '@herald/domain';
+import { type Kysely, sql } from 'kysely';
+import type { Database, Session, SessionUpdate } from '../database.ts';
+
+/** What Herald learned about a session from WAHA (an event, a live read, or the prober). */
+export type SessionObservation =
+  | { kind: 'seen'; status: WahaSessionStatus; me: { id: string; pushName?: string | null } | null }
+  /** The worker answered but has no such session (it was deleted or the worker was wiped). */
+  | { kind: 'missing' }
+  /** The worker did not answer. */
+  | { kind: 'unreachable' };
+
+export interface ObservedChange {
+  update: SessionUpdate;
+  status: SessionStatus;
+  /** It may send again: the caller enqueues the sender's turn so pending messages resume. */
+  becameConnected: boolean;
+}
+
+/** `21612345678@c.us` (or a device address `…:7@s.whatsapp.net`) → `21612345678`. */
+export function accountDigits(meId: string): string {
+  return meId.replace(/[:@].*$/, '');
+}
+
+/**
+ * The row update an observation implies. Pure, so that the webhook, the live read and the prober
+ * agree. A WORKING session whose account is not the session's own number (another phone scanned
+ * the QR) is FAILED and never CONNECTED, so nothing is ever sent from it. The first CONNECTED of a
+ * pairing is the scan: both WhatsApp inactivity clocks start from it.
+ */
+export function deriveSessionChange(
+  row: Pick<Session, 'phone_number' | 'status' | 'connected_at' | 'device_active_at' | 'phone_active_at'>,
+  observation: SessionObservation,
+  now: Date,
+): ObservedChange {
+  const update: SessionUpdate = {};
+  let status: SessionStatus;
+  if (observation.kind === 'unreachable') {
+    status = 'DISCONNECTED';
+  } else if (observation.kind === 'missing') {
+    status = 'STOPPED';
+    update.waha_status = null;
+    update.last_error = 'The session no longer exists on its worker; POST /api/sessions to start it again';
+  } else {
+    const { me } = observation;
+    update.waha_status = observation.status;
+    // An error is explained while it lasts; a session that moved on no longer has it.
+    update.last_error = null;
+    const account = me ? accountDigits(me.id) : null;
+    if (observation.status === 'WORKING' && account !== null && account !== row.phone_number) {
+      status = 'FAILED';
+      update.me_id = me?.id ?? null;
+      update.push_name = me?.pushName ?? null;
+      update.last_error = `WhatsApp account ${account} scanned this session, not ${row.phone_number}: nothing will be sent from it; POST /api/sessions and scan with the phone of ${row.phone_number}`;
+    } else {
+      status = toSessionStatus(observation.status, {
+        meKnown: me !== null,
+        everConnected: row.connected_at !== null,
+        workerReachable: true,
+      });
+      if (status === 'CONNECTED' && me) {
+        update.me_id = me.id;
+        update.push_name = me.pushName ?? null;
+        if (row.connected_at === null) {
+          update.connected_at = now;
+          update.phone_active_at = latest(row.phone_active_at, now);
+          update.device_active_at = latest(row.device_active_at, now);
+        }
+      } else if (status === 'WAITING_FOR_SCAN' && row.connected_at !== null) {
+        // A QR again after a connection means the device was unlinked: the next scan is a new
+        // pairing, with its own account and clocks.
+        Object.assign(update, { me_id: null, push_name: null, connected_at: null });
+      } else if (status === 'EXPIRED') {
+        update.last_error =
+          'WhatsApp logged this device out; POST /api/sessions and scan the new QR code';
+      } else if (status === 'FAILED') {
+        update.last_error = 'The QR code was not scanned in time; POST /api/sessions for a new one';
+      }
+    }
+  }
+  if (status !== row.status) {
+    update.status = status;
+    update.status_changed_at = now;
+  }
+  return { update, status, becameConnected: status === 'CONNECTED' && row.status !== 'CONNECTED' };
+}
+
+function latest(a: Date | null, b: Date): Date {
+  return a && a > b ? a : b;
+}
+
+/** An observation, or a way to make one while the row is locked (null: nothing learned). */
+export type Observe = SessionObservation | ((row: Session) => Promise<SessionObservation | null>);
+
+/**
+ * Applies an observation to a session row under a row lock, so concurrent observers (webhooks,
+ * live reads, the prober) serialise. Events can arrive out of order; an observer that reads WAHA
+ * while holding the lock (the function form) applies a state no older than any applied before
+ * it. `target` guards against a row that moved to another worker or session name meanwhile.
+ * Returns undefined when there is no matching row or nothing was learned.
+ */
+export async function observeSession(
+  db: Kysely<Database>,
+  target: { phone: string; workerId?: number; wahaSession?: string },
+  observe: Observe,
+  now: Date | (() => Date),
+): Promise<(ObservedChange & { session: Session }) | undefined> {
+  return db.transaction().execute(async (trx) => {
+    let query = trx.selectFrom('sessions').selectAll().where('phone_number', '=', target.phone);
+    if (target.workerId !== undefined) query = query.where('worker_id', '=', target.workerId);
+    if (target.wahaSession !== undefined) query = query.where('waha_session', '=', target.wahaSession);
+    const row = await query.forUpdate().executeTakeFirst();
+    if (!row) return undefined;
+    const observation = typeof observe === 'function' ? await observe(row) : observe;
+    if (!observation) return undefined;
+    const change = deriveSessionChange(row, observation, typeof now === 'function' ? now() : now);
+    if (Object.keys(change.update).length === 0) return { ...change, session: row };
+    const session = await trx
+      .updateTable('sessions')
+      .set({ ...change.update, updated_at: sql`now()` })
+      .where('phone_number', '=', target.phone)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { ...change, session };
+  });
+}

@@ -1,0 +1,246 @@
+import type { WorkerTier } from '@herald/domain';
+import { type Kysely, sql } from 'kysely';
+import type { Database, Worker } from '../database.ts';
+
+/** Every column an API may show; `api_key` is deliberately absent. */
+const WORKER_COLUMNS = [
+  'workers.id',
+  'workers.name',
+  'workers.url',
+  'workers.capacity',
+  'workers.enabled',
+  'workers.tier',
+  'workers.engine',
+  'workers.version',
+  'workers.healthy',
+  'workers.last_seen_at',
+  'workers.last_error',
+  'workers.consecutive_failures',
+  'workers.created_at',
+  'workers.updated_at',
+] as const;
+
+export type WorkerSummary = Pick<
+  Worker,
+  | 'id'
+  | 'name'
+  | 'url'
+  | 'capacity'
+  | 'enabled'
+  | 'tier'
+  | 'engine'
+  | 'version'
+  | 'healthy'
+  | 'last_seen_at'
+  | 'last_error'
+  | 'consecutive_failures'
+  | 'created_at'
+  | 'updated_at'
+> & { sessions: number };
+
+/** What a WAHA client needs; only services that call WAHA ask for it, and never return it. */
+export interface WorkerCredentials {
+  id: number;
+  name: string;
+  url: string;
+  api_key: string;
+}
+
+/**
+ * How many sessions Herald places on a worker. WAHA Core serves only the session `default`, so a
+ * Core worker holds one whatever its capacity; otherwise MAX_LIVE_SESSIONS caps every worker.
+ */
+export function effectiveCapacity(
+  worker: { tier: WorkerTier | null; capacity: number },
+  maxLiveSessions: number,
+): number {
+  if (worker.tier === 'CORE') return 1;
+  return Math.min(worker.capacity, maxLiveSessions);
+}
+
+/** The workers with how many sessions each holds; the correlated count keeps one row per worker. */
+const workerSummaries = (db: Kysely<Database>) =>
+  db
+    .selectFrom('workers')
+    .select(WORKER_COLUMNS)
+    .select((eb) =>
+      eb
+        .selectFrom('sessions')
+        .select(eb.fn.countAll<number>().as('n'))
+        .whereRef('sessions.worker_id', '=', 'workers.id')
+        .$asScalar()
+        .$notNull()
+        .as('sessions'),
+    );
+
+export function listWorkers(db: Kysely<Database>): Promise<WorkerSummary[]> {
+  return workerSummaries(db).orderBy('workers.id').execute();
+}
+
+export function findWorker(db: Kysely<Database>, id: number): Promise<WorkerSummary | undefined> {
+  return workerSummaries(db).where('workers.id', '=', id).executeTakeFirst();
+}
+
+export function findWorkerCredentials(
+  db: Kysely<Database>,
+  id: number,
+): Promise<WorkerCredentials | undefined> {
+  return db
+    .selectFrom('workers')
+    .select(['id', 'name', 'url', 'api_key'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}
+
+export interface NewWorkerValues {
+  name: string;
+  url: string;
+  api_key: string;
+  capacity: number;
+  enabled: boolean;
+}
+
+/** Inserts a worker; undefined when its URL is already registered. */
+export async function insertWorker(
+  db: Kysely<Database>,
+  values: NewWorkerValues,
+): Promise<number | undefined> {
+  const row = await db
+    .insertInto('workers')
+    .values(values)
+    .onConflict((oc) => oc.column('url').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return row?.id;
+}
+
+export type WorkerSettings = Partial<NewWorkerValues>;
+
+/** Updates what an admin may change; throws a unique violation when the new URL is taken. */
+export async function updateWorkerSettings(
+  db: Kysely<Database>,
+  id: number,
+  settings: WorkerSettings,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('workers')
+    .set({ ...settings, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function deleteWorkerRow(db: Kysely<Database>, id: number): Promise<boolean> {
+  const result = await db.deleteFrom('workers').where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export async function deleteAllWorkers(db: Kysely<Database>): Promise<number> {
+  const rows = await db.deleteFrom('workers').returning('id').execute();
+  return rows.length;
+}
+
+export interface ProbeSuccess {
+  tier: WorkerTier;
+  engine: string;
+  version: string;
+}
+
+export async function recordProbeSuccess(
+  db: Kysely<Database>,
+  id: number,
+  seen: ProbeSuccess,
+): Promise<void> {
+  await db
+    .updateTable('workers')
+    .set({
+      ...seen,
+      healthy: true,
+      last_seen_at: sql`now()`,
+      last_error: null,
+      consecutive_failures: 0,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+/**
+ * Counts a failed probe. The worker turns unhealthy once `threshold` failures are consecutive, or
+ * at once when `definitive` (nothing listens, or the key is refused): waiting would only let
+ * dispatchers try a worker that cannot answer. Returns the health now stored.
+ */
+export async function recordProbeFailure(
+  db: Kysely<Database>,
+  id: number,
+  failure: { error: string; definitive: boolean; threshold: number },
+): Promise<{ healthy: boolean } | undefined> {
+  return db
+    .updateTable('workers')
+    .set((eb) => ({
+      consecutive_failures: eb('consecutive_failures', '+', 1),
+      last_error: failure.error,
+      healthy: failure.definitive
+        ? false
+        : sql<boolean>`healthy AND consecutive_failures + 1 < ${failure.threshold}`,
+      updated_at: sql`now()`,
+    }))
+    .where('id', '=', id)
+    .returning('healthy')
+    .executeTakeFirst();
+}
+
+/** Used when a call outside the prober finds the worker unreachable; the prober restores it. */
+export async function markWorkerUnhealthy(
+  db: Kysely<Database>,
+  id: number,
+  error: string,
+): Promise<void> {
+  await db
+    .updateTable('workers')
+    .set({ healthy: false, last_error: error, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .execute();
+}
+
+export interface ProbeTarget extends WorkerCredentials {
+  tier: WorkerTier | null;
+  healthy: boolean;
+  /** When this claim was made (database clock). */
+  claimed_at: Date;
+}
+
+/**
+ * Claims the workers due for a probe and pushes their next probe one interval ahead in the same
+ * statement. SKIP LOCKED lets every dispatcher run this at once: each due worker goes to exactly
+ * one of them, so a worker is probed once per interval however many dispatchers there are.
+ */
+export async function claimDueWorkers(
+  db: Kysely<Database>,
+  options: { intervalSeconds: number; limit: number },
+): Promise<ProbeTarget[]> {
+  const result = await sql<ProbeTarget>`
+    UPDATE workers
+       SET next_probe_at = now() + make_interval(secs => ${options.intervalSeconds})
+     WHERE id IN (SELECT id FROM workers
+                   WHERE next_probe_at <= now()
+                   ORDER BY next_probe_at
+                   LIMIT ${options.limit}
+                   FOR UPDATE SKIP LOCKED)
+    RETURNING id, name, url, api_key, tier, healthy, now() AS claimed_at`.execute(db);
+  return result.rows;
+}
+
+/** Makes a worker due for a probe now (after its URL or key changed). */
+export async function requestProbe(db: Kysely<Database>, id: number): Promise<void> {
+  await db
+    .updateTable('workers')
+    .set({ next_probe_at: sql`now()` })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Postgres' unique_violation, raised by `pg` with SQLSTATE 23505. */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '23505';
+}
