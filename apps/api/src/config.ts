@@ -3,7 +3,9 @@ import { DEFAULT_LOG_FILE } from '@herald/logging';
 import { z } from 'zod';
 
 /** `z.coerce.boolean()` turns "false" into true; env booleans must be spelled out. */
-export const envBoolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+export const envBoolean = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
 
 const seconds = z.coerce.number().min(0).max(86_400);
 

@@ -1,6 +1,12 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createDb, createQueue, ensureQueues, migrateToLatest, seedDelaySettings } from '@herald/db';
+import {
+  createDb,
+  createQueue,
+  ensureQueues,
+  migrateToLatest,
+  seedDelaySettings,
+} from '@herald/db';
 import type { Logger } from '@herald/logging';
 import { createWahaClientCache } from '@herald/waha';
 import { createApp } from './app.ts';
@@ -20,18 +26,36 @@ export async function startGateway(
   logger: Logger,
   options: { now?: () => Date } = {},
 ): Promise<RunningGateway> {
-  const db = createDb({ connectionString: config.DATABASE_URL, max: 10, applicationName: 'herald-api' });
+  const db = createDb({
+    connectionString: config.DATABASE_URL,
+    max: 10,
+    applicationName: 'herald-api',
+    onIdleError: (error) => logger.warn('idle database connection lost', { error: error.message }),
+  });
   await migrateToLatest(db);
   const stored = await seedDelaySettings(db, {
     message_delay: config.MESSAGE_DELAY,
     sender_switch_delay: config.SENDER_SWITCH_DELAY,
   });
-  if (stored.message_delay !== config.MESSAGE_DELAY || stored.sender_switch_delay !== config.SENDER_SWITCH_DELAY) {
-    logger.warn('stored delays differ from MESSAGE_DELAY/SENDER_SWITCH_DELAY; the stored ones apply (change them with POST /api/admin/delays)', {
-      stored: { MESSAGE_DELAY: stored.message_delay, SENDER_SWITCH_DELAY: stored.sender_switch_delay },
-    });
+  if (
+    stored.message_delay !== config.MESSAGE_DELAY ||
+    stored.sender_switch_delay !== config.SENDER_SWITCH_DELAY
+  ) {
+    logger.warn(
+      'stored delays differ from MESSAGE_DELAY/SENDER_SWITCH_DELAY; the stored ones apply (change them with POST /api/admin/delays)',
+      {
+        stored: {
+          MESSAGE_DELAY: stored.message_delay,
+          SENDER_SWITCH_DELAY: stored.sender_switch_delay,
+        },
+      },
+    );
   }
-  const boss = createQueue({ connectionString: config.DATABASE_URL, role: 'producer', turnExpireSeconds: 120 });
+  const boss = createQueue({
+    connectionString: config.DATABASE_URL,
+    role: 'producer',
+    turnExpireSeconds: 120,
+  });
   boss.on('error', (error) => logger.error('pg-boss error', { error: error.message }));
   await boss.start();
   await ensureQueues(boss, { turnExpireSeconds: 120 });

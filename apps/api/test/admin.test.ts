@@ -27,12 +27,26 @@ before(async () => {
   campaignId = campaign.id;
   // One sent, one failed, one being sent, one waiting; counters moved as the ledger would.
   const [sent, failed, sending] = campaign.messageIds as [number, number, number, number];
-  await gw.db.updateTable('messages').set({ status: 'SENT', sent_at: new Date() }).where('id', '=', sent).execute();
+  await gw.db
+    .updateTable('messages')
+    .set({ status: 'SENT', sent_at: new Date() })
+    .where('id', '=', sent)
+    .execute();
   await gw.db.updateTable('messages').set({ status: 'FAILED' }).where('id', '=', failed).execute();
-  await gw.db.updateTable('messages').set({ status: 'SENDING' }).where('id', '=', sending).execute();
+  await gw.db
+    .updateTable('messages')
+    .set({ status: 'SENDING' })
+    .where('id', '=', sending)
+    .execute();
   await gw.db
     .updateTable('campaigns')
-    .set({ pending_messages: 1, sending_messages: 1, sent_messages: 1, failed_messages: 1, status: 'IN_PROGRESS' })
+    .set({
+      pending_messages: 1,
+      sending_messages: 1,
+      sent_messages: 1,
+      failed_messages: 1,
+      status: 'IN_PROGRESS',
+    })
     .where('id', '=', campaignId)
     .execute();
 });
@@ -40,10 +54,17 @@ before(async () => {
 after(() => gw.close());
 
 test('admin monitoring needs the admin key', async () => {
-  for (const path of ['/api/admin/metrics', '/api/admin/users', '/api/admin/sessions', '/api/admin/session-numbers']) {
+  for (const path of [
+    '/api/admin/metrics',
+    '/api/admin/users',
+    '/api/admin/sessions',
+    '/api/admin/session-numbers',
+  ]) {
     const missing = await call('GET', `${gw.url}${path}`);
     assert.equal(missing.status, 401, path);
-    const wrong = await call('GET', `${gw.url}${path}`, { headers: { 'X-Admin-Token': 'not-the-key-0123456789' } });
+    const wrong = await call('GET', `${gw.url}${path}`, {
+      headers: { 'X-Admin-Token': 'not-the-key-0123456789' },
+    });
     assert.equal(wrong.status, 403, path);
   }
 });
@@ -138,14 +159,17 @@ test('every endpoint of this area is in the OpenAPI document', async () => {
     ['/api/sessions/{phone_number}', 'get'],
     ['/api/sessions/{phone_number}/qr', 'get'],
     ['/api/sessions/{sender_number}/status', 'get'],
-    ['/api/sessions/{sender_number}', 'delete'],
+    ['/api/sessions/{phone_number}', 'delete'],
     ['/api/webhooks/waha', 'post'],
     ['/api/webhook', 'post'],
   ];
   for (const [path, method] of expected) {
     const operation = doc.paths[path]?.[method];
     assert.ok(operation, `${method} ${path} is missing`);
-    assert.ok(operation.responses['200'] ?? operation.responses['201'], `${method} ${path} has no success schema`);
+    assert.ok(
+      operation.responses['200'] ?? operation.responses['201'],
+      `${method} ${path} has no success schema`,
+    );
   }
   assert.ok(doc.components.schemas.Worker);
   assert.equal('api_key' in doc.components.schemas.Worker.properties, false);

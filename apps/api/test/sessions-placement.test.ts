@@ -47,7 +47,9 @@ test('30 concurrent creations never exceed any worker’s effective capacity', a
     [3, 5, 8],
     'MAX_LIVE_SESSIONS=8 caps the large one',
   );
-  const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => createSession(gw, number(i))));
+  const answers = await Promise.all(
+    Array.from({ length: 30 }, (_, i) => createSession(gw, number(i))),
+  );
   const statuses = answers.map((a) => a.status);
   assert.equal(statuses.filter((s) => s === 201).length, 16);
   assert.equal(statuses.filter((s) => s === 503).length, 14);
@@ -86,10 +88,7 @@ test('the guide’s setup: one live session per worker puts two numbers on two w
     const second = await registerEmulator(local, await emulator(), { capacity: 1 });
     const one = await createSession(local, number(200));
     const two = await createSession(local, number(201));
-    assert.deepEqual(
-      [one.body.worker.id, two.body.worker.id].sort(),
-      [first.id, second.id].sort(),
-    );
+    assert.deepEqual([one.body.worker.id, two.body.worker.id].sort(), [first.id, second.id].sort());
     assert.equal((await createSession(local, number(202))).status, 503);
   } finally {
     await local.close();
@@ -154,5 +153,38 @@ test('a session whose worker was disabled moves to another and leaves the old on
   assert.equal(moved.status, 201);
   assert.equal(moved.body.worker.id, secondWorker.id);
   assert.ok(second.sessions().some((s) => s.name === phone));
-  assert.equal(first.sessions().some((s) => s.name === phone), false);
+  assert.equal(
+    first.sessions().some((s) => s.name === phone),
+    false,
+  );
+});
+
+test('a session never scanned moves off a worker that is down; a paired one waits for it', async () => {
+  const first = await emulator();
+  const firstWorker = await registerEmulator(gw, first);
+  const unpaired = number(700);
+  const paired = number(701);
+  assert.equal((await createSession(gw, unpaired)).status, 201);
+  assert.equal((await createSession(gw, paired)).status, 201);
+  await gw.db
+    .updateTable('sessions')
+    .set({ status: 'DISCONNECTED', connected_at: new Date() })
+    .where('phone_number', '=', paired)
+    .execute();
+  // What the prober records when the worker stops answering.
+  await gw.db
+    .updateTable('workers')
+    .set({ healthy: false })
+    .where('id', '=', firstWorker.id)
+    .execute();
+  const second = await emulator();
+  const secondWorker = await registerEmulator(gw, second);
+
+  const moved = await createSession(gw, unpaired);
+  assert.equal(moved.status, 201);
+  assert.equal(moved.body.worker.id, secondWorker.id);
+  const waiting = await createSession(gw, paired);
+  assert.equal(waiting.status, 200);
+  assert.equal(waiting.body.status, 'DISCONNECTED');
+  assert.equal(waiting.body.worker.id, firstWorker.id);
 });

@@ -24,7 +24,9 @@ const OWNER = '21650100001';
 async function queuedTurns(phone: string): Promise<number> {
   const result = await sql<{ n: number }>`
     SELECT count(*)::int AS n FROM pgboss.job
-     WHERE name = 'sender-turn' AND singleton_key = ${phone} AND state IN ('created', 'retry')`.execute(gw.db);
+     WHERE name = 'sender-turn' AND singleton_key = ${phone} AND state IN ('created', 'retry')`.execute(
+    gw.db,
+  );
   return result.rows[0]?.n ?? 0;
 }
 
@@ -80,7 +82,11 @@ test('creates a session on a worker, configured with its number and signed webho
   assert.equal(hook.url, `${gw.url}/api/webhooks/waha`);
   assert.deepEqual(hook.events, ['session.status', 'message.any', 'message.ack']);
   assert.equal(hook.hmac.key, TEST_HMAC_KEY);
-  assert.equal(JSON.stringify(res.body).includes(TEST_HMAC_KEY), false, 'the HMAC key is not echoed');
+  assert.equal(
+    JSON.stringify(res.body).includes(TEST_HMAC_KEY),
+    false,
+    'the HMAC key is not echoed',
+  );
 });
 
 test('serves the QR code as a base64 PNG while the session waits for a scan', async () => {
@@ -92,7 +98,10 @@ test('serves the QR code as a base64 PNG while the session waits for a scan', as
   const png = Buffer.from(res.body.qr_code, 'base64');
   assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')]);
   const expires = Date.parse(res.body.expires_at);
-  assert.ok(expires >= before + 29_000 && expires <= Date.now() + 31_000, 'expires after QR_TTL_SECONDS');
+  assert.ok(
+    expires >= before + 29_000 && expires <= Date.now() + 31_000,
+    'expires after QR_TTL_SECONDS',
+  );
 
   const status = await call('GET', `${gw.url}/api/sessions/${OWNER}/status`);
   assert.deepEqual(status.body, {
@@ -106,7 +115,8 @@ test('a scan connects the session through its webhook and queues the sender’s 
   await clearTurns();
   await scanWhenReady(plus, OWNER, OWNER);
   await waitForStoredStatus(gw, OWNER, 'CONNECTED');
-  assert.equal(await queuedTurns(OWNER), 1);
+  // Enqueued right after the status commits.
+  await waitFor(async () => (await queuedTurns(OWNER)) === 1, { what: 'the sender’s turn' });
 
   const res = await getSession(gw, OWNER);
   assert.equal(res.status, 200);
@@ -115,7 +125,10 @@ test('a scan connects the session through its webhook and queues the sender’s 
   assert.deepEqual(res.body.me, { id: `${OWNER}@c.us`, push_name: `Emulated ${OWNER}` });
   assert.ok(res.body.connected_at);
   assert.equal(res.body.last_active, res.body.connected_at, 'the scan is phone activity');
-  assert.equal(Date.parse(res.body.expires_at) - Date.parse(res.body.connected_at), 14 * 86_400_000);
+  assert.equal(
+    Date.parse(res.body.expires_at) - Date.parse(res.body.connected_at),
+    14 * 86_400_000,
+  );
   assert.equal(res.body.requires_auth, false);
   assert.equal(res.body.expiry_warning, false);
   assert.equal(res.body.data.status, 'WORKING', 'read live from the worker');
@@ -217,13 +230,18 @@ test('an admin deletes a session: logged out on its worker and its slot freed', 
   assert.equal(res.body.phone_number, OWNER);
   assert.equal(res.body.status, 'DELETED');
   assert.ok(res.body.message);
-  assert.equal(plus.sessions().find((s) => s.name === OWNER), undefined);
+  assert.equal(
+    plus.sessions().find((s) => s.name === OWNER),
+    undefined,
+  );
   assert.equal((await getSession(gw, OWNER)).status, 404);
   assert.equal((await getSession(gw, OWNER)).body.error.code, 'SESSION_NOT_FOUND');
   assert.equal((await call('GET', `${gw.url}/api/sessions/${OWNER}/qr`)).status, 404);
   const status = await call('GET', `${gw.url}/api/sessions/${OWNER}/status`);
   assert.deepEqual(status.body, { phone_number: OWNER, status: 'not found', session_status: null });
-  const again = await call('DELETE', `${gw.url}/api/sessions/${OWNER}`, { headers: gw.adminHeaders });
+  const again = await call('DELETE', `${gw.url}/api/sessions/${OWNER}`, {
+    headers: gw.adminHeaders,
+  });
   assert.equal(again.status, 404);
   const workers = await call('GET', `${gw.url}/api/admin/workers`, { headers: gw.adminHeaders });
   assert.equal(workers.body[0].sessions, 1);

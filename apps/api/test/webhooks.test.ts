@@ -21,7 +21,11 @@ let plus: RunningEmulator;
 const SENDER = '21650300001';
 
 async function sentMessage(wahaId: string, sender = SENDER) {
-  const { messageIds } = await makeCampaign(gw.db, { sender, recipients: ['21650399999'], body: 'hi' });
+  const { messageIds } = await makeCampaign(gw.db, {
+    sender,
+    recipients: ['21650399999'],
+    body: 'hi',
+  });
   const id = messageIds[0] as number;
   await gw.db
     .updateTable('messages')
@@ -35,7 +39,11 @@ const messageRow = (id: number) =>
   gw.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 const sessionRow = (phone: string) =>
-  gw.db.selectFrom('sessions').selectAll().where('phone_number', '=', phone).executeTakeFirstOrThrow();
+  gw.db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('phone_number', '=', phone)
+    .executeTakeFirstOrThrow();
 
 const ack = (id: string, level: number, session = SENDER) =>
   postWebhook(gw, {
@@ -83,7 +91,11 @@ test('accepts signed events on both paths and ignores what it does not handle', 
     { path: '/api/webhook' },
   );
   assert.deepEqual([original.status, original.body], [200, { status: 'success' }]);
-  const stranger = await postWebhook(gw, { event: 'session.status', session: 'other', payload: { status: 'WORKING' } });
+  const stranger = await postWebhook(gw, {
+    event: 'session.status',
+    session: 'other',
+    payload: { status: 'WORKING' },
+  });
   assert.equal(stranger.status, 200);
   const malformed = await postWebhook(gw, { session: SENDER, payload: {} });
   assert.equal(malformed.status, 400, 'signed but not an event');
@@ -127,8 +139,15 @@ test('an ERROR ack is recorded only in ack, and a later delivery still counts', 
 
 test('a status event from an unreachable worker is applied as told, and CONNECTED queues a turn', async () => {
   const phone = '21650300002';
-  await makeConnectedSender(gw.db, phone, { worker: await makeWorker(gw.db, { tier: 'CORE' }), status: 'WAITING_FOR_SCAN' });
-  await gw.db.updateTable('sessions').set({ connected_at: null, me_id: null }).where('phone_number', '=', phone).execute();
+  await makeConnectedSender(gw.db, phone, {
+    worker: await makeWorker(gw.db, { tier: 'CORE' }),
+    status: 'WAITING_FOR_SCAN',
+  });
+  await gw.db
+    .updateTable('sessions')
+    .set({ connected_at: null, me_id: null })
+    .where('phone_number', '=', phone)
+    .execute();
   // Core names every session `default`: the metadata says whose it is.
   const res = await postWebhook(gw, {
     event: 'session.status',
@@ -144,7 +163,9 @@ test('a status event from an unreachable worker is applied as told, and CONNECTE
   assert.equal(row.push_name, 'Shop');
   assert.ok(row.connected_at);
   const turns = await sql<{ n: number }>`
-    SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'sender-turn' AND singleton_key = ${phone}`.execute(gw.db);
+    SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'sender-turn' AND singleton_key = ${phone}`.execute(
+    gw.db,
+  );
   assert.equal(turns.rows[0]?.n, 1);
 });
 

@@ -8,7 +8,6 @@ import { waitFor } from '@herald/testing';
 import type { RunningEmulator } from '@herald/waha-emulator';
 import {
   createSession,
-  registerEmulator,
   scanWhenReady,
   startTestEmulator,
   TEST_HMAC_KEY,
@@ -25,7 +24,10 @@ const logFile = join(tmpdir(), `herald-workers-${process.pid}.log`);
 const seen: string[] = [];
 
 async function api(method: string, path: string, body?: unknown, headers = gw.adminHeaders) {
-  const res: CallResult = await call(method, `${gw.url}${path}`, { headers, ...(body === undefined ? {} : { body }) });
+  const res: CallResult = await call(method, `${gw.url}${path}`, {
+    headers,
+    ...(body === undefined ? {} : { body }),
+  });
   seen.push(JSON.stringify(res.body ?? null));
   return res;
 }
@@ -68,7 +70,11 @@ test('registers a worker, probing its tier at once, and never shows its key', as
 });
 
 test('a Core worker holds exactly one session whatever its capacity', async () => {
-  const res = await api('POST', '/api/admin/workers', { url: core.url, api_key: core.apiKey, capacity: 50 });
+  const res = await api('POST', '/api/admin/workers', {
+    url: core.url,
+    api_key: core.apiKey,
+    capacity: 50,
+  });
   assert.equal(res.status, 201);
   assert.equal(res.body.tier, 'CORE');
   assert.equal(res.body.effective_capacity, 1);
@@ -77,7 +83,10 @@ test('a Core worker holds exactly one session whatever its capacity', async () =
 
 test('a worker that does not answer is stored unhealthy with the reason', async () => {
   const port = await freePort();
-  const res = await api('POST', '/api/admin/workers', { url: `http://127.0.0.1:${port}`, api_key: 'k-unreachable' });
+  const res = await api('POST', '/api/admin/workers', {
+    url: `http://127.0.0.1:${port}`,
+    api_key: 'k-unreachable',
+  });
   assert.equal(res.status, 201);
   assert.equal(res.body.healthy, false);
   assert.equal(res.body.tier, null);
@@ -123,9 +132,14 @@ test('worker routes need the admin key', async () => {
   const missing = await api('GET', '/api/admin/workers', undefined, {});
   assert.equal(missing.status, 401);
   assert.equal(missing.body.error.code, 'ADMIN_KEY_REQUIRED');
-  const wrong = await api('POST', '/api/admin/workers', { url: plus.url, api_key: 'x' }, {
-    'X-Admin-API-Key': 'wrong-key-0123456789',
-  });
+  const wrong = await api(
+    'POST',
+    '/api/admin/workers',
+    { url: plus.url, api_key: 'x' },
+    {
+      'X-Admin-API-Key': 'wrong-key-0123456789',
+    },
+  );
   assert.equal(wrong.status, 403);
   assert.equal(wrong.body.error.code, 'ADMIN_KEY_INVALID');
 });
@@ -147,7 +161,9 @@ test('lists workers and reads one', async () => {
 
 test('updates a worker, re-probing when its URL or key changes', async () => {
   const list = await api('GET', '/api/admin/workers');
-  const unhealthy = list.body.find((w: { healthy: boolean; last_error: string }) => /refused/i.test(w.last_error ?? ''));
+  const unhealthy = list.body.find((w: { healthy: boolean; last_error: string }) =>
+    /refused/i.test(w.last_error ?? ''),
+  );
   const other = await startTestEmulator({ tier: 'PLUS' });
   try {
     const res = await api('PATCH', `/api/admin/workers/${unhealthy.id}`, {
@@ -202,8 +218,16 @@ test('refuses to delete a worker holding sessions unless forced, then ends them'
 
   const forced = await api('DELETE', `/api/admin/workers/${coreWorker.id}?force=true`);
   assert.equal(forced.status, 200);
-  assert.deepEqual(forced.body, { id: coreWorker.id, deleted: true, ended_sessions: ['21650000001'] });
-  assert.equal(core.sessions().find((s) => s.name === 'default'), undefined, 'deleted on the worker');
+  assert.deepEqual(forced.body, {
+    id: coreWorker.id,
+    deleted: true,
+    ended_sessions: ['21650000001'],
+  });
+  assert.equal(
+    core.sessions().find((s) => s.name === 'default'),
+    undefined,
+    'deleted on the worker',
+  );
   assert.equal((await api('GET', '/api/sessions/21650000001')).status, 404);
   assert.equal((await api('DELETE', `/api/admin/workers/${coreWorker.id}`)).status, 404);
 });

@@ -34,6 +34,12 @@ export const DispatcherConfigSchema = z
     /** First retry delay after a transient WAHA error; doubles per attempt up to the max. */
     RETRY_BACKOFF_SECONDS: z.coerce.number().min(0).max(3600).default(2),
     RETRY_BACKOFF_MAX_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
+    /** Each worker is probed (and its sessions reconciled) once per this many seconds, fleet-wide; 0: not by this process. */
+    PROBE_INTERVAL_SECONDS: z.coerce.number().min(0).max(3600).default(15),
+    /** A CONNECTED session whose linked device has been idle this many days gets a keep-alive. */
+    KEEPALIVE_DAYS: z.coerce.number().min(1).max(29).default(12),
+    /** When the daily keep-alive runs (cron, UTC). */
+    KEEPALIVE_CRON: z.string().min(1).default('0 4 * * *'),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug']).default('info'),
     LOG_FILE: z.string().default(DEFAULT_LOG_FILE),
   })
@@ -69,6 +75,9 @@ export interface DispatcherConfig {
   pollIntervalMs: number;
   retryBackoffSeconds: number;
   retryBackoffMaxSeconds: number;
+  probeIntervalSeconds: number;
+  keepaliveDays: number;
+  keepaliveCron: string;
   logLevel: string;
   logFile: string;
 }
@@ -99,6 +108,9 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Di
     pollIntervalMs: e.POLL_INTERVAL_MS,
     retryBackoffSeconds: e.RETRY_BACKOFF_SECONDS,
     retryBackoffMaxSeconds: e.RETRY_BACKOFF_MAX_SECONDS,
+    probeIntervalSeconds: e.PROBE_INTERVAL_SECONDS,
+    keepaliveDays: e.KEEPALIVE_DAYS,
+    keepaliveCron: e.KEEPALIVE_CRON,
     logLevel: e.LOG_LEVEL,
     logFile: e.LOG_FILE,
   });

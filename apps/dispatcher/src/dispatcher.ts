@@ -9,6 +9,8 @@ import { runSenderTurn } from './jobs/sender-turn.ts';
 import { createPacingRules } from './pacing.ts';
 import { type PeriodicTask, startPeriodicTasks } from './periodic.ts';
 import { createSweepTask } from './sweeper.ts';
+import { scheduleKeepalive } from './tasks/keepalive-sessions.ts';
+import { createProbeTask } from './tasks/probe-workers.ts';
 
 export interface DispatcherDeps {
   logger?: Logger;
@@ -41,6 +43,7 @@ export async function startDispatcher(
     connectionString: config.databaseUrl,
     max: Math.min(20, config.concurrency + 2),
     applicationName: `herald-dispatcher-${config.dispatcherId}`.slice(0, 63),
+    onIdleError: (error) => logger.warn('idle database connection lost', { error: error.message }),
   });
   // A turn may run its budget, then one recipient check and one send, before pg-boss retries it.
   const turnExpireSeconds = Math.ceil(
@@ -59,6 +62,11 @@ export async function startDispatcher(
     await migrateToLatest(db);
     await boss.start();
     await ensureQueues(boss, { turnExpireSeconds });
+    await scheduleKeepalive(
+      boss,
+      { db, boss, logger, wahaClients },
+      { keepaliveDays: config.keepaliveDays, cron: config.keepaliveCron },
+    );
   } catch (error) {
     await boss.stop({ graceful: false, close: true }).catch(() => {});
     await db.destroy().catch(() => {});
@@ -96,9 +104,12 @@ export async function startDispatcher(
     },
   });
 
-  // Periodic tasks of this dispatcher: worker probing, session reconciliation and keep-alives
-  // are added to this list as they are written.
+  // Periodic tasks of this dispatcher: the recovery sweep, and worker probing with session
+  // reconciliation (the daily keep-alive is a pg-boss schedule, registered above).
   const periodicTasks: PeriodicTask[] = [createSweepTask(ctx)];
+  if (config.probeIntervalSeconds > 0) {
+    periodicTasks.push(createProbeTask(ctx, { intervalSeconds: config.probeIntervalSeconds }));
+  }
   const periodic = startPeriodicTasks(periodicTasks, logger);
   logger.info('dispatcher started', {
     dispatcher_id: config.dispatcherId,

@@ -7,3 +7,17 @@ export { createPacingRules, type RetryBackoff, retryBackoffSeconds } from './pac
 export { type PeriodicTask, startPeriodicTasks } from './periodic.ts';
 export { describeMedia, type MediaFile, sendCampaignMessage } from './send-message.ts';
 export { createSweepTask, type SweepResult, sweepOnce } from './sweeper.ts';
+export {
+  type KeepaliveOptions,
+  type KeepaliveReport,
+  keepaliveSessions,
+  scheduleKeepalive,
+} from './tasks/keepalive-sessions.ts';
+export {
+  createProbeTask,
+  type ProbeOptions,
+  type ProbeReport,
+  probeDueWorkers,
+  startWorkerProbing,
+} from './tasks/probe-workers.ts';
+export { type ReconcileReport, reconcileWorkerSessions } from './tasks/reconcile-sessions.ts';

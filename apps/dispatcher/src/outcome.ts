@@ -15,10 +15,11 @@ const MAX_ERROR_LENGTH = 500;
 /**
  * What a failed WAHA call means for the message in the ledger:
  * - the session is not WORKING (422) → back to PENDING, sender paused until the session returns;
- * - the worker refused the connection → back to PENDING, worker marked unhealthy (nothing was sent);
+ * - the worker refused the connection, or rejected our API key → back to PENDING, worker marked
+ *   unhealthy: nothing was sent, and a misconfigured worker must not fail whole campaigns;
  * - a send that may have reached WhatsApp (timeout or reset after the request went out) → UNKNOWN;
  * - any other transient error → retried after a backoff, FAILED once `maxAttempts` are used;
- * - a permanent error (400, 401, 404, Plus-only, 501…) → FAILED with WAHA's reason.
+ * - a permanent error (400, 404, Plus-only, 501…) → FAILED with WAHA's reason.
  */
 export function outcomeOfError(
   error: unknown,
@@ -40,7 +41,7 @@ export function outcomeOfError(
       wahaStatus: error.sessionStatus ?? null,
     };
   }
-  if (error.code === 'CONNECTION_REFUSED') {
+  if (error.code === 'CONNECTION_REFUSED' || error.code === 'UNAUTHORIZED') {
     return { kind: 'PAUSE_WORKER', code: error.code, error: text };
   }
   if (error.ambiguous && phase === 'send')

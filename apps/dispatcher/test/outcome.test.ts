@@ -26,10 +26,14 @@ describe('outcome of a failed WAHA call', () => {
     });
   });
 
-  it('pauses on a refused connection, in either phase', () => {
+  it('pauses on a refused connection or a rejected API key, in either phase', () => {
     for (const phase of ['check', 'send'] as const) {
       assert.equal(
         outcomeOfError(waha('CONNECTION_REFUSED', true), phase, 1, policy).kind,
+        'PAUSE_WORKER',
+      );
+      assert.equal(
+        outcomeOfError(waha('UNAUTHORIZED', false), phase, 1, policy).kind,
         'PAUSE_WORKER',
       );
     }
@@ -67,13 +71,7 @@ describe('outcome of a failed WAHA call', () => {
   });
 
   it('fails permanent errors at once with their code', () => {
-    for (const code of [
-      'BAD_REQUEST',
-      'UNAUTHORIZED',
-      'NOT_FOUND',
-      'PLUS_ONLY',
-      'NOT_IMPLEMENTED',
-    ] as const) {
+    for (const code of ['BAD_REQUEST', 'NOT_FOUND', 'PLUS_ONLY', 'NOT_IMPLEMENTED'] as const) {
       const outcome = outcomeOfError(waha(code, false), 'send', 1, policy);
       assert.deepEqual(outcome, { kind: 'FAILED', code, error: `${code} happened` });
     }

@@ -39,7 +39,11 @@ export async function startLocalStack(env: NodeJS.ProcessEnv, logger: Logger): P
   }
 
   const adminApiKey = env.ADMIN_API_KEY ?? secrets.adminApiKey;
-  const apiConfig = loadApiConfig({ ...env, DATABASE_URL: databaseUrl, ADMIN_API_KEY: adminApiKey });
+  const apiConfig = loadApiConfig({
+    ...env,
+    DATABASE_URL: databaseUrl,
+    ADMIN_API_KEY: adminApiKey,
+  });
   const gateway = await startGateway(apiConfig, logger.child({ service: 'api' }));
   stops.unshift(gateway.close);
   const admin = adminClient(gateway.url, adminApiKey);
@@ -60,13 +64,20 @@ export async function startLocalStack(env: NodeJS.ProcessEnv, logger: Logger): P
   }
 
   const dispatcherConfig = loadDispatcherConfig({ ...env, DATABASE_URL: databaseUrl });
-  const dispatcher = await startDispatcher(dispatcherConfig, { logger: logger.child({ service: 'dispatcher' }) });
+  const dispatcher = await startDispatcher(dispatcherConfig, {
+    logger: logger.child({ service: 'dispatcher' }),
+  });
   stops.unshift(dispatcher.stop);
 
   return {
     banner: describe(gateway.url, adminApiKey, emulators, !env.DATABASE_URL),
     async stop() {
-      for (const stop of stops) await stop();
+      // Each part stops even if another failed (Ctrl+C also reaches the embedded Postgres).
+      for (const stop of stops) {
+        await stop().catch((error: unknown) =>
+          logger.warn('stop failed', { error: String(error) }),
+        );
+      }
     },
   };
 }
@@ -81,7 +92,8 @@ function adminClient(baseUrl: string, key: string): AdminClient {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json = await res.body.json();
-    if (res.statusCode >= 400) throw new Error(`${method} ${path} → ${res.statusCode} ${JSON.stringify(json)}`);
+    if (res.statusCode >= 400)
+      throw new Error(`${method} ${path} → ${res.statusCode} ${JSON.stringify(json)}`);
     return json;
   };
 }
@@ -100,7 +112,9 @@ async function wantsEmulator(mode: string, admin: AdminClient): Promise<boolean>
 }
 
 async function registerEmulators(admin: AdminClient, emulators: RunningEmulator[], apiKey: string) {
-  const known = new Set(((await admin('GET', '/api/admin/workers')) as Array<{ url: string }>).map((w) => w.url));
+  const known = new Set(
+    ((await admin('GET', '/api/admin/workers')) as Array<{ url: string }>).map((w) => w.url),
+  );
   for (const [index, emulator] of emulators.entries()) {
     if (known.has(emulator.url)) continue;
     await admin('POST', '/api/admin/workers', {
@@ -112,7 +126,12 @@ async function registerEmulators(admin: AdminClient, emulators: RunningEmulator[
   }
 }
 
-function describe(url: string, adminKey: string, emulators: RunningEmulator[], embeddedDb: boolean): string {
+function describe(
+  url: string,
+  adminKey: string,
+  emulators: RunningEmulator[],
+  embeddedDb: boolean,
+): string {
   const lines = [
     '',
     'Herald is running.',
@@ -123,7 +142,9 @@ function describe(url: string, adminKey: string, emulators: RunningEmulator[], e
     `  Database       ${embeddedDb ? 'embedded Postgres in .data/postgres' : 'DATABASE_URL'}`,
   ];
   if (emulators.length) {
-    lines.push(`  WAHA workers   ${emulators.length} emulated Core workers (act as the phone through /_emulator):`);
+    lines.push(
+      `  WAHA workers   ${emulators.length} emulated Core workers (act as the phone through /_emulator):`,
+    );
     for (const e of emulators) lines.push(`                 ${e.url}`);
   }
   lines.push('', 'Walkthrough: README.md, "Try it with curl". Stop with Ctrl+C.', '');

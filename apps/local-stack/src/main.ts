@@ -14,7 +14,9 @@ let stack: Awaited<ReturnType<typeof startLocalStack>>;
 try {
   stack = await startLocalStack(process.env, logger);
 } catch (error) {
-  logger.error('Herald failed to start', { error: error instanceof Error ? error.message : String(error) });
+  logger.error('Herald failed to start', {
+    error: error instanceof Error ? error.message : String(error),
+  });
   process.exit(1);
 }
 process.stdout.write(stack.banner);

@@ -71,7 +71,10 @@ before(async () => {
     what: 'the gateway to listen',
   });
   await waitFor(
-    () => Promise.all(workerUrls.map((u) => call('GET', `${u}/ping`))).then((rs) => rs.every((r) => r.status === 200)),
+    () =>
+      Promise.all(workerUrls.map((u) => call('GET', `${u}/ping`))).then((rs) =>
+        rs.every((r) => r.status === 200),
+      ),
     { timeoutMs: 30_000, what: 'the emulated workers to listen' },
   );
 });
@@ -91,13 +94,19 @@ test('api-guide steps 1-13: two numbers on two workers, then a 20-recipient camp
       headers: admin,
     });
     assert.equal(res.status, 201, JSON.stringify(res.body));
-    assert.equal((res.body as { api_key?: string }).api_key, undefined, 'worker keys are write-only');
+    assert.equal(
+      (res.body as { api_key?: string }).api_key,
+      undefined,
+      'worker keys are write-only',
+    );
   }
 
   // Steps 5-10: connect two numbers by QR.
   const placed: string[] = [];
   for (const phone of [PHONE_A, PHONE_B]) {
-    const created = await call('POST', `${gatewayUrl}/api/sessions`, { body: { phone_number: phone } });
+    const created = await call('POST', `${gatewayUrl}/api/sessions`, {
+      body: { phone_number: phone },
+    });
     assert.ok([200, 201].includes(created.status), JSON.stringify(created.body));
     const qr = await waitFor(
       async () => {
@@ -121,8 +130,8 @@ test('api-guide steps 1-13: two numbers on two workers, then a 20-recipient camp
     assert.equal(scan.status, 200, JSON.stringify(scan.body));
     await waitFor(
       async () =>
-        ((await call('GET', `${gatewayUrl}/api/sessions/${phone}`)).body as { status: string }).status ===
-        'CONNECTED',
+        ((await call('GET', `${gatewayUrl}/api/sessions/${phone}`)).body as { status: string })
+          .status === 'CONNECTED',
       { timeoutMs: 20_000, what: `${phone} to be CONNECTED` },
     );
     placed.push(session.worker.url);
@@ -157,7 +166,10 @@ test('api-guide steps 1-13: two numbers on two workers, then a 20-recipient camp
   // Step 13: the campaign completes.
   const status = await waitFor(
     async () => {
-      const res = await call('GET', `${gatewayUrl}/api/status/${campaign.id}?sender_number=${PHONE_A}`);
+      const res = await call(
+        'GET',
+        `${gatewayUrl}/api/status/${campaign.id}?sender_number=${PHONE_A}`,
+      );
       const body = res.body as { status: string; sent_messages: number };
       return body.status === 'COMPLETED' ? body : null;
     },

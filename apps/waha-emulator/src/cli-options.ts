@@ -110,7 +110,10 @@ function parseHook(
   const attempts = str('hook-retries-attempts', 'WHATSAPP_HOOK_RETRIES_ATTEMPTS');
   const hook: NonNullable<EmulatorOptions['globalWebhook']> = {
     url,
-    events: events.split(',').map((event) => event.trim()).filter(Boolean),
+    events: events
+      .split(',')
+      .map((event) => event.trim())
+      .filter(Boolean),
   };
   const hmacKey = str('hook-hmac-key', 'WHATSAPP_HOOK_HMAC_KEY');
   if (hmacKey) hook.hmacKey = hmacKey;

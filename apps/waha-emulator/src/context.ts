@@ -1,6 +1,6 @@
 import { defaultFaults } from './faults.ts';
 import { generatePrefixedId } from './ids.ts';
-import { type SessionRecord, SessionMachine } from './session-machine.ts';
+import { SessionMachine, type SessionRecord } from './session-machine.ts';
 import { SessionManager } from './session-manager.ts';
 import { TimerBag } from './timers.ts';
 import type {
@@ -10,7 +10,7 @@ import type {
   EmulatorTier,
   FaultSwitches,
 } from './types.ts';
-import { type WebhookTarget, WebhookSender, wantsEvent } from './webhooks.ts';
+import { WebhookSender, type WebhookTarget, wantsEvent } from './webhooks.ts';
 
 export const WAHA_VERSION = '2025.12.3';
 

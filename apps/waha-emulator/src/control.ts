@@ -20,7 +20,8 @@ function findSession(ctx: EmulatorContext, name: string): SessionRecord {
 }
 
 function requireDigits(value: unknown, field: string): string {
-  const digits = typeof value === 'string' || typeof value === 'number' ? toDigits(String(value)) : '';
+  const digits =
+    typeof value === 'string' || typeof value === 'number' ? toDigits(String(value)) : '';
   if (!digits) throw new ControlError(400, `${field} must be a phone number (digits)`);
   return digits;
 }
@@ -38,8 +39,8 @@ export function scanSession(
     const status = record.run?.status ?? 'STOPPED';
     throw new ControlError(409, `session '${name}' is ${status}, not SCAN_QR_CODE`);
   }
-  const name_ = typeof pushName === 'string' && pushName ? pushName : `Emulated ${digits}`;
-  ctx.machine.scan(record, { phone: digits, pushName: name_ });
+  const displayName = typeof pushName === 'string' && pushName ? pushName : `Emulated ${digits}`;
+  ctx.machine.scan(record, { phone: digits, pushName: displayName });
   return record;
 }
 
@@ -51,7 +52,12 @@ export function logoutFromPhone(ctx: EmulatorContext, name: string): SessionReco
   return record;
 }
 
-export function sendFromPhone(ctx: EmulatorContext, name: string, to: unknown, text: unknown): string {
+export function sendFromPhone(
+  ctx: EmulatorContext,
+  name: string,
+  to: unknown,
+  text: unknown,
+): string {
   const record = findSession(ctx, name);
   const digits = requireDigits(to, 'to');
   if (record.run?.status !== 'WORKING') {
@@ -82,6 +88,7 @@ export async function goOfflineFor(ctx: EmulatorContext, ms: number): Promise<vo
   ctx.log(`offline for ${ms} ms`);
   await ctx.network.goOffline();
   ctx.timers.after(ms, () => {
-    if (!ctx.closed) void ctx.network.goOnline().catch((error) => ctx.log(`online failed: ${error}`));
+    if (!ctx.closed)
+      void ctx.network.goOnline().catch((error) => ctx.log(`online failed: ${error}`));
   });
 }

@@ -59,7 +59,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     workerId: settings.workerId,
     messages: () => ctx.messages.map((message) => structuredClone(message)),
     sessions: () => ctx.sessions.summaries(),
-    scan: (session, phone, pushName) => void unwrap(() => scanSession(ctx, session, phone, pushName)),
+    scan: (session, phone, pushName) =>
+      void unwrap(() => scanSession(ctx, session, phone, pushName)),
     logout: (session) => void unwrap(() => logoutFromPhone(ctx, session)),
     phoneMessage: (session, to, text) => unwrap(() => sendFromPhone(ctx, session, to, text)),
     setFaults: (faults: Partial<Faults>) => {

@@ -35,7 +35,10 @@ export function mergeFaults(
 ): { switches: FaultSwitches; dropSession?: string; offlineForMs?: number } {
   if (!isRecord(input)) throw new FaultInputError('the body must be a JSON object');
   const patch = input as Partial<Faults>;
-  const next = patch.clear === true ? defaultFaults() : { ...current, notOnWhatsApp: [...current.notOnWhatsApp] };
+  const next =
+    patch.clear === true
+      ? defaultFaults()
+      : { ...current, notOnWhatsApp: [...current.notOnWhatsApp] };
   if (patch.latencyMs !== undefined) next.latencyMs = nonNegative('latencyMs', patch.latencyMs);
   for (const key of ['errorRate5xx', 'timeoutRate', 'resetRate'] as const) {
     if (patch[key] !== undefined) next[key] = rate(key, patch[key]);

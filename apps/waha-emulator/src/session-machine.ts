@@ -96,7 +96,7 @@ export class SessionMachine {
 
   scan(record: SessionRecord, pairing: Pairing): void {
     const run = record.run;
-    if (!run || run.status !== 'SCAN_QR_CODE') throw new Error('session is not in SCAN_QR_CODE');
+    if (run?.status !== 'SCAN_QR_CODE') throw new Error('session is not in SCAN_QR_CODE');
     this.clearRun(run);
     run.qr = null;
     record.pairing = pairing;
@@ -117,7 +117,7 @@ export class SessionMachine {
   /** An API call on a WORKING session: WAHA marks it online and records the activity time. */
   markActivity(record: SessionRecord): void {
     const run = record.run;
-    if (!run || run.status !== 'WORKING') return;
+    if (run?.status !== 'WORKING') return;
     run.activity = Date.now();
     run.presence = 'online';
     this.timers.cancel(run.presenceTimer);

@@ -149,7 +149,12 @@ export class SessionManager {
       if (!this.exists(name)) {
         throw objectError(422, { error: `Session "${name}" does not exist`, session: name });
       }
-      throw objectError(422, { error: STATUS_NOT_EXPECTED, session: name, status: 'STOPPED', expected });
+      throw objectError(422, {
+        error: STATUS_NOT_EXPECTED,
+        session: name,
+        status: 'STOPPED',
+        expected,
+      });
     }
     const record = this.getRunning(name);
     const valid = await pollUntil(

@@ -6,16 +6,13 @@ export class TimerBag {
   private readonly handles = new Set<NodeJS.Timeout>();
 
   after(ms: number, fn: () => void): NodeJS.Timeout {
-    const handle = setTimeout(() => {
-      this.handles.delete(handle);
-      fn();
-    }, Math.max(0, ms));
-    this.handles.add(handle);
-    return handle;
-  }
-
-  every(ms: number, fn: () => void): NodeJS.Timeout {
-    const handle = setInterval(fn, Math.max(1, ms));
+    const handle = setTimeout(
+      () => {
+        this.handles.delete(handle);
+        fn();
+      },
+      Math.max(0, ms),
+    );
     this.handles.add(handle);
     return handle;
   }

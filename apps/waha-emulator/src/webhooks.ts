@@ -151,7 +151,12 @@ export class WebhookSender {
     this.inflight.add(controller);
     const timeout = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
     try {
-      const response = await fetch(url, { method: 'POST', headers, body, signal: controller.signal });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: controller.signal,
+      });
       await response.arrayBuffer().catch(() => undefined);
       return {
         ok: response.status >= 200 && response.status < 300,

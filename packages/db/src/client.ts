@@ -12,14 +12,20 @@ export interface DbOptions {
   /** Pool size; one dispatcher or gateway rarely needs more than a handful. */
   max?: number;
   applicationName?: string;
+  /** Told about errors of idle connections (the server restarted or went away). */
+  onIdleError?: (error: Error) => void;
 }
 
 export function createPool(options: DbOptions): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'herald',
   });
+  // Without a listener, an idle connection that the server closes crashes the process. The pool
+  // drops that connection by itself and the next query opens a new one.
+  pool.on('error', (error) => options.onIdleError?.(error));
+  return pool;
 }
 
 export function createDb(options: DbOptions | { pool: pg.Pool }): Kysely<Database> {

@@ -11,6 +11,7 @@ import type {
   WahaServerStatus,
   WahaServerVersion,
   WahaSession,
+  WahaSessionConfig,
 } from './types.ts';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -29,8 +30,8 @@ export function createWahaClient(options: WahaClientOptions): WahaClient {
   const session = (name: string) => `/api/sessions/${encodeURIComponent(name)}`;
   const auth = (name: string) => `/api/${encodeURIComponent(name)}/auth`;
 
-  const sessionCall = (method: CallSpec['method'], path: string, body?: unknown) =>
-    call<WahaSession>({ method, path, body, expect: 'json', shape: SESSION });
+  const sessionCall = async (method: CallSpec['method'], path: string, body?: unknown) =>
+    toSession(await call<RawSession>({ method, path, body, expect: 'json', shape: SESSION }));
 
   async function send(path: string, body: object, options?: CallOptions): Promise<SentMessage> {
     const raw = await call<unknown>({
@@ -48,7 +49,7 @@ export function createWahaClient(options: WahaClientOptions): WahaClient {
   return {
     baseUrl,
     async ping() {
-      await call({ method: 'GET', path: '/ping', expect: 'optional' });
+      await call({ method: 'GET', path: '/ping', expect: 'json' });
     },
     serverVersion: () =>
       call<WahaServerVersion>({
@@ -68,14 +69,16 @@ export function createWahaClient(options: WahaClientOptions): WahaClient {
     createSession: ({ name, start = false, config }) =>
       sessionCall('POST', '/api/sessions', { name, start, ...(config ? { config } : {}) }),
     getSession: (name) => sessionCall('GET', session(name)),
-    listSessions: (options) =>
-      call<WahaSession[]>({
+    listSessions: async (options) => {
+      const sessions = await call<RawSession[]>({
         method: 'GET',
         path: '/api/sessions',
         ...(options?.all ? { query: { all: 'true' } } : {}),
         expect: 'json',
         shape: SESSION_LIST,
-      }),
+      });
+      return sessions.map(toSession);
+    },
     updateSession: (name, config) => sessionCall('PUT', session(name), { config }),
     startSession: (name) => sessionCall('POST', `${session(name)}/start`),
     stopSession: (name) => sessionCall('POST', `${session(name)}/stop`),
@@ -182,6 +185,17 @@ export function normalizeBaseUrl(baseUrl: string): string {
     throw new TypeError('WAHA base URL must not carry credentials, a query or a fragment');
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+type RawSession = Omit<WahaSession, 'me' | 'config'> & {
+  me?: WahaMe | null;
+  config?: WahaSessionConfig | null;
+};
+
+/** WAHA writes `config: null` for a session without one, and may leave `me` out. */
+function toSession(raw: RawSession): WahaSession {
+  const { config, me, ...rest } = raw;
+  return { ...rest, me: me ?? null, ...(config ? { config } : {}) };
 }
 
 function fileBody(input: SendFileInput): object {

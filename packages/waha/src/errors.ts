@@ -39,8 +39,8 @@ export class WahaError extends Error {
   readonly body: unknown;
   readonly retryable: boolean;
   readonly ambiguous: boolean;
-  /** For SESSION_STATUS: the status WAHA reported. */
-  readonly sessionStatus?: string;
+  /** For SESSION_STATUS: the status WAHA reported (declared only, so it is absent otherwise). */
+  declare readonly sessionStatus?: string;
 
   constructor(init: WahaErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -192,7 +192,8 @@ export function errorFromTransport(
       message: message(context.written ? 'timed out' : 'timed out before the request was sent'),
     });
   }
-  if (codes.some((code) => MALFORMED.test(code))) {
+  // HTTPParserError's code is often unset: its name is the reliable mark.
+  if (codes.some((code) => MALFORMED.test(code)) || hasName(error, 'HTTPParserError')) {
     return new WahaError({
       ...common,
       code: 'BAD_RESPONSE',
@@ -229,7 +230,11 @@ function isConnectFailure(codes: string[]): boolean {
 
 /** The signal's reason is a DOMException named TimeoutError (or AbortError if aborted). */
 function isTimeout(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+  return hasName(error, 'TimeoutError') || hasName(error, 'AbortError');
+}
+
+function hasName(error: unknown, name: string): boolean {
+  return error instanceof Error && error.name === name;
 }
 
 /** Codes of the error, its cause chain and an AggregateError's members (happy eyeballs). */

@@ -47,15 +47,19 @@ export async function startFixtureServer(handler: FixtureHandler): Promise<Fixtu
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
+  let closed: Promise<unknown> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
     connections: () => connections,
     async close() {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
+      if (!closed) {
+        closed = once(server, 'close');
+        server.closeAllConnections();
+        server.close();
+      }
+      await closed;
     },
   };
 }

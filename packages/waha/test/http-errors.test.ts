@@ -25,7 +25,10 @@ const answers: Record<string, [number, unknown]> = {
   presence: [400, { detail: 'chatId is required for typing' }],
   starting: [422, statusMismatch('STARTING', ['WORKING'])],
   stopped: [422, { error: 'Session "stopped" does not exist', session: 'stopped' }],
-  exists: [422, nest(422, "Session 'exists' already exists. Use PUT to update it.", 'Unprocessable Entity')],
+  exists: [
+    422,
+    nest(422, "Session 'exists' already exists. Use PUT to update it.", 'Unprocessable Entity'),
+  ],
   started: [422, nest(422, "Session 'default' is already started.", 'Unprocessable Entity')],
   other: [422, nest(422, CORE_NAME, 'Unprocessable Entity')],
   media: [
@@ -139,7 +142,10 @@ describe('WAHA error answers', () => {
     for (const chatId of ['media', 'starting', 'crash', 'video']) {
       const error = await client
         .sendImage({ session: 'default', chatId, file: { mimetype: 'image/png', data: 'AA==' } })
-        .then(() => assert.fail(), (error: unknown) => error as WahaError);
+        .then(
+          () => assert.fail(),
+          (error: unknown) => error as WahaError,
+        );
       assert.equal(error.ambiguous, false, chatId);
     }
   });
@@ -155,9 +161,10 @@ describe('WAHA error answers', () => {
   });
 
   test('a send answered 2xx with an unreadable body is BAD_RESPONSE, ambiguous and not retryable', async () => {
-    const error = await client
-      .sendText({ session: 'default', chatId: 'broken', text: 'hi' })
-      .then(() => assert.fail(), (error: unknown) => error as WahaError);
+    const error = await client.sendText({ session: 'default', chatId: 'broken', text: 'hi' }).then(
+      () => assert.fail(),
+      (error: unknown) => error as WahaError,
+    );
     assert.equal(error.code, 'BAD_RESPONSE');
     assert.equal(error.status, 201);
     assert.equal(error.retryable, false);

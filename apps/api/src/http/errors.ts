@@ -38,7 +38,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (status >= 500) {
       logger.error('request failed', { requestId: req.id, path: req.path, error: describe(error) });
     }
-    const body: z.infer<typeof ErrorBody> = { error: { code: herald.code, message: herald.message } };
+    const body: z.infer<typeof ErrorBody> = {
+      error: { code: herald.code, message: herald.message },
+    };
     if (herald.details !== undefined) body.error.details = herald.details;
     res.status(status).json(body);
   };
@@ -64,11 +66,17 @@ function toHeraldError(error: unknown): HeraldError {
     return new HeraldError('too_large', 'PAYLOAD_TOO_LARGE', 'The request body is too large');
   }
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-    return new HeraldError('validation', 'UNSUPPORTED_ENCODING', 'Unsupported request body encoding');
+    return new HeraldError(
+      'validation',
+      'UNSUPPORTED_ENCODING',
+      'Unsupported request body encoding',
+    );
   }
   return new HeraldError('internal', 'INTERNAL', 'Internal server error');
 }
 
 function describe(error: unknown) {
-  return error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : error;
+  return error instanceof Error
+    ? { name: error.name, message: error.message, stack: error.stack }
+    : error;
 }

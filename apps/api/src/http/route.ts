@@ -91,7 +91,10 @@ function toOpenApi(spec: RouteSpec<AnyObject, AnyObject, z.ZodType>): RouteConfi
   const responses: RouteConfig['responses'] = {};
   for (const [status, response] of Object.entries(spec.responses)) {
     responses[status] = response.schema
-      ? { description: response.description, content: { 'application/json': { schema: response.schema } } }
+      ? {
+          description: response.description,
+          content: { 'application/json': { schema: response.schema } },
+        }
       : { description: response.description };
   }
   const errors = new Set([...(spec.errors ?? []), 400]);

@@ -39,7 +39,9 @@ const UserDto = z
     active_session: z.boolean(),
     session_status: z.enum(SESSION_STATUSES).nullable(),
     last_active: timestamp.nullable(),
-    last_campaign: timestamp.nullable().meta({ description: 'When the latest campaign was created' }),
+    last_campaign: timestamp
+      .nullable()
+      .meta({ description: 'When the latest campaign was created' }),
   })
   .meta({ id: 'AdminUser' });
 
@@ -85,7 +87,11 @@ export const adminRoutes: RouteModule = (r, deps) => {
     responses: { 200: { description: 'Users', schema: z.array(UserDto) } },
     handler: async () => {
       const users = await listUsers(deps);
-      const body = users.map((u) => ({ ...u, last_active: iso(u.last_active), last_campaign: iso(u.last_campaign) }));
+      const body = users.map((u) => ({
+        ...u,
+        last_active: iso(u.last_active),
+        last_campaign: iso(u.last_campaign),
+      }));
       return { status: 200, body };
     },
   });

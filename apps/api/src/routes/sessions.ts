@@ -40,7 +40,9 @@ const SessionDto = z
     expires_at: timestamp.nullable(),
     requires_auth: z.boolean(),
     expiry_warning: z.boolean(),
-    worker: z.object({ id: z.number(), name: z.string().nullable(), url: z.string().nullable() }).nullable(),
+    worker: z
+      .object({ id: z.number(), name: z.string().nullable(), url: z.string().nullable() })
+      .nullable(),
     waha_session: z.string(),
     connected_at: timestamp.nullable(),
     me: z.object({ id: z.string(), push_name: z.string().nullable() }).nullable(),
@@ -48,7 +50,8 @@ const SessionDto = z
     qr_expires_at: timestamp.nullable(),
     created_at: timestamp,
     data: z.record(z.string(), z.unknown()).nullable().meta({
-      description: "WAHA's session object when it was read live for this answer (without its config)",
+      description:
+        "WAHA's session object when it was read live for this answer (without its config)",
     }),
   })
   .meta({ id: 'Session' });
@@ -110,7 +113,9 @@ export const sessionRoutes: RouteModule = (r, deps) => {
   const phoneOf = (raw: string) => {
     const phone = normalize(raw);
     if (phone === null) {
-      throw validationError('INVALID_PHONE_NUMBER', `"${raw}" is not a valid phone number`, { phone_number: raw });
+      throw validationError('INVALID_PHONE_NUMBER', `"${raw}" is not a valid phone number`, {
+        phone_number: raw,
+      });
     }
     return phone;
   };
@@ -124,12 +129,18 @@ export const sessionRoutes: RouteModule = (r, deps) => {
     request: { body: CreateSessionBody },
     responses: {
       201: { description: 'Session created on a worker; fetch its QR next', schema: SessionDto },
-      200: { description: 'The number already has a session: its state (restarted if it had ended)', schema: SessionDto },
+      200: {
+        description: 'The number already has a session: its state (restarted if it had ended)',
+        schema: SessionDto,
+      },
     },
     errors: [502, 503],
     handler: async ({ body }) => {
       const opened = await openSession(deps, phoneOf(body.phone_number));
-      return { status: opened.created ? 201 : 200, body: toSessionDto(deps, opened.session, opened.live) };
+      return {
+        status: opened.created ? 201 : 200,
+        body: toSessionDto(deps, opened.session, opened.live),
+      };
     },
   });
 
@@ -197,16 +208,17 @@ export const sessionRoutes: RouteModule = (r, deps) => {
 
   r.route({
     method: 'delete',
-    path: '/api/sessions/{sender_number}',
-    summary: 'Log out and delete a session, freeing its slot',
+    // The spec calls it {sender_number}; OpenAPI wants one name per path, shared with the GET.
+    path: '/api/sessions/{phone_number}',
+    summary: 'Log out and delete a session (the sender number), freeing its slot',
     tags: ['Sessions'],
     access: 'admin',
-    request: { params: SenderParams },
+    request: { params: PhoneParams },
     responses: { 200: { description: 'Deleted', schema: DeletedSessionDto } },
     errors: [404],
     handler: async ({ params }) => ({
       status: 200,
-      body: await removeSession(deps, phoneOf(params.sender_number)),
+      body: await removeSession(deps, phoneOf(params.phone_number)),
     }),
   });
 };

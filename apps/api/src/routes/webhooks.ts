@@ -16,7 +16,10 @@ const WahaEvent = z
     me: z.unknown().optional(),
     payload: z.unknown().optional(),
   })
-  .meta({ id: 'WahaWebhookEvent', description: 'A WAHA webhook envelope, signed with X-Webhook-Hmac' });
+  .meta({
+    id: 'WahaWebhookEvent',
+    description: 'A WAHA webhook envelope, signed with X-Webhook-Hmac',
+  });
 
 const WebhookAck = z.object({ status: z.literal('success') }).meta({ id: 'WebhookAck' });
 
@@ -32,7 +35,9 @@ export const webhookRoutes: RouteModule = (r, deps) => {
       tags: ['Webhooks'],
       access: 'open',
       request: { body: WahaEvent },
-      responses: { 200: { description: 'Accepted (unknown events are ignored)', schema: WebhookAck } },
+      responses: {
+        200: { description: 'Accepted (unknown events are ignored)', schema: WebhookAck },
+      },
       errors: [401],
       handler: async ({ body, req }) => {
         assertSignedByWaha(deps, req.rawBody, req.get('x-webhook-hmac'));

@@ -27,7 +27,11 @@ const WorkerUrl = z
   })
   .meta({ example: 'http://127.0.0.1:3101' });
 
-const ApiKey = z.string().min(1).max(500).meta({ description: "The worker's WAHA_API_KEY (write-only)" });
+const ApiKey = z
+  .string()
+  .min(1)
+  .max(500)
+  .meta({ description: "The worker's WAHA_API_KEY (write-only)" });
 const Capacity = z.number().int().min(1).max(100_000);
 const Name = z.string().trim().min(1).max(100);
 
@@ -122,7 +126,10 @@ export const workerRoutes: RouteModule = (r, deps) => {
     access: 'admin',
     request: { body: CreateWorkerBody },
     responses: {
-      201: { description: 'Registered; healthy:false with last_error when it did not answer', schema: WorkerDto },
+      201: {
+        description: 'Registered; healthy:false with last_error when it did not answer',
+        schema: WorkerDto,
+      },
     },
     errors: [409],
     handler: async ({ body }) => ({
@@ -192,7 +199,12 @@ export const workerRoutes: RouteModule = (r, deps) => {
     tags: ['Workers'],
     access: 'admin',
     request: { params: WorkerParams, query: DeleteQuery },
-    responses: { 200: { description: 'Deleted, with the numbers whose sessions ended', schema: DeletedWorkerDto } },
+    responses: {
+      200: {
+        description: 'Deleted, with the numbers whose sessions ended',
+        schema: DeletedWorkerDto,
+      },
+    },
     errors: [404, 409],
     handler: async ({ params, query }) => ({
       status: 200,

@@ -95,7 +95,8 @@ async function onSessionStatus(deps: AppDeps, envelope: Envelope, phone: string 
   const payload = StatusPayload.safeParse(envelope.payload);
   if (!phone || !payload.success) return 'ignored';
   const session = await findSession(deps.db, phone);
-  if (!session || (envelope.session && envelope.session !== session.waha_session)) return 'unknown session';
+  if (!session || (envelope.session && envelope.session !== session.waha_session))
+    return 'unknown session';
   const me = envelope.me ?? payload.data.me ?? null;
   const told: SessionObservation = {
     kind: 'seen',
@@ -109,7 +110,12 @@ async function onSessionStatus(deps: AppDeps, envelope: Envelope, phone: string 
     { phone, wahaSession: session.waha_session, ...(workerId === null ? {} : { workerId }) },
     async () => {
       if (!client) return told;
-      const read = await readLiveSession(client, session.waha_session, phone, deps.config.SESSION_REFRESH_TIMEOUT_MS);
+      const read = await readLiveSession(
+        client,
+        session.waha_session,
+        phone,
+        deps.config.SESSION_REFRESH_TIMEOUT_MS,
+      );
       return read.observation?.kind === 'unreachable' ? told : (read.observation ?? told);
     },
     deps.now,

@@ -38,7 +38,8 @@ export interface OpenedSession {
  * POST /api/sessions. A new number is placed on the least-loaded worker with room and started
  * there. A known number keeps its session; it is started again for a fresh QR when it ended
  * (FAILED, EXPIRED, STOPPED), and moved to another worker when its worker was deleted or
- * disabled, or is down while the session needs a new pairing anyway.
+ * disabled, or is down while the session needs a (new) pairing anyway. Otherwise its current
+ * state is returned as is (a paired session on a worker that is down reports DISCONNECTED).
  */
 export async function openSession(deps: AppDeps, phone: string): Promise<OpenedSession> {
   await upsertSender(deps.db, phone);
@@ -46,7 +47,13 @@ export async function openSession(deps: AppDeps, phone: string): Promise<OpenedS
   if (existing) {
     const ended = ['FAILED', 'EXPIRED', 'STOPPED'].includes(existing.status);
     const workerGone = existing.worker_id === null || existing.worker_enabled === false;
-    if (workerGone || (ended && existing.worker_healthy === false)) {
+    // A session that must be paired (again) loses nothing by moving off a worker that is down;
+    // a paired one waits for its worker, since moving it would cost a new scan.
+    const needsPairing =
+      existing.connected_at === null ||
+      existing.status === 'FAILED' ||
+      existing.status === 'EXPIRED';
+    if (workerGone || (needsPairing && existing.worker_healthy === false)) {
       const moved = await placeAndStart(deps, phone);
       // The old copy would hold a slot (and Core's only session) on a worker it no longer uses.
       if (existing.worker_id !== null && existing.worker_healthy) {
@@ -68,21 +75,23 @@ async function placeAndStart(deps: AppDeps, phone: string) {
   const tried: number[] = [];
   const failures: { worker_id: number; code: string }[] = [];
   for (let attempt = 0; attempt < PLACEMENT_ATTEMPTS; attempt += 1) {
-    const placement = await deps.db
-      .transaction()
-      .execute((trx) =>
-        reserveSessionSlot(trx, {
-          phone,
-          maxLiveSessions: deps.config.MAX_LIVE_SESSIONS,
-          excludeWorkerIds: tried,
-        }),
-      );
+    const placement = await deps.db.transaction().execute((trx) =>
+      reserveSessionSlot(trx, {
+        phone,
+        maxLiveSessions: deps.config.MAX_LIVE_SESSIONS,
+        excludeWorkerIds: tried,
+      }),
+    );
     if (!placement) break;
     tried.push(placement.worker_id);
     try {
       return await startPlaced(deps, phone, placement);
     } catch (error) {
-      await releaseSessionSlot(deps.db, { ...placement, phone }, 'WAHA could not start the session');
+      await releaseSessionSlot(
+        deps.db,
+        { ...placement, phone },
+        'WAHA could not start the session',
+      );
       if (!isWahaError(error)) throw error;
       failures.push({ worker_id: placement.worker_id, code: error.code });
       deps.logger.warn('worker could not start a session', {
@@ -97,9 +106,13 @@ async function placeAndStart(deps: AppDeps, phone: string) {
     }
   }
   if (failures.length > 0) {
-    throw unavailable('WORKER_UNAVAILABLE', 'No WAHA worker could start the session; try again later', {
-      attempts: failures,
-    });
+    throw unavailable(
+      'WORKER_UNAVAILABLE',
+      'No WAHA worker could start the session; try again later',
+      {
+        attempts: failures,
+      },
+    );
   }
   throw unavailable(
     'NO_CAPACITY',
@@ -109,9 +122,17 @@ async function placeAndStart(deps: AppDeps, phone: string) {
 
 async function startPlaced(deps: AppDeps, phone: string, placement: Placement) {
   const client = await wahaClientFor(deps, placement.worker_id);
-  const live = await ensureSessionStarted(client, placement.waha_session, sessionConfig(deps, phone));
+  const live = await ensureSessionStarted(
+    client,
+    placement.waha_session,
+    sessionConfig(deps, phone),
+  );
   await applyLive(deps, phone, placement.worker_id, live);
-  deps.logger.info('session placed', { phone, workerId: placement.worker_id, wahaSession: placement.waha_session });
+  deps.logger.info('session placed', {
+    phone,
+    workerId: placement.worker_id,
+    wahaSession: placement.waha_session,
+  });
   return { session: await mustFind(deps, phone), live };
 }
 
@@ -119,14 +140,21 @@ async function startPlaced(deps: AppDeps, phone: string, placement: Placement) {
  * Starts an ended session again on its worker. A logged-out or failed one is logged out first, so
  * WAHA forgets the old pairing (or the wrong account) and shows a new QR.
  */
-async function restartSession(deps: AppDeps, session: SessionView, workerId: number): Promise<void> {
+async function restartSession(
+  deps: AppDeps,
+  session: SessionView,
+  workerId: number,
+): Promise<void> {
   const client = await wahaClientFor(deps, workerId);
   const unpair = session.status !== 'STOPPED';
   if (unpair) {
     await client.logoutSession(session.waha_session).catch((error: unknown) => {
       if (!isWahaError(error) || isUnreachable(error)) throw error;
     });
-    await updateSession(deps.db, session.phone_number, FRESH_PAIRING);
+    await updateSession(deps.db, session.phone_number, {
+      ...FRESH_PAIRING,
+      status_changed_at: deps.now(),
+    });
   }
   const live = await ensureSessionStarted(
     client,
@@ -147,7 +175,12 @@ async function applyLive(deps: AppDeps, phone: string, workerId: number, started
     deps.db,
     { phone, workerId },
     async () => {
-      const read = await readLiveSession(client, started.name, phone, deps.config.SESSION_REFRESH_TIMEOUT_MS);
+      const read = await readLiveSession(
+        client,
+        started.name,
+        phone,
+        deps.config.SESSION_REFRESH_TIMEOUT_MS,
+      );
       return read.observation ?? { kind: 'seen', status: started.status, me: started.me };
     },
     deps.now,

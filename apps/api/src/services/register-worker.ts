@@ -54,7 +54,9 @@ export async function registerWorker(deps: AppDeps, input: WorkerInput): Promise
 /** One serverVersion call: tier, engine and version, or why the worker is not usable. */
 async function probeWorkerNow(deps: AppDeps, id: number, worker: { url: string; api_key: string }) {
   try {
-    const version = await deps.waha.clientFor({ url: worker.url, apiKey: worker.api_key }).serverVersion();
+    const version = await deps.waha
+      .clientFor({ url: worker.url, apiKey: worker.api_key })
+      .serverVersion();
     await recordProbeSuccess(deps.db, id, {
       tier: version.tier,
       engine: version.engine,
@@ -111,7 +113,11 @@ export async function removeWorker(deps: AppDeps, id: number, force: boolean) {
   }
   const ended = await endSessions(deps, id, sessions);
   await deleteWorkerRow(deps.db, id);
-  deps.logger.info('worker deleted', { workerId: id, url: worker.url, endedSessions: ended.length });
+  deps.logger.info('worker deleted', {
+    workerId: id,
+    url: worker.url,
+    endedSessions: ended.length,
+  });
   return { id, deleted: true as const, ended_sessions: ended };
 }
 
@@ -129,12 +135,17 @@ async function endSessions(
 export async function removeAllWorkers(deps: AppDeps) {
   const workers = await listWorkers(deps.db);
   const ended: string[] = [];
-  for (const worker of workers) {
-    ended.push(...(await endSessions(deps, worker.id, await listWorkerSessions(deps.db, worker.id))));
-  }
+  // Workers in parallel: each one that is down costs its full deadline.
+  const perWorker = await Promise.all(
+    workers.map(async (w) => endSessions(deps, w.id, await listWorkerSessions(deps.db, w.id))),
+  );
+  ended.push(...perWorker.flat());
   // Sessions left without a worker (their worker was deleted earlier) go too.
   ended.push(...(await deleteAllSessions(deps.db)));
   const workersDeleted = await deleteAllWorkers(deps.db);
-  deps.logger.warn('all workers and sessions removed', { workers: workersDeleted, sessions: ended.length });
+  deps.logger.warn('all workers and sessions removed', {
+    workers: workersDeleted,
+    sessions: ended.length,
+  });
   return { workers_deleted: workersDeleted, sessions_deleted: ended.length, ended_sessions: ended };
 }

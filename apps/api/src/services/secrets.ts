@@ -14,7 +14,10 @@ export interface AdminKeySetup {
  * The configured ADMIN_API_KEY wins. Without one, the first start generates a strong key, keeps only
  * its hash, and hands it back once to be printed; later starts reuse the hash. There is no default.
  */
-export async function ensureAdminKey(db: Kysely<Database>, configured?: string): Promise<AdminKeySetup> {
+export async function ensureAdminKey(
+  db: Kysely<Database>,
+  configured?: string,
+): Promise<AdminKeySetup> {
   if (configured) return { hash: hashAdminKey(configured) };
   const key = randomBytes(24).toString('base64url');
   const inserted = await db

@@ -29,7 +29,10 @@ const END_ON_WORKER_MS = 10_000;
 async function mustFindSession(deps: AppDeps, phone: string): Promise<SessionView> {
   const session = await findSession(deps.db, phone);
   if (!session) {
-    throw notFound('SESSION_NOT_FOUND', `No session for ${phone}; create one with POST /api/sessions`);
+    throw notFound(
+      'SESSION_NOT_FOUND',
+      `No session for ${phone}; create one with POST /api/sessions`,
+    );
   }
   return session;
 }
@@ -82,7 +85,10 @@ export type QrAnswer =
   | { status: 'WAITING_FOR_SCAN'; qr_code: string; expires_at: Date; message: null };
 
 const needsRestart = (phone: string, why: string) =>
-  conflict('SESSION_NEEDS_RESTART', `${why}: POST /api/sessions with {"phone_number":"${phone}"} for a new QR code`);
+  conflict(
+    'SESSION_NEEDS_RESTART',
+    `${why}: POST /api/sessions with {"phone_number":"${phone}"} for a new QR code`,
+  );
 
 /** GET /api/sessions/{phone}/qr: the QR to scan, or CONNECTED once the account is linked. */
 export async function getSessionQr(deps: AppDeps, phone: string): Promise<QrAnswer> {
@@ -122,7 +128,10 @@ function settledAnswer(session: SessionView): { status: 'CONNECTED' } | undefine
   }
   if (session.status === 'STOPPED') throw needsRestart(phone, 'The session is stopped');
   if (session.status === 'DISCONNECTED') {
-    throw unavailable('WORKER_UNAVAILABLE', 'The session’s WAHA worker is not answering; try again later');
+    throw unavailable(
+      'WORKER_UNAVAILABLE',
+      'The session’s WAHA worker is not answering; try again later',
+    );
   }
   return undefined;
 }
@@ -171,7 +180,9 @@ export async function endOnWorker(
 export async function removeSession(deps: AppDeps, phone: string) {
   const session = await mustFindSession(deps, phone);
   const confirmed =
-    session.worker_id === null ? true : await endOnWorker(deps, session.worker_id, session.waha_session);
+    session.worker_id === null
+      ? true
+      : await endOnWorker(deps, session.worker_id, session.waha_session);
   await deleteSessionRow(deps.db, phone);
   deps.logger.info('session deleted', { phone, workerId: session.worker_id, confirmed });
   return {

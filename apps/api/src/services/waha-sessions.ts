@@ -93,14 +93,23 @@ export function isUnreachable(error: unknown): boolean {
 export function toWorkerError(error: unknown): unknown {
   if (!isWahaError(error)) return error;
   if (isUnreachable(error)) {
-    return unavailable('WORKER_UNAVAILABLE', 'The session’s WAHA worker is not answering; try again later', {
-      waha_code: error.code,
-    });
+    return unavailable(
+      'WORKER_UNAVAILABLE',
+      'The session’s WAHA worker is not answering; try again later',
+      {
+        waha_code: error.code,
+      },
+    );
   }
-  return new HeraldError('upstream', 'WAHA_ERROR', `The WAHA worker refused the request (${error.code})`, {
-    waha_code: error.code,
-    waha_status: error.status,
-  });
+  return new HeraldError(
+    'upstream',
+    'WAHA_ERROR',
+    `The WAHA worker refused the request (${error.code})`,
+    {
+      waha_code: error.code,
+      waha_status: error.status,
+    },
+  );
 }
 
 export interface LiveRead {
@@ -124,12 +133,14 @@ export async function readLiveSession(
     const answer = await withDeadline(client.getSession(name), timeoutMs);
     if (answer === TIMED_OUT) return { observation: null, live: null };
     const tagged = answer.config?.metadata?.['herald.phone'];
-    if (tagged !== undefined && tagged !== phone) return { observation: { kind: 'missing' }, live: null };
+    if (tagged !== undefined && tagged !== phone)
+      return { observation: { kind: 'missing' }, live: null };
     return { observation: { kind: 'seen', status: answer.status, me: answer.me }, live: answer };
   } catch (error) {
     if (!isWahaError(error)) throw error;
     if (error.code === 'NOT_FOUND') return { observation: { kind: 'missing' }, live: null };
-    if (error.code === 'CONNECTION_REFUSED') return { observation: { kind: 'unreachable' }, live: null };
+    if (error.code === 'CONNECTION_REFUSED')
+      return { observation: { kind: 'unreachable' }, live: null };
     return { observation: null, live: null };
   }
 }

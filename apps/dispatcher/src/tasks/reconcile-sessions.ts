@@ -32,6 +32,12 @@ export interface ReconcileReport {
  * before it calls WAHA to create the session, so "missing" is not trusted inside this window.
  */
 const CREATION_GRACE_MS = 60_000;
+/**
+ * A row changed this recently was changed by something fresher than this pass's list (a webhook,
+ * a live read, a send): the list may predate it, so it must not take a session out of CONNECTED
+ * or keep it from connecting. Only reconnections apply at once; the rest waits one pass.
+ */
+const RECENT_CHANGE_GRACE_MS = 10_000;
 
 /**
  * Corrects Herald's rows for one reachable worker from WAHA's own list, for whatever a lost or
@@ -51,12 +57,9 @@ export async function reconcileWorkerSessions(
   for (const row of rows) {
     const session = live.get(row.waha_session);
     const observation = observationOf(session, row.phone_number);
-    if (
-      observation.kind === 'missing' &&
-      Date.now() - row.updated_at.getTime() < CREATION_GRACE_MS
-    ) {
-      continue;
-    }
+    const age = Date.now() - row.updated_at.getTime();
+    if (observation.kind === 'missing' && age < CREATION_GRACE_MS) continue;
+    if (!reconnects(observation) && age < RECENT_CHANGE_GRACE_MS) continue;
     const change = await observeSession(
       deps.db,
       { phone: row.phone_number, workerId, wahaSession: row.waha_session },
@@ -75,6 +78,10 @@ export async function reconcileWorkerSessions(
   }
   return report;
 }
+
+/** WORKING with a known account: the one observation applied however fresh the row is. */
+const reconnects = (o: SessionObservation) =>
+  o.kind === 'seen' && o.status === 'WORKING' && o.me !== null;
 
 function observationOf(session: WahaSession | undefined, phone: string): SessionObservation {
   if (!session) return { kind: 'missing' };

@@ -17,7 +17,9 @@ export function chatRoutes(ctx: EmulatorContext): Route[] {
     const digits = toDigits(query.phone);
     if (ctx.faults.notOnWhatsApp.includes(digits)) {
       // GOWS answers with an explicit null chat id; the others leave it out.
-      return json(engine === 'GOWS' ? { numberExists: false, chatId: null } : { numberExists: false });
+      return json(
+        engine === 'GOWS' ? { numberExists: false, chatId: null } : { numberExists: false },
+      );
     }
     return json({ numberExists: true, chatId: `${digits}@c.us` });
   };
@@ -75,7 +77,10 @@ export function chatRoutes(ctx: EmulatorContext): Route[] {
         if (!PRESENCES.includes(presence)) {
           throw nestError(
             501,
-            notImplementedMessage(engine, `${engine} engine doesn't support '${presence}' presence.`),
+            notImplementedMessage(
+              engine,
+              `${engine} engine doesn't support '${presence}' presence.`,
+            ),
           );
         }
         if (global && record.run) record.run.presence = presence as 'online' | 'offline';

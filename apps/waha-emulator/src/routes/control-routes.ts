@@ -15,7 +15,8 @@ function guarded(fn: () => Reply | Promise<Reply>): Promise<Reply> {
   return Promise.resolve()
     .then(fn)
     .catch((error: unknown) => {
-      if (error instanceof ControlError) throw new HttpError(error.status, { error: error.message });
+      if (error instanceof ControlError)
+        throw new HttpError(error.status, { error: error.message });
       throw error;
     });
 }
@@ -26,7 +27,11 @@ export function controlRoutes(ctx: EmulatorContext): Route[] {
   const body = (raw: unknown) => (isRecord(raw) ? raw : {});
 
   return [
-    { method: 'GET', pattern: '/_emulator/sessions', handler: () => json(ctx.sessions.summaries()) },
+    {
+      method: 'GET',
+      pattern: '/_emulator/sessions',
+      handler: () => json(ctx.sessions.summaries()),
+    },
     {
       method: 'POST',
       pattern: '/_emulator/sessions/:session/scan',

@@ -1,8 +1,8 @@
 import type { EmulatorContext } from '../context.ts';
 import { isRecord, json, nestError } from '../http.ts';
 import type { Route } from '../router.ts';
-import { parseBooleanQuery } from './session-routes.ts';
 import { availableInPlusMessage } from './send-routes.ts';
+import { parseBooleanQuery } from './session-routes.ts';
 
 // WAHA answers `/api/server/stop` first and goes down a second later.
 const STOP_AFTER_MS = 1000;

@@ -40,9 +40,7 @@ export async function isHeraldSend(
     .select('id')
     .where('sender_number', '=', message.senderNumber)
     .where((eb) => {
-      const byId = message.wahaMessageId
-        ? [eb('waha_message_id', '=', message.wahaMessageId)]
-        : [];
+      const byId = message.wahaMessageId ? [eb('waha_message_id', '=', message.wahaMessageId)] : [];
       const inFlight = message.recipient
         ? [eb.and([eb('status', '=', 'SENDING'), eb('recipient', '=', message.recipient)])]
         : [];

@@ -29,7 +29,10 @@ export function accountDigits(meId: string): string {
  * pairing is the scan: both WhatsApp inactivity clocks start from it.
  */
 export function deriveSessionChange(
-  row: Pick<Session, 'phone_number' | 'status' | 'connected_at' | 'device_active_at' | 'phone_active_at'>,
+  row: Pick<
+    Session,
+    'phone_number' | 'status' | 'connected_at' | 'device_active_at' | 'phone_active_at'
+  >,
   observation: SessionObservation,
   now: Date,
 ): ObservedChange {
@@ -40,7 +43,8 @@ export function deriveSessionChange(
   } else if (observation.kind === 'missing') {
     status = 'STOPPED';
     update.waha_status = null;
-    update.last_error = 'The session no longer exists on its worker; POST /api/sessions to start it again';
+    update.last_error =
+      'The session no longer exists on its worker; POST /api/sessions to start it again';
   } else {
     const { me } = observation;
     update.waha_status = observation.status;
@@ -108,7 +112,8 @@ export async function observeSession(
   return db.transaction().execute(async (trx) => {
     let query = trx.selectFrom('sessions').selectAll().where('phone_number', '=', target.phone);
     if (target.workerId !== undefined) query = query.where('worker_id', '=', target.workerId);
-    if (target.wahaSession !== undefined) query = query.where('waha_session', '=', target.wahaSession);
+    if (target.wahaSession !== undefined)
+      query = query.where('waha_session', '=', target.wahaSession);
     const row = await query.forUpdate().executeTakeFirst();
     if (!row) return undefined;
     const observation = typeof observe === 'function' ? await observe(row) : observe;

@@ -109,7 +109,12 @@ export async function reserveSessionSlot(
     .executeTakeFirst();
   await trx
     .insertInto('sessions')
-    .values({ phone_number: options.phone, worker_id: chosen.id, waha_session: wahaSession, status: 'STARTING' })
+    .values({
+      phone_number: options.phone,
+      worker_id: chosen.id,
+      waha_session: wahaSession,
+      status: 'STARTING',
+    })
     .onConflict((oc) =>
       oc.column('phone_number').doUpdateSet({
         worker_id: chosen.id,
@@ -172,7 +177,10 @@ export async function updateSession(
 }
 
 export async function deleteSessionRow(db: Kysely<Database>, phone: string): Promise<boolean> {
-  const result = await db.deleteFrom('sessions').where('phone_number', '=', phone).executeTakeFirst();
+  const result = await db
+    .deleteFrom('sessions')
+    .where('phone_number', '=', phone)
+    .executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
 
@@ -266,7 +274,11 @@ export function listIdleConnectedSessions(
     .execute();
 }
 
-export async function recordKeepalive(db: Kysely<Database>, phone: string, at: Date): Promise<void> {
+export async function recordKeepalive(
+  db: Kysely<Database>,
+  phone: string,
+  at: Date,
+): Promise<void> {
   await db
     .updateTable('sessions')
     .set({

@@ -233,11 +233,7 @@ export async function claimDueWorkers(
 
 /** Makes a worker due for a probe now (after its URL or key changed). */
 export async function requestProbe(db: Kysely<Database>, id: number): Promise<void> {
-  await db
-    .updateTable('workers')
-    .set({ next_probe_at: sql`now()` })
-    .where('id', '=', id)
-    .execute();
+  await db.updateTable('workers').set({ next_probe_at: sql`now()` }).where('id', '=', id).execute();
 }
 
 /** Postgres' unique_violation, raised by `pg` with SQLSTATE 23505. */

@@ -1,0 +1,86 @@
+import { fileURLToPath } from 'node:url';
+import { freePort, startTsProcess, waitFor } from '@herald/testing';
+import { waitUntilReady } from './child-ready.ts';
+import { answers } from './http.ts';
+import { type ProcMemory, readCpuSeconds, readProcMemory } from './proc.ts';
+
+export const BENCH_ADMIN_KEY = 'bench-admin-key-0123456789';
+const PROBE_PREFIX = 'herald-bench-memory ';
+const PROBE = fileURLToPath(new URL('./memory-probe.ts', import.meta.url));
+
+export interface GatewayMemory extends ProcMemory {
+  heapTotalBytes: number;
+  /** Live objects plus garbage not yet collected. */
+  heapUsedBytes: number;
+  /** What stays after a full collection. */
+  heapRetainedBytes: number;
+}
+
+export interface GatewayProcess {
+  url: string;
+  pid: number;
+  memory(): Promise<GatewayMemory>;
+  cpuSeconds(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The gateway exactly as deployed (`apps/api/src/main.ts`) in its own process, so its memory is
+ * its own; the memory probe is preloaded through NODE_OPTIONS, the entry point is untouched.
+ */
+export async function startGatewayProcess(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<GatewayProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = startTsProcess('apps/api/src/main.ts', {
+    DATABASE_URL: databaseUrl,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ADMIN_API_KEY: BENCH_ADMIN_KEY,
+    DEFAULT_COUNTRY: 'TN',
+    LOG_LEVEL: 'warn',
+    LOG_FILE: '',
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${PROBE}`.trim(),
+    ...env,
+  });
+  await waitUntilReady(child, 'the gateway', () => answers(`${url}/api/campaigns`));
+  const pid = child.child.pid as number;
+  const readings = () =>
+    child
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith(PROBE_PREFIX));
+
+  return {
+    url,
+    pid,
+    async memory() {
+      // /proc first: the probe's forced collection must not shape the resident size reported.
+      const proc = await readProcMemory(pid);
+      const seen = readings().length;
+      process.kill(pid, 'SIGUSR2');
+      const line = await waitFor(() => readings()[seen], {
+        timeoutMs: 10_000,
+        what: 'the gateway memory reading',
+      });
+      const heap = JSON.parse(line.slice(PROBE_PREFIX.length)) as Record<string, number>;
+      return {
+        ...proc,
+        heapTotalBytes: heap.heapTotal ?? 0,
+        heapUsedBytes: heap.heapUsed ?? 0,
+        heapRetainedBytes: heap.heapUsedAfterGc ?? 0,
+      };
+    },
+    cpuSeconds: () => readCpuSeconds(pid),
+    async stop() {
+      // A graceful stop closes its pools before the database is dropped; a stuck one is killed.
+      const stopped = await Promise.race([
+        child.stop().then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), 10_000).unref()),
+      ]);
+      if (!stopped) await child.kill();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Cleanup that survives failures: every resource a scenario starts (databases, processes,
+ * emulators, servers) is registered here as soon as it exists, and released in reverse order
+ * whether the scenario finished, threw or timed out.
+ */
+export interface Cleanup {
+  defer(what: string, task: () => unknown): void;
+  /** A nested cleanup, run early by its owner or, at the latest, with this one. */
+  scope(): Cleanup;
+  /** Runs every task (newest first), each bounded in time; returns the failures as text. */
+  run(): Promise<string[]>;
+}
+
+const TASK_TIMEOUT_MS = 30_000;
+
+export function createCleanup(): Cleanup {
+  const tasks: { what: string; task: () => unknown }[] = [];
+  const cleanup: Cleanup = {
+    defer(what, task) {
+      tasks.push({ what, task });
+    },
+    scope() {
+      const inner = createCleanup();
+      cleanup.defer('nested cleanup', async () => {
+        const errors = await inner.run();
+        if (errors.length > 0) throw new Error(errors.join('; '));
+      });
+      return inner;
+    },
+    async run() {
+      const errors: string[] = [];
+      for (let next = tasks.pop(); next; next = tasks.pop()) {
+        const { what, task } = next;
+        try {
+          await withTimeout(Promise.resolve().then(task), TASK_TIMEOUT_MS, what);
+        } catch (error) {
+          errors.push(`${what}: ${String(error)}`);
+        }
+      }
+      return errors;
+    },
+  };
+  return cleanup;
+}
+
+/** Rejects when `promise` has not settled within `ms`; the timer never keeps the process alive. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
+import { after, before, test } from 'node:test';
+import { makeConnectedSender, makeWorker, waitFor } from '@herald/testing';
+import { createWahaClientCache } from '@herald/waha';
+import { sql } from 'kysely';
+import {
+  type ProbeDeps,
+  type ProbeReport,
+  probeDueWorkers,
+  startWorkerProbing,
+} from '../src/tasks/probe-workers.ts';
+import { createHarness, type Harness, testLogger } from './harness.ts';
+
+let h: Harness;
+let deps: ProbeDeps;
+const clients = createWahaClientCache({ timeoutMs: 3000 });
+
+before(async () => {
+  h = await createHarness();
+  deps = { db: h.db, boss: h.boss, logger: testLogger, wahaClients: clients };
+});
+
+after(async () => {
+  await clients.closeAll();
+  await h.close();
+});
+
+const workerRow = (id: number) =>
+  h.db.selectFrom('workers').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const sessionRow = (phone: string) =>
+  h.db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('phone_number', '=', phone)
+    .executeTakeFirstOrThrow();
+const onlyWorker = async (id: number) => {
+  await sql`UPDATE workers SET next_probe_at = now() + interval '1 hour' WHERE id <> ${id}`.execute(
+    h.db,
+  );
+  await sql`UPDATE workers SET next_probe_at = now() WHERE id = ${id}`.execute(h.db);
+};
+
+async function queuedTurns(phone: string): Promise<number> {
+  const result = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM pgboss.job
+     WHERE name = 'sender-turn' AND singleton_key = ${phone} AND state = 'created'`.execute(h.db);
+  return result.rows[0]?.n ?? 0;
+}
+
+test('a probe records what the worker is and schedules its next probe one interval ahead', async () => {
+  const emulator = await h.emulator({ tier: 'PLUS' });
+  const worker = await makeWorker(h.db, {
+    url: emulator.url,
+    api_key: emulator.apiKey ?? '',
+    tier: null,
+    healthy: false,
+  });
+  await onlyWorker(worker.id);
+  const [report] = await probeDueWorkers(deps, { intervalSeconds: 60 });
+  assert.equal(report?.healthy, true);
+  const row = await workerRow(worker.id);
+  assert.deepEqual(
+    [row.healthy, row.tier, row.engine, row.consecutive_failures, row.last_error],
+    [true, 'PLUS', 'NOWEB', 0, null],
+  );
+  assert.ok(row.last_seen_at);
+  const ahead = row.next_probe_at.getTime() - (report?.claimedAt.getTime() ?? 0);
+  assert.equal(ahead, 60_000);
+  assert.deepEqual(await probeDueWorkers(deps, { intervalSeconds: 60 }), [], 'not due again yet');
+});
+
+test('a worker that stops answering is unhealthy at once and its sessions are DISCONNECTED', async () => {
+  const emulator = await h.emulator({ tier: 'PLUS' });
+  const worker = await h.workerFor(emulator);
+  await h.connectSender(emulator, '21650600001');
+  await emulator.goOffline();
+  await onlyWorker(worker.id);
+  const [report] = await probeDueWorkers(deps);
+  assert.equal(report?.healthy, false);
+  assert.deepEqual(report?.disconnected, ['21650600001']);
+  const row = await workerRow(worker.id);
+  assert.equal(row.healthy, false);
+  assert.match(row.last_error ?? '', /connection refused/i);
+  assert.equal((await sessionRow('21650600001')).status, 'DISCONNECTED');
+
+  // Back: healthy again, the session CONNECTED again, and its sender's turn queued.
+  await emulator.goOnline();
+  await onlyWorker(worker.id);
+  const [back] = await probeDueWorkers(deps);
+  assert.equal(back?.healthy, true);
+  assert.deepEqual(back?.reconciled?.resumed, ['21650600001']);
+  assert.equal((await sessionRow('21650600001')).status, 'CONNECTED');
+  assert.equal(await queuedTurns('21650600001'), 1);
+});
+
+test('a worker that hangs is unhealthy only after two failed probes in a row', async () => {
+  const held: Socket[] = [];
+  const silent: Server = createServer((socket) => held.push(socket));
+  silent.listen(0, '127.0.0.1');
+  await once(silent, 'listening');
+  const { port } = silent.address() as { port: number };
+  try {
+    const worker = await makeWorker(h.db, { url: `http://127.0.0.1:${port}`, healthy: true });
+    await onlyWorker(worker.id);
+    await probeDueWorkers(deps, { probeTimeoutMs: 200 });
+    let row = await workerRow(worker.id);
+    assert.deepEqual([row.healthy, row.consecutive_failures], [true, 1]);
+    assert.match(row.last_error ?? '', /longer than 200 ms/);
+    await onlyWorker(worker.id);
+    await probeDueWorkers(deps, { probeTimeoutMs: 200 });
+    row = await workerRow(worker.id);
+    assert.deepEqual([row.healthy, row.consecutive_failures], [false, 2]);
+  } finally {
+    for (const socket of held) socket.destroy();
+    silent.close();
+  }
+});
+
+test('reconciliation corrects what lost webhooks left stale', async () => {
+  const emulator = await h.emulator({ tier: 'PLUS' });
+  const worker = await h.workerFor(emulator);
+  // WORKING on WAHA, but Herald still thinks a QR is being shown.
+  await h.connectSender(emulator, '21650600010');
+  await h.db
+    .updateTable('sessions')
+    .set({
+      status: 'WAITING_FOR_SCAN',
+      waha_status: 'SCAN_QR_CODE',
+      me_id: null,
+      connected_at: null,
+    })
+    .where('phone_number', '=', '21650600010')
+    .execute();
+  // Logged out from the phone while no webhook got through.
+  await h.connectSender(emulator, '21650600011');
+  emulator.logout('21650600011');
+  // Herald has rows WAHA knows nothing about: an old one, and one being created right now.
+  await makeConnectedSender(h.db, '21650600012', { worker });
+  // All of that happened long ago: nothing fresher than WAHA's list touched these rows.
+  await sql`UPDATE sessions SET updated_at = now() - interval '1 hour' WHERE worker_id = ${worker.id}`.execute(
+    h.db,
+  );
+  await makeConnectedSender(h.db, '21650600013', { worker, status: 'STARTING' });
+
+  await onlyWorker(worker.id);
+  const [report] = await probeDueWorkers(deps);
+  assert.deepEqual(report?.reconciled?.corrected.sort(), [
+    '21650600010',
+    '21650600011',
+    '21650600012',
+  ]);
+  const connected = await sessionRow('21650600010');
+  assert.deepEqual([connected.status, connected.me_id], ['CONNECTED', '21650600010@c.us']);
+  assert.ok(connected.connected_at);
+  assert.equal((await sessionRow('21650600011')).status, 'EXPIRED');
+  const missing = await sessionRow('21650600012');
+  assert.equal(missing.status, 'STOPPED');
+  assert.match(missing.last_error ?? '', /no longer exists/);
+  assert.equal(
+    (await sessionRow('21650600013')).status,
+    'STARTING',
+    'a session being created is left alone',
+  );
+});
+
+test('a row changed moments ago is not taken out of CONNECTED by an older list', async () => {
+  const emulator = await h.emulator({ tier: 'CORE' });
+  const worker = await h.workerFor(emulator);
+  // Herald wrote CONNECTED just now (an event fresher than any list); WAHA still says STOPPED.
+  await makeConnectedSender(h.db, '21650600020', { worker });
+  await onlyWorker(worker.id);
+  const [report] = await probeDueWorkers(deps);
+  assert.deepEqual(report?.reconciled?.corrected, []);
+  assert.equal((await sessionRow('21650600020')).status, 'CONNECTED');
+  // Once it is old news, the list wins.
+  await sql`UPDATE sessions SET updated_at = now() - interval '1 minute' WHERE phone_number = '21650600020'`.execute(
+    h.db,
+  );
+  await onlyWorker(worker.id);
+  await probeDueWorkers(deps);
+  assert.equal((await sessionRow('21650600020')).status, 'STOPPED');
+});
+
+test('dispatchers share the probing: each worker is probed once per interval', async () => {
+  const ids: number[] = [];
+  for (let i = 0; i < 3; i += 1)
+    ids.push((await h.workerFor(await h.emulator({ tier: 'PLUS' }))).id);
+  await sql`UPDATE workers SET next_probe_at = now() + interval '1 hour'`.execute(h.db);
+  const reports: ProbeReport[] = [];
+  const options = { intervalSeconds: 1, onProbe: (r: ProbeReport) => reports.push(r) };
+  // Two dispatchers: their own loops and clients, one database.
+  const otherClients = createWahaClientCache({ timeoutMs: 3000 });
+  const one = startWorkerProbing(deps, options);
+  const two = startWorkerProbing({ ...deps, wahaClients: otherClients }, options);
+  try {
+    await sql`UPDATE workers SET next_probe_at = now() WHERE id IN (${sql.join(ids)})`.execute(
+      h.db,
+    );
+    await waitFor(() => ids.every((id) => reports.filter((r) => r.workerId === id).length >= 3), {
+      timeoutMs: 15_000,
+      what: 'three probes of each worker',
+    });
+  } finally {
+    await Promise.all([one.stop(), two.stop()]);
+    await otherClients.closeAll();
+  }
+  for (const id of ids) {
+    const claims = reports
+      .filter((r) => r.workerId === id)
+      .map((r) => r.claimedAt.getTime())
+      .sort((a, b) => a - b);
+    for (let i = 1; i < claims.length; i += 1) {
+      const gap = (claims[i] as number) - (claims[i - 1] as number);
+      assert.ok(gap >= 1000, `worker ${id} probed twice within ${gap} ms`);
+    }
+  }
+});
