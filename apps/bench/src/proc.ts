@@ -97,3 +97,31 @@ export async function readTransactionCount(db: Kysely<Database>): Promise<number
     FROM pg_stat_database WHERE datname = current_database()`.execute(db);
   return rows[0]?.n ?? 0;
 }
+
+export interface RssSampler {
+  /** Stops sampling; the highest VmRSS seen per pid. */
+  stop(): Map<number, number>;
+}
+
+/**
+ * Samples VmRSS while a measurement runs. VmHWM alone would report the startup peak of tsx
+ * compiling the sources, which a process that finds its compile cache warm never reaches.
+ */
+export function sampleRss(pids: readonly number[], intervalMs = 100): RssSampler {
+  const peaks = new Map<number, number>(pids.map((pid) => [pid, 0]));
+  const timer = setInterval(() => {
+    for (const pid of pids) {
+      readProcMemory(pid).then(
+        ({ rssBytes }) => peaks.set(pid, Math.max(peaks.get(pid) ?? 0, rssBytes)),
+        () => {},
+      );
+    }
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      return peaks;
+    },
+  };
+}
