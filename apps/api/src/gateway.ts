@@ -30,7 +30,7 @@ export async function startGateway(
     connectionString: config.DATABASE_URL,
     max: 10,
     applicationName: 'herald-api',
-    onIdleError: (error) => logger.warn('idle database connection lost', { error: error.message }),
+    onConnectionError: (error) => logger.warn('database connection lost', { error: error.message }),
   });
   await migrateToLatest(db);
   const stored = await seedDelaySettings(db, {

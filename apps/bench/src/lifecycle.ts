@@ -15,8 +15,18 @@ const TASK_TIMEOUT_MS = 30_000;
 
 export function createCleanup(): Cleanup {
   const tasks: { what: string; task: () => unknown }[] = [];
+  let closed = false;
+  let running: Promise<string[]> | undefined;
   const cleanup: Cleanup = {
     defer(what, task) {
+      // A scenario abandoned at its timeout may still start things after its cleanup ran:
+      // those are released at once instead of leaking.
+      if (closed) {
+        Promise.resolve()
+          .then(task)
+          .catch(() => {});
+        return;
+      }
       tasks.push({ what, task });
     },
     scope() {
@@ -27,19 +37,26 @@ export function createCleanup(): Cleanup {
       });
       return inner;
     },
-    async run() {
-      const errors: string[] = [];
-      for (let next = tasks.pop(); next; next = tasks.pop()) {
-        const { what, task } = next;
-        try {
-          await withTimeout(Promise.resolve().then(task), TASK_TIMEOUT_MS, what);
-        } catch (error) {
-          errors.push(`${what}: ${String(error)}`);
-        }
-      }
-      return errors;
+    run() {
+      // One run for every caller: the signal handler and the scenario's own `finally` may both
+      // ask, and neither may return while a task the other took is still releasing something.
+      running ??= releaseAll();
+      return running;
     },
   };
+  async function releaseAll(): Promise<string[]> {
+    closed = true;
+    const errors: string[] = [];
+    for (let next = tasks.pop(); next; next = tasks.pop()) {
+      const { what, task } = next;
+      try {
+        await withTimeout(Promise.resolve().then(task), TASK_TIMEOUT_MS, what);
+      } catch (error) {
+        errors.push(`${what}: ${String(error)}`);
+      }
+    }
+    return errors;
+  }
   return cleanup;
 }
 

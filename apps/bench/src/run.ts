@@ -75,7 +75,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     console.log(`\n${signal}: cleaning up`);
     const cleaning = active?.run() ?? Promise.resolve([]);
-    cleaning.finally(() => process.exit(130));
+    cleaning
+      .then((errors) => {
+        for (const error of errors) console.log(`   cleanup: ${error}`);
+      })
+      .finally(() => process.exit(130));
   });
 }
 

@@ -43,7 +43,7 @@ export async function startDispatcher(
     connectionString: config.databaseUrl,
     max: Math.min(20, config.concurrency + 2),
     applicationName: `herald-dispatcher-${config.dispatcherId}`.slice(0, 63),
-    onIdleError: (error) => logger.warn('idle database connection lost', { error: error.message }),
+    onConnectionError: (error) => logger.warn('database connection lost', { error: error.message }),
   });
   // A turn may run its budget, then one recipient check and one send, before pg-boss retries it.
   const turnExpireSeconds = Math.ceil(

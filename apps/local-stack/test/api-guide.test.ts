@@ -3,14 +3,16 @@ import { after, before, test } from 'node:test';
 import {
   createTestDatabase,
   freePort,
+  freePortRange,
   type RunningProcess,
   startTsProcess,
   type TestDatabase,
   waitFor,
 } from '@herald/testing';
+import { startEmulator } from '@herald/waha-emulator';
 import { request } from 'undici';
 
-// The user's manual test procedure (spec/api-guide.md steps 1-13), run end to end with real
+// The user's manual test procedure (spec/api-guide.md steps 1-14), run end to end with real
 // processes: three emulated WAHA Core workers, the gateway, and two dispatchers.
 
 const ADMIN_KEY = 'guide-admin-key-0123456789';
@@ -18,6 +20,9 @@ const WAHA_KEY = 'guide-waha-key-0123456789';
 const MESSAGE_DELAY = 0.25;
 const PHONE_A = '21620000101';
 const PHONE_B = '21620000102';
+const PHONE_C = '21620000103';
+const PHONE_D = '21620000104';
+const PHONE_E = '21620000105';
 
 let t: TestDatabase;
 let gatewayUrl: string;
@@ -26,7 +31,7 @@ const processes: RunningProcess[] = [];
 
 before(async () => {
   t = await createTestDatabase();
-  const basePort = await freeBasePort(3);
+  const basePort = await freePortRange(3);
   workerUrls = [0, 1, 2].map((i) => `http://127.0.0.1:${basePort + i}`);
   processes.push(
     startTsProcess('apps/waha-emulator/src/main.ts', {}, [
@@ -84,7 +89,7 @@ after(async () => {
   await t?.drop();
 });
 
-test('api-guide steps 1-13: two numbers on two workers, then a 20-recipient campaign', async (ctx) => {
+test('api-guide steps 1-14: two numbers on two workers, a 20-recipient campaign, then a new worker', async (ctx) => {
   const admin = { 'x-admin-api-key': ADMIN_KEY };
 
   // Steps 1-4: three workers registered, one session each.
@@ -193,6 +198,32 @@ test('api-guide steps 1-13: two numbers on two workers, then a 20-recipient camp
   // Nothing went through the other number's worker.
   const other = (await call('GET', `${placed[1]}/_emulator/messages`)).body as unknown[];
   assert.equal(other.length, 0);
+
+  // Step 14: a worker added while Herald runs takes new sessions. MAX_LIVE_SESSIONS=1 caps every
+  // worker at one: the third number takes the last free Core worker or the new one, the fourth
+  // the one that is left, and a fifth finds no room.
+  const added = await startEmulator({ tier: 'PLUS', apiKey: WAHA_KEY, statusWaitMs: 300 });
+  ctx.after(() => added.close());
+  const registered = await call('POST', `${gatewayUrl}/api/admin/workers`, {
+    body: { url: added.url, api_key: WAHA_KEY, capacity: 5, name: 'waha4' },
+    headers: admin,
+  });
+  assert.equal(registered.status, 201, JSON.stringify(registered.body));
+  assert.equal((registered.body as { tier: string }).tier, 'PLUS');
+  type Placed = { worker: { url: string }; waha_session: string; phone_number: string };
+  const later: Placed[] = [];
+  for (const phone of [PHONE_C, PHONE_D]) {
+    const res = await call('POST', `${gatewayUrl}/api/sessions`, { body: { phone_number: phone } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    later.push(res.body as Placed);
+  }
+  const onAdded = later.filter((s) => s.worker.url === added.url);
+  assert.equal(onAdded.length, 1, 'one of the two new numbers lands on the new worker');
+  assert.equal(onAdded[0]?.waha_session, onAdded[0]?.phone_number, 'Plus names sessions by number');
+  const full = await call('POST', `${gatewayUrl}/api/sessions`, {
+    body: { phone_number: PHONE_E },
+  });
+  assert.equal(full.status, 503, 'every worker is full');
 });
 
 async function call(
@@ -207,24 +238,4 @@ async function call(
   });
   const text = await res.body.text();
   return { status: res.statusCode, body: text ? JSON.parse(text) : undefined };
-}
-
-async function freeBasePort(count: number): Promise<number> {
-  for (;;) {
-    const base = await freePort();
-    if (base + count > 65_000) continue;
-    const others = await Promise.all(
-      Array.from({ length: count - 1 }, (_, i) => isFree(base + i + 1)),
-    );
-    if (others.every(Boolean)) return base;
-  }
-}
-
-async function isFree(port: number): Promise<boolean> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }

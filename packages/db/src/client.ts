@@ -12,8 +12,8 @@ export interface DbOptions {
   /** Pool size; one dispatcher or gateway rarely needs more than a handful. */
   max?: number;
   applicationName?: string;
-  /** Told about errors of idle connections (the server restarted or went away). */
-  onIdleError?: (error: Error) => void;
+  /** Told when a connection breaks (the server restarted or went away). */
+  onConnectionError?: (error: Error) => void;
 }
 
 export function createPool(options: DbOptions): pg.Pool {
@@ -22,9 +22,14 @@ export function createPool(options: DbOptions): pg.Pool {
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'herald',
   });
-  // Without a listener, an idle connection that the server closes crashes the process. The pool
-  // drops that connection by itself and the next query opens a new one.
-  pool.on('error', (error) => options.onIdleError?.(error));
+  // A connection the server closes emits 'error', and an unheard 'error' crashes the process. The
+  // pool listens only while a connection is idle (and drops it); a connection checked out for a
+  // query or transaction gets this listener too, since that query rejects with the same error.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.onConnectionError?.(error));
+  });
+  // The pool re-emits an idle connection's error; the listener above has reported it already.
+  pool.on('error', () => {});
   return pool;
 }
 

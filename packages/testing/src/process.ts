@@ -59,3 +59,24 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** The first of `count` consecutive ports that were free a moment ago (for a fleet of workers). */
+export async function freePortRange(count: number): Promise<number> {
+  for (;;) {
+    const base = await freePort();
+    if (base + count > 65_000) continue;
+    const rest = await Promise.all(
+      Array.from({ length: count - 1 }, (_, i) => isPortFree(base + i + 1)),
+    );
+    if (rest.every(Boolean)) return base;
+  }
+}
+
+async function isPortFree(port: number): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
