@@ -17,3 +17,4 @@ export * from './queries/session-observations.ts';
 export * from './queries/sessions.ts';
 export * from './queries/workers.ts';
 export * from './queue.ts';
+export * from './schema-dump.ts';

@@ -91,6 +91,7 @@ async function sendWhileDue(
   const deadline = Date.now() + config.turnSeconds * 1000;
   for (;;) {
     if (signal.aborted) return 'SHUTDOWN';
+    const claimStarted = performance.now();
     const claim = await db
       .transaction()
       .execute((trx) => claimNextMessage(trx, { ...lease, pacing }));
@@ -109,7 +110,13 @@ async function sendWhileDue(
         return 'PAUSED';
       case 'wait': {
         state.continueAt = claim.until;
-        const waitMs = claim.until.getTime() - claim.now.getTime();
+        // `claim.now` is the database's time when the claim began; the claim's own duration is
+        // already part of the wait. Waking a little early only costs one more claim, which
+        // re-checks the pacing against the database clock.
+        const waitMs = Math.max(
+          0,
+          claim.until.getTime() - claim.now.getTime() - (performance.now() - claimStarted),
+        );
         if (Date.now() + waitMs > deadline) return 'BUDGET';
         // The claim renewed the lease; waking within a third of it renews it again in time.
         const slept = await sleep(Math.min(waitMs, (config.leaseSeconds * 1000) / 3), true, {
