@@ -54,11 +54,10 @@ export async function startGateway(
   const boss = createQueue({
     connectionString: config.DATABASE_URL,
     role: 'producer',
-    turnExpireSeconds: 120,
   });
   boss.on('error', (error) => logger.error('pg-boss error', { error: error.message }));
   await boss.start();
-  await ensureQueues(boss, { turnExpireSeconds: 120 });
+  await ensureQueues(boss);
   const adminKey = await ensureAdminKey(db, config.ADMIN_API_KEY);
   const webhookHmacKey = await ensureWebhookKey(db, config.WEBHOOK_HMAC_KEY);
   const waha = createWahaClientCache({ timeoutMs: config.WAHA_TIMEOUT_MS });

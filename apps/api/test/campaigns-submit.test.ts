@@ -87,6 +87,14 @@ describe('POST /api/send refuses bad input and writes nothing', () => {
     await expectRefused(() => send({ ...valid, template: 'a\u0000b' }), 400, 'VALIDATION_FAILED');
   });
 
+  test('rejects a media URL carrying NUL, which Postgres cannot store', async () => {
+    await expectRefused(
+      () => send({ ...valid, media_url: 'https://example.com/a\u0000.png' }),
+      400,
+      'VALIDATION_FAILED',
+    );
+  });
+
   test('lists every invalid recipient as it was given', async () => {
     const error = await expectRefused(
       () => send({ ...valid, recipients: ['21698000001', '123', 'abc', { phone: '+999' }] }),

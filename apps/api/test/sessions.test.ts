@@ -61,6 +61,12 @@ test('rejects a phone number that is not one', async () => {
   assert.equal((await getSession(gw, 'x1')).status, 400);
 });
 
+test('a path that cannot be percent-decoded is a 400, not a 500', async () => {
+  const res = await call('GET', `${gw.url}/api/sessions/%E0%A4%A`);
+  assert.equal(res.status, 400);
+  assert.equal(res.body.error.code, 'MALFORMED_URL');
+});
+
 test('creates a session on a worker, configured with its number and signed webhooks', async () => {
   const worker = await registerEmulator(gw, plus);
   const res = await createSession(gw, '+216 50 100 001');

@@ -51,7 +51,6 @@ export async function startDispatcher(
   );
   const boss = createQueue({
     connectionString: config.databaseUrl,
-    turnExpireSeconds,
     role: 'consumer',
     applicationName: 'herald-dispatcher',
   });

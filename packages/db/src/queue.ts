@@ -3,8 +3,6 @@ import { PgBoss } from 'pg-boss';
 
 export interface QueueOptions {
   connectionString: string;
-  /** Seconds a sender turn may stay active before pg-boss retries it (turn length plus one send). */
-  turnExpireSeconds: number;
   /** The gateway only enqueues; it must not run pg-boss's maintenance or cron. */
   role: 'producer' | 'consumer';
   applicationName?: string;
@@ -20,24 +18,34 @@ export function createQueue(options: QueueOptions): PgBoss {
     supervise: consumer,
     schedule: consumer,
     migrate: true,
-    useListenNotify: consumer,
+    // Dispatchers fetch with their own loop (one poll per interval), which NOTIFY cannot wake.
+    useListenNotify: false,
     superviseIntervalSeconds: 30,
   });
 }
 
-/** Creates Herald's queues; idempotent, run by every process at start. */
-export async function ensureQueues(boss: PgBoss, options: Pick<QueueOptions, 'turnExpireSeconds'>) {
+const DEFAULT_TURN_EXPIRE_SECONDS = 120;
+
+/**
+ * Creates Herald's queues; idempotent, run by every process at start. Dispatchers pass
+ * `turnExpireSeconds` (their turn length plus one send), which also updates an existing queue:
+ * pg-boss's createQueue leaves a queue's settings as whoever created it first set them.
+ */
+export async function ensureQueues(boss: PgBoss, options: { turnExpireSeconds?: number } = {}) {
+  const expireInSeconds = options.turnExpireSeconds ?? DEFAULT_TURN_EXPIRE_SECONDS;
   await boss.createQueue(SENDER_TURN_QUEUE, {
     // At most one queued turn per sender (singletonKey = sender); active turns are not limited
     // here because exclusivity is enforced by the sender lease in Postgres.
     policy: 'short',
-    expireInSeconds: options.turnExpireSeconds,
+    expireInSeconds,
     retryLimit: 5,
     retryDelay: 1,
     retryBackoff: true,
     deleteAfterSeconds: 3600,
-    notify: true,
   });
+  if (options.turnExpireSeconds !== undefined) {
+    await boss.updateQueue(SENDER_TURN_QUEUE, { expireInSeconds });
+  }
   await boss.createQueue(SESSION_KEEPALIVE_QUEUE, {
     policy: 'singleton',
     expireInSeconds: 600,

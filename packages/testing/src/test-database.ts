@@ -16,7 +16,7 @@ export interface TestDatabase {
 }
 
 // Bump when the template must be rebuilt for a reason the migration list does not show.
-const TEMPLATE_REVISION = 1;
+const TEMPLATE_REVISION = 2;
 
 /**
  * A fresh database for one test file, cloned from a template that has Herald's migrations and
@@ -92,7 +92,7 @@ async function prepareTemplate(url: string): Promise<void> {
   }
   const boss = new PgBoss({ connectionString: url, supervise: false, schedule: false, max: 1 });
   await boss.start();
-  await ensureQueues(boss, { turnExpireSeconds: 60 });
+  await ensureQueues(boss);
   await boss.stop({ graceful: false, close: true });
 }
 

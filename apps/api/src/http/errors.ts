@@ -72,6 +72,14 @@ function toHeraldError(error: unknown): HeraldError {
       'Unsupported request body encoding',
     );
   }
+  // The router cannot percent-decode a path parameter such as `%E0%A4%A`: the client's mistake.
+  if (error instanceof URIError) {
+    return new HeraldError(
+      'validation',
+      'MALFORMED_URL',
+      'The request path is not valid percent-encoded UTF-8',
+    );
+  }
   return new HeraldError('internal', 'INTERNAL', 'Internal server error');
 }
 

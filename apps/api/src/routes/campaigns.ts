@@ -77,6 +77,7 @@ export const SendCampaignBody = z
     media_url: z
       .url({ protocol: /^https?$/ })
       .max(2048)
+      .refine(noNul, 'must not contain NUL')
       .nullish()
       .meta({
         description:

@@ -27,13 +27,17 @@ const WorkerUrl = z
   })
   .meta({ example: 'http://127.0.0.1:3101' });
 
+// Postgres text cannot hold NUL; refusing it here keeps it a 400 instead of a failed insert.
+const noNul = (s: string) => !s.includes('\u0000');
+
 const ApiKey = z
   .string()
   .min(1)
   .max(500)
+  .refine(noNul, 'must not contain NUL')
   .meta({ description: "The worker's WAHA_API_KEY (write-only)" });
 const Capacity = z.number().int().min(1).max(100_000);
-const Name = z.string().trim().min(1).max(100);
+const Name = z.string().trim().min(1).max(100).refine(noNul, 'must not contain NUL');
 
 const CreateWorkerBody = z
   .object({

@@ -72,7 +72,7 @@ export async function runSenderTurn(
       if (released.released && released.pending && released.sendable && end !== 'PAUSED') {
         await enqueueSenderTurn(ctx.boss, senderNumber, {
           db: trx,
-          ...(state.continueAt ? { startAfter: state.continueAt } : {}),
+          ...(state.continueAt ? { startAfter: nextTurnAt(state.continueAt, config) } : {}),
         });
       }
     });
@@ -239,4 +239,14 @@ function logMessageOutcome(
   if (outcome.kind === 'SENT') ctx.logger.debug('message sent', meta);
   else if (outcome.kind === 'RETRY') ctx.logger.info('message will be retried', meta);
   else ctx.logger.warn('message not sent', meta);
+}
+
+/**
+ * When the next turn starts. Only one turn per sender can be queued, so a turn queued far ahead
+ * would block any earlier one: an admin lowering a long delay would wait out the old one. Queueing
+ * no further ahead than one turn's length makes the sender re-check the delays in force by then.
+ */
+function nextTurnAt(dueAt: Date, config: DispatchContext['config']): Date {
+  const recheckAt = Date.now() + config.turnSeconds * 1000;
+  return dueAt.getTime() > recheckAt ? new Date(recheckAt) : dueAt;
 }

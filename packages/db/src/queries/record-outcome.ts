@@ -109,7 +109,7 @@ export async function recordOutcome(
   if (changed) await moveCampaignCounters(trx, changed.campaign_id, changed.previous, to);
 
   if (outcome.kind === 'PAUSE_SESSION') {
-    await pauseSession(trx, senderNumber, outcome.wahaStatus);
+    await pauseSession(trx, senderNumber, input.workerId, outcome.wahaStatus);
   } else if (outcome.kind === 'SENT') {
     // A send is activity of the linked device: WhatsApp's 30-day inactivity clock restarts.
     await trx
@@ -145,16 +145,22 @@ function messageChanges(outcome: DispatchOutcome) {
   }
 }
 
-/** The session left WORKING: record what WAHA said, so the sender stays paused until it is back. */
+/**
+ * The session left WORKING: record what WAHA said, so the sender stays paused until it is back.
+ * Only while the session still lives on the worker that answered: a number re-placed on another
+ * worker during the call has a new session there, which this answer says nothing about.
+ */
 async function pauseSession(
   trx: Transaction<Database>,
   senderNumber: string,
+  workerId: number,
   reported: string | null,
 ): Promise<void> {
   const session = await trx
     .selectFrom('sessions')
     .select(['status', 'me_id', 'connected_at'])
     .where('phone_number', '=', senderNumber)
+    .where('worker_id', '=', workerId)
     .executeTakeFirst();
   if (!session) return;
   const waha = WAHA_SESSION_STATUSES.find((s) => s === reported) as WahaSessionStatus | undefined;
@@ -176,5 +182,6 @@ async function pauseSession(
       updated_at: NOW,
     })
     .where('phone_number', '=', senderNumber)
+    .where('worker_id', '=', workerId)
     .execute();
 }
