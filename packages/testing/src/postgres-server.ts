@@ -13,17 +13,22 @@ export function postgresServerUrl(): Promise<string> {
 }
 
 async function resolveServerUrl(): Promise<string> {
-  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
   if (process.env.HERALD_TEST_NO_CONTAINERS !== 'true') {
-    try {
-      const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
-      const container = await new PostgreSqlContainer('postgres:16-alpine').start();
-      // Stopped with the test process; testcontainers' reaper removes it if we die.
-      return container.getConnectionUri();
-    } catch (error) {
-      // No container runtime here: rejects within milliseconds. Fall through to a local server.
-      if (!/container runtime/i.test(String(error))) throw error;
-    }
+    const containerUrl = await startContainer();
+    if (containerUrl) return containerUrl;
   }
-  return LOCAL_DEFAULT;
+  return process.env.DATABASE_URL || LOCAL_DEFAULT;
+}
+
+async function startContainer(): Promise<string | null> {
+  try {
+    const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+    const container = await new PostgreSqlContainer('postgres:16-alpine').start();
+    // testcontainers' reaper removes the container when this process ends.
+    return container.getConnectionUri();
+  } catch (error) {
+    // No container runtime here: this rejects within milliseconds.
+    if (/container runtime/i.test(String(error))) return null;
+    throw error;
+  }
 }

@@ -165,15 +165,20 @@ async function deliver(
     } catch (error) {
       return outcomeOfError(error, 'check', message.attempts, outcomePolicy);
     }
-    // The lookup used part of the lease; the send gets a whole one, as the config promises.
+    // The lookup used part of the lease; the send gets a whole one, as the config promises. If
+    // the renewal itself fails, nothing was sent yet: a retry, never an UNKNOWN.
     const held = await ctx.db
       .transaction()
-      .execute((trx) => renewSenderLease(trx, { ...lease, workerId: target.workerId }));
+      .execute((trx) => renewSenderLease(trx, { ...lease, workerId: target.workerId }))
+      .catch((error: unknown) => {
+        ctx.logger.warn('renewing the sender lease failed before a send', { error: String(error) });
+        return false;
+      });
     if (!held) {
       return {
         kind: 'RETRY',
         code: 'LEASE_LOST',
-        error: 'the sender lease lapsed before the send',
+        error: 'the sender lease lapsed (or could not be renewed) before the send',
         backoffSeconds: 0,
       };
     }
