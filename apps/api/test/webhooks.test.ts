@@ -169,6 +169,35 @@ test('a status event from an unreachable worker is applied as told, and CONNECTE
   assert.equal(turns.rows[0]?.n, 1);
 });
 
+test('a status event older than the session’s last change cannot move it back when its worker does not answer', async () => {
+  const phone = '21650300004';
+  await makeConnectedSender(gw.db, phone, { worker: await makeWorker(gw.db) });
+  const connected = await sessionRow(phone);
+  const qrEvent = (timestamp: number) =>
+    postWebhook(gw, {
+      event: 'session.status',
+      timestamp,
+      session: phone,
+      metadata: { 'herald.phone': phone },
+      payload: { name: phone, status: 'SCAN_QR_CODE' },
+    });
+
+  // A retry of the QR shown before the scan, delivered after WORKING.
+  const stale = await qrEvent(connected.status_changed_at.getTime() - 5_000);
+  assert.equal(stale.status, 200);
+  const kept = await sessionRow(phone);
+  assert.equal(kept.status, 'CONNECTED');
+  assert.equal(kept.me_id, connected.me_id);
+  assert.deepEqual(kept.connected_at, connected.connected_at);
+  assert.deepEqual(kept.status_changed_at, connected.status_changed_at);
+
+  // A QR shown after the last change means the device was unlinked.
+  await qrEvent(connected.status_changed_at.getTime() + 1_000);
+  const unlinked = await sessionRow(phone);
+  assert.equal(unlinked.status, 'WAITING_FOR_SCAN');
+  assert.equal(unlinked.connected_at, null);
+});
+
 test('real WAHA events: signed acks of a send and the phone’s own messages', async () => {
   await registerEmulator(gw, plus);
   const phone = '21650300003';

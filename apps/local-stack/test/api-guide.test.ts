@@ -12,7 +12,7 @@ import {
 import { startEmulator } from '@herald/waha-emulator';
 import { request } from 'undici';
 
-// The user's manual test procedure (spec/api-guide.md steps 1-14), run end to end with real
+// The API guide's manual test procedure (steps 1-14), run end to end with real
 // processes: three emulated WAHA Core workers, the gateway, and two dispatchers.
 
 const ADMIN_KEY = 'guide-admin-key-0123456789';

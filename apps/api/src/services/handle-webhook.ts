@@ -7,6 +7,7 @@ import {
   observeSession,
   recordMessageAck,
   recordPhoneActivity,
+  type Session,
   type SessionObservation,
 } from '@herald/db';
 import { HeraldError, WAHA_SESSION_STATUSES } from '@herald/domain';
@@ -39,6 +40,8 @@ export function assertSignedByWaha(deps: AppDeps, rawBody: Buffer | undefined, s
 const Me = z.object({ id: z.string(), pushName: z.string().nullish() });
 const Envelope = z.object({
   event: z.string(),
+  /** When WAHA emitted the event (ms since the epoch). */
+  timestamp: z.number().optional(),
   session: z.string().optional(),
   metadata: z.record(z.string(), z.unknown()).nullish(),
   me: Me.nullish(),
@@ -88,8 +91,9 @@ function senderOf(envelope: Envelope): string | null {
 
 /**
  * WAHA delivers events concurrently and retries them, so a session.status event may arrive after a
- * newer one. The event is therefore a cue: the session's state is read from its worker under the
- * row lock, and the event's own status is used only when the worker does not answer that read.
+ * newer one. The event is therefore a cue: the session's state is read from its worker, and the
+ * event's own status is used only when the worker does not answer that read, and then only if the
+ * event is newer than the row's last status change (a retried SCAN_QR_CODE must not undo WORKING).
  */
 async function onSessionStatus(deps: AppDeps, envelope: Envelope, phone: string | null) {
   const payload = StatusPayload.safeParse(envelope.payload);
@@ -103,24 +107,28 @@ async function onSessionStatus(deps: AppDeps, envelope: Envelope, phone: string 
     status: payload.data.status,
     me: me && { id: me.id, pushName: me.pushName ?? null },
   };
+  // An event without a timestamp cannot be ordered: it is only a cue.
+  const toldIfNewer = (row: Session) =>
+    (envelope.timestamp ?? 0) > row.status_changed_at.getTime() ? told : null;
   const workerId = session.worker_id;
   const client = workerId === null ? null : await wahaClientFor(deps, workerId).catch(() => null);
   const change = await observeSession(
     deps.db,
     { phone, wahaSession: session.waha_session, ...(workerId === null ? {} : { workerId }) },
-    async () => {
-      if (!client) return told;
+    async (row) => {
+      if (!client) return toldIfNewer(row);
       const read = await readLiveSession(
         client,
         session.waha_session,
         phone,
         deps.config.SESSION_REFRESH_TIMEOUT_MS,
       );
-      return read.observation?.kind === 'unreachable' ? told : (read.observation ?? told);
+      const answered = read.observation !== null && read.observation.kind !== 'unreachable';
+      return answered ? read.observation : toldIfNewer(row);
     },
     deps.now,
   );
-  if (!change) return 'unknown session';
+  if (!change) return 'not applied';
   if (change.becameConnected) await enqueueSenderTurn(deps.boss, phone);
   return change.status;
 }

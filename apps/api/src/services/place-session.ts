@@ -10,6 +10,7 @@ import {
   type SessionView,
   updateSession,
   upsertSender,
+  withSessionOpenLock,
 } from '@herald/db';
 import { unavailable } from '@herald/domain';
 import { isWahaError, type WahaSession } from '@herald/waha';
@@ -41,7 +42,12 @@ export interface OpenedSession {
  * disabled, or is down while the session needs a (new) pairing anyway. Otherwise its current
  * state is returned as is (a paired session on a worker that is down reports DISCONNECTED).
  */
-export async function openSession(deps: AppDeps, phone: string): Promise<OpenedSession> {
+export function openSession(deps: AppDeps, phone: string): Promise<OpenedSession> {
+  // One opening of a number at a time: a second one then finds the first's session.
+  return withSessionOpenLock(deps.db, phone, (conn) => openLocked({ ...deps, db: conn }, phone));
+}
+
+async function openLocked(deps: AppDeps, phone: string): Promise<OpenedSession> {
   await upsertSender(deps.db, phone);
   const existing = await findSession(deps.db, phone);
   if (existing) {
@@ -167,7 +173,7 @@ async function restartSession(
 
 /**
  * Records the state of a session just started. WAHA's events may already be on their way, so the
- * state is read again under the row lock (falling back to the start's answer), never older.
+ * state is read again (falling back to the start's answer) and never replaces a newer one.
  */
 async function applyLive(deps: AppDeps, phone: string, workerId: number, started: WahaSession) {
   const client = await wahaClientFor(deps, workerId);

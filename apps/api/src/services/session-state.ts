@@ -59,8 +59,8 @@ async function refreshFromWorker(
 ): Promise<WahaSession | null> {
   const client = await wahaClientFor(deps, workerId);
   let live: WahaSession | null = null;
-  // Read while the row is locked, so a webhook applied meanwhile cannot be overwritten by an
-  // older answer.
+  // Applied only if no webhook wrote the row during the read (else read again), so an older
+  // answer cannot overwrite it.
   const change = await observeSession(
     deps.db,
     { phone: stored.phone_number, workerId, wahaSession: stored.waha_session },

@@ -93,33 +93,72 @@ function latest(a: Date | null, b: Date): Date {
   return a && a > b ? a : b;
 }
 
-/** An observation, or a way to make one while the row is locked (null: nothing learned). */
+/** An observation, or a way to make one from the row as it stands (null: nothing learned). */
 export type Observe = SessionObservation | ((row: Session) => Promise<SessionObservation | null>);
+
+export interface ObserveTarget {
+  phone: string;
+  workerId?: number;
+  wahaSession?: string;
+}
+
+export type AppliedObservation = ObservedChange & { session: Session };
+
+/** How many times a read is made again when the row was written while WAHA was being read. */
+const OBSERVE_ATTEMPTS = 3;
 
 /**
  * Applies an observation to a session row under a row lock, so concurrent observers (webhooks,
- * live reads, the prober) serialise. Events can arrive out of order; an observer that reads WAHA
- * while holding the lock (the function form) applies a state no older than any applied before
- * it. `target` guards against a row that moved to another worker or session name meanwhile.
+ * live reads, the prober) serialise. The function form reads WAHA with no lock held: a slow
+ * worker (up to SESSION_REFRESH_TIMEOUT_MS) must not hold up the dispatcher, which records each
+ * send on this row while it holds its sender's and worker's locks. Events arrive out of order, so
+ * a read is applied only if the row was not written since the read began: a write meanwhile may
+ * carry a newer state, and the read is made again (after the last attempt the row keeps what it
+ * holds). `target` guards against a row that moved to another worker or session name meanwhile.
  * Returns undefined when there is no matching row or nothing was learned.
  */
 export async function observeSession(
   db: Kysely<Database>,
-  target: { phone: string; workerId?: number; wahaSession?: string },
+  target: ObserveTarget,
   observe: Observe,
   now: Date | (() => Date),
-): Promise<(ObservedChange & { session: Session }) | undefined> {
-  return db.transaction().execute(async (trx) => {
-    let query = trx.selectFrom('sessions').selectAll().where('phone_number', '=', target.phone);
-    if (target.workerId !== undefined) query = query.where('worker_id', '=', target.workerId);
-    if (target.wahaSession !== undefined)
-      query = query.where('waha_session', '=', target.wahaSession);
-    const row = await query.forUpdate().executeTakeFirst();
-    if (!row) return undefined;
-    const observation = typeof observe === 'function' ? await observe(row) : observe;
+): Promise<AppliedObservation | undefined> {
+  if (typeof observe !== 'function') {
+    const applied = await applyObservation(db, target, observe, now, null);
+    return applied === WRITTEN_MEANWHILE ? undefined : applied;
+  }
+  for (let attempt = 1; attempt <= OBSERVE_ATTEMPTS; attempt += 1) {
+    const seen = await selectTarget(db, target).executeTakeFirst();
+    if (!seen) return undefined;
+    const { version, ...row } = seen;
+    const observation = await observe(row);
     if (!observation) return undefined;
+    const applied = await applyObservation(db, target, observation, now, version);
+    if (applied !== WRITTEN_MEANWHILE) return applied;
+  }
+  return undefined;
+}
+
+const WRITTEN_MEANWHILE = Symbol('written meanwhile');
+
+async function applyObservation(
+  db: Kysely<Database>,
+  target: ObserveTarget,
+  observation: SessionObservation,
+  now: Date | (() => Date),
+  seenVersion: string | null,
+): Promise<AppliedObservation | undefined | typeof WRITTEN_MEANWHILE> {
+  return db.transaction().execute(async (trx) => {
+    const locked = await selectTarget(trx, target).forUpdate().executeTakeFirst();
+    if (!locked) return undefined;
+    const { version, ...row } = locked;
+    if (seenVersion !== null && version !== seenVersion) return WRITTEN_MEANWHILE;
     const change = deriveSessionChange(row, observation, typeof now === 'function' ? now() : now);
-    if (Object.keys(change.update).length === 0) return { ...change, session: row };
+    // A read that changes nothing still moves the version: an older read that finishes later
+    // must see a write and read again, not put back the state this one superseded.
+    if (Object.keys(change.update).length === 0 && seenVersion === null) {
+      return { ...change, session: row };
+    }
     const session = await trx
       .updateTable('sessions')
       .set({ ...change.update, updated_at: sql`now()` })
@@ -128,4 +167,20 @@ export async function observeSession(
       .executeTakeFirstOrThrow();
     return { ...change, session };
   });
+}
+
+/**
+ * The target row with its version: `updated_at` to the microsecond (a Date keeps only
+ * milliseconds, and two writes can fall in one), which every write to a session moves.
+ */
+function selectTarget(db: Kysely<Database>, target: ObserveTarget) {
+  let query = db
+    .selectFrom('sessions')
+    .selectAll()
+    .select(sql<string>`updated_at::text`.as('version'))
+    .where('phone_number', '=', target.phone);
+  if (target.workerId !== undefined) query = query.where('worker_id', '=', target.workerId);
+  if (target.wahaSession !== undefined)
+    query = query.where('waha_session', '=', target.wahaSession);
+  return query;
 }

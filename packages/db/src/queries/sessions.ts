@@ -54,6 +54,31 @@ export async function upsertSender(db: Kysely<Database>, phone: string): Promise
 // Any constant works; it only has to be the same in every process that places sessions.
 const PLACEMENT_LOCK = 7_104_201;
 
+// The two-key form of advisory locks never collides with the one-key PLACEMENT_LOCK.
+const OPEN_LOCK = 7_104_202;
+
+/**
+ * Runs `work` while holding a lock on `phone` that every other opening of that number (from any
+ * API process) waits for, so two POST /api/sessions of one number cannot place it twice or free
+ * each other's slot. The lock must outlast WAHA calls, which no transaction should span, so it is
+ * a session-level lock on one pooled connection, and `work` is handed that connection for all of
+ * its queries: asking the pool for another while holding one could exhaust it.
+ */
+export async function withSessionOpenLock<T>(
+  db: Kysely<Database>,
+  phone: string,
+  work: (conn: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`SELECT pg_advisory_lock(${OPEN_LOCK}, hashtext(${phone}))`.execute(conn);
+    try {
+      return await work(conn);
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${OPEN_LOCK}, hashtext(${phone}))`.execute(conn);
+    }
+  });
+}
+
 export interface Placement {
   worker_id: number;
   waha_session: string;
