@@ -39,6 +39,8 @@ export const ApiConfigSchema = z
     /** Bound on the live WAHA read behind GET /api/sessions/{phone}; the stored state answers after it. */
     SESSION_REFRESH_TIMEOUT_MS: z.coerce.number().int().min(100).default(3_000),
     /** `expiry_warning` turns true this many days before a session's estimated expiry. */
+    /** Phone-activity webhooks older than this are replays or hopelessly late: ignored. */
+    WEBHOOK_MAX_AGE_SECONDS: z.coerce.number().int().min(10).default(600),
     EXPIRY_WARNING_DAYS: z.coerce.number().min(0).max(30).default(2),
     TRUST_PROXY: envBoolean.default(false),
     LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug']).default('info'),

@@ -249,3 +249,28 @@ test('a fromMe message that Herald sent, or that is not from the account, is not
   });
   assert.ok((await sessionRow(SENDER)).phone_active_at);
 });
+
+test('a replayed old phone event does not move the phone-activity clock forward', async () => {
+  const phone = '21650300009';
+  await makeConnectedSender(gw.db, phone, { worker: await makeWorker(gw.db) });
+  const tenDaysAgo = Date.now() - 10 * 86_400_000;
+  await gw.db
+    .updateTable('sessions')
+    .set({ phone_active_at: new Date(tenDaysAgo) })
+    .where('phone_number', '=', phone)
+    .execute();
+  const payload = { id: 'true_z@c.us_OLD', fromMe: true, to: '21650399991@c.us', source: 'app' };
+  // Captured when it was sent, twenty days ago, and posted again now with its valid signature.
+  const replayed = {
+    event: 'message.any',
+    session: phone,
+    payload,
+    timestamp: tenDaysAgo - 10 * 86_400_000,
+  };
+  assert.equal((await postWebhook(gw, replayed)).status, 200);
+  assert.equal((await sessionRow(phone)).phone_active_at?.getTime(), tenDaysAgo);
+
+  const fresh = { ...replayed, timestamp: Date.now() - 1000 };
+  assert.equal((await postWebhook(gw, fresh)).status, 200);
+  assert.ok(((await sessionRow(phone)).phone_active_at?.getTime() ?? 0) > tenDaysAgo);
+});

@@ -7,6 +7,7 @@ import {
   setDelaySettings,
   waitFor,
 } from '@herald/testing';
+import { sql } from 'kysely';
 import {
   countersAndRows,
   createHarness,
@@ -41,9 +42,19 @@ describe('dispatchers killed mid-send', () => {
       CONCURRENCY: '1',
     };
     let generation = 0;
-    const start = () => h.process(`crash-${++generation}`, env);
-    const alive: RunningProcess[] = await Promise.all([start(), start(), start()]);
-    const ids = new Map<RunningProcess, string>(alive.map((p, i) => [p, `crash-${i + 1}`]));
+    const ids = new Map<RunningProcess, string>();
+    const alive: RunningProcess[] = [];
+    // A replacement joins `alive` once it is ready; the kills do not wait for it, or the others
+    // could finish the campaign while a replacement compiles on a loaded machine.
+    const start = () => {
+      const id = `crash-${++generation}`;
+      return h.process(id, env).then((process) => {
+        ids.set(process, id);
+        alive.push(process);
+      });
+    };
+    await Promise.all([start(), start(), start()]);
+    const replacements: Promise<void>[] = [];
 
     const campaigns = [];
     for (const [index, sender] of SENDERS.entries()) {
@@ -66,9 +77,11 @@ describe('dispatchers killed mid-send', () => {
 
     for (let kill = 0; kill < KILLS; kill += 1) {
       const progress = await sentSoFar();
-      await waitFor(async () => (await sentSoFar()) >= progress + 20, {
-        timeoutMs: 30_000,
+      await waitFor(async () => (await sentSoFar()) >= progress + 10, {
+        timeoutMs: 60_000,
         what: 'progress between kills',
+      }).catch(async (error: unknown) => {
+        throw new Error(`${String(error)}\n${await describeState(h, alive)}`);
       });
       // The victim is caught with a message committed as SENDING, i.e. around its WAHA call.
       const { victim } = await waitFor(
@@ -86,13 +99,12 @@ describe('dispatchers killed mid-send', () => {
         },
         { timeoutMs: 30_000, intervalMs: 2, what: 'a dispatcher with a message in flight' },
       );
+      alive.splice(alive.indexOf(victim), 1);
       await victim.kill();
       assert.equal(victim.child.signalCode, 'SIGKILL');
-      alive.splice(alive.indexOf(victim), 1);
-      const replacement = await start();
-      ids.set(replacement, `crash-${generation}`);
-      alive.push(replacement);
+      replacements.push(start());
     }
+    await Promise.all(replacements);
 
     for (const campaign of campaigns) await waitForCampaignDone(h.db, campaign.id, 90_000);
 
@@ -135,3 +147,27 @@ describe('dispatchers killed mid-send', () => {
     }
   });
 });
+
+/** What the ledger, the leases and the dispatchers say, for a failure message. */
+async function describeState(h: Harness, alive: RunningProcess[]): Promise<string> {
+  const statuses = await h.db
+    .selectFrom('messages')
+    .select(['status', (eb) => eb.fn.countAll().as('n')])
+    .groupBy('status')
+    .execute();
+  const senders = await h.db
+    .selectFrom('senders')
+    .select(['phone_number', 'lease_owner', 'lease_expires_at', 'next_send_at'])
+    .execute();
+  const jobs = await sql`
+    SELECT singleton_key, state, start_after, retry_count FROM pgboss.job
+    WHERE name = 'sender-turn' AND state < 'completed' ORDER BY created_on`.execute(h.db);
+  const logs = alive.map((p) => p.output().split('\n').slice(-15).join('\n'));
+  return [
+    `messages: ${JSON.stringify(statuses)}`,
+    `senders: ${JSON.stringify(senders)}`,
+    `turn jobs: ${JSON.stringify(jobs.rows)}`,
+    `now: ${new Date().toISOString()}`,
+    ...logs.map((log, i) => `--- dispatcher ${i + 1}\n${log}`),
+  ].join('\n');
+}

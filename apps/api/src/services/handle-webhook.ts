@@ -159,6 +159,17 @@ async function onMessageAny(deps: AppDeps, envelope: Envelope, phone: string | n
     recipient: payload.data.to ? accountDigits(payload.data.to) : null,
   });
   if (ours) return 'own send';
+  if (isStale(envelope, deps.config.WEBHOOK_MAX_AGE_SECONDS)) return 'ignored: too old';
   const known = await recordPhoneActivity(deps.db, phone, deps.now());
   return known ? 'phone activity' : 'unknown session';
+}
+
+/**
+ * The HMAC signs the body, but nothing stops a captured event from being posted again. A phone
+ * event older than the retry window would refresh the 14-day clock for nothing, so it is dropped.
+ * WAHA stamps events with its wall clock, so the age is measured against the wall clock too (not
+ * the injectable clock the expiry logic uses).
+ */
+function isStale(envelope: Envelope, maxAgeSeconds: number): boolean {
+  return envelope.timestamp !== undefined && Date.now() - envelope.timestamp > maxAgeSeconds * 1000;
 }
