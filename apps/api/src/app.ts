@@ -1,39 +1,16 @@
-import type { Database } from '@herald/db';
-import type { Logger } from '@herald/logging';
-import type { createWahaClientCache } from '@herald/waha';
 import express from 'express';
-import type { Kysely } from 'kysely';
-import type { PgBoss } from 'pg-boss';
-import type { ApiConfig } from './config.ts';
+import type { AppDeps, RouteModule } from './deps.ts';
 import { adminKeyCheck } from './http/auth.ts';
 import { errorHandler, routeNotFound } from './http/errors.ts';
 import { createOpenApiRegistry, serveOpenApi } from './http/openapi.ts';
 import { assignRequestId } from './http/request-id.ts';
-import { createRouteRegistrar, type RouteRegistrar } from './http/route.ts';
+import { createRouteRegistrar } from './http/route.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { delayRoutes } from './routes/delays.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { workerRoutes } from './routes/workers.ts';
-
-export interface AppDeps {
-  config: ApiConfig;
-  db: Kysely<Database>;
-  /** Started pg-boss, used only to enqueue. */
-  boss: PgBoss;
-  logger: Logger;
-  waha: ReturnType<typeof createWahaClientCache>;
-  /** SHA-256 hex of the admin key in force. */
-  adminKeyHash: string;
-  /** The key WAHA signs webhooks with; sessions Herald creates carry it. */
-  webhookHmacKey: string;
-  /** Injected clock, so expiry logic is testable. */
-  now: () => Date;
-  startedAt: Date;
-}
-
-export type RouteModule = (r: RouteRegistrar, deps: AppDeps) => void;
 
 const ROUTE_MODULES: RouteModule[] = [
   campaignRoutes,
@@ -47,11 +24,11 @@ const ROUTE_MODULES: RouteModule[] = [
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', deps.config.TRUST_PROXY);
+  app.set('trust proxy', deps.config.trustProxy);
   app.use(assignRequestId);
   app.use(
     express.json({
-      limit: deps.config.BODY_LIMIT,
+      limit: deps.config.bodyLimit,
       // Webhook signatures are computed over the exact bytes WAHA sent.
       verify: (req, _res, buf) => {
         (req as express.Request).rawBody = buf;

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   createDb,
@@ -27,19 +28,19 @@ export async function startGateway(
   options: { now?: () => Date } = {},
 ): Promise<RunningGateway> {
   const db = createDb({
-    connectionString: config.DATABASE_URL,
+    connectionString: config.databaseUrl,
     max: 10,
     applicationName: 'herald-api',
     onConnectionError: (error) => logger.warn('database connection lost', { error: error.message }),
   });
   await migrateToLatest(db);
   const stored = await seedDelaySettings(db, {
-    message_delay: config.MESSAGE_DELAY,
-    sender_switch_delay: config.SENDER_SWITCH_DELAY,
+    message_delay: config.messageDelay,
+    sender_switch_delay: config.senderSwitchDelay,
   });
   if (
-    stored.message_delay !== config.MESSAGE_DELAY ||
-    stored.sender_switch_delay !== config.SENDER_SWITCH_DELAY
+    stored.message_delay !== config.messageDelay ||
+    stored.sender_switch_delay !== config.senderSwitchDelay
   ) {
     logger.warn(
       'stored delays differ from MESSAGE_DELAY/SENDER_SWITCH_DELAY; the stored ones apply (change them with POST /api/admin/delays)',
@@ -52,16 +53,23 @@ export async function startGateway(
     );
   }
   const boss = createQueue({
-    connectionString: config.DATABASE_URL,
+    connectionString: config.databaseUrl,
     role: 'producer',
   });
   boss.on('error', (error) => logger.error('pg-boss error', { error: error.message }));
   await boss.start();
   await ensureQueues(boss);
-  const adminKey = await ensureAdminKey(db, config.ADMIN_API_KEY);
-  const webhookHmacKey = await ensureWebhookKey(db, config.WEBHOOK_HMAC_KEY);
-  const waha = createWahaClientCache({ timeoutMs: config.WAHA_TIMEOUT_MS });
+  const adminKey = await ensureAdminKey(db, config.adminApiKey);
+  const webhookHmacKey = await ensureWebhookKey(db, config.webhookHmacKey);
+  const waha = createWahaClientCache({ timeoutMs: config.wahaTimeoutMs });
 
+  // Listening first lets PORT be 0: the address is known before WAHA is told where to call back.
+  const server = createServer();
+  server.listen(config.port, config.host);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host}:${port}`;
   const app = createApp({
     config,
     db,
@@ -70,17 +78,15 @@ export async function startGateway(
     waha,
     adminKeyHash: adminKey.hash,
     webhookHmacKey,
+    publicUrl: config.publicUrl ?? url,
     now: options.now ?? (() => new Date()),
     startedAt: new Date(),
   });
-  const server = app.listen(config.PORT, config.HOST);
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+  server.on('request', app);
   logger.info('gateway listening', { port });
 
   return {
-    url: `http://${host}:${port}`,
+    url,
     generatedAdminKey: adminKey.generated,
     async close() {
       server.closeIdleConnections();

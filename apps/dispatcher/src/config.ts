@@ -1,17 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DEFAULT_LOG_FILE } from '@herald/logging';
+import { type Env, loadEnv, loggingEnv, postgresUrl, strictBoolean } from '@herald/config';
 import { z } from 'zod';
-
-/** `z.coerce.boolean()` turns "false" into true; env booleans must be spelled out. */
-const envBoolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** Time a send needs around its WAHA call (commit the claim, record the outcome) within the lease. */
 export const LEASE_MARGIN_MS = 1000;
 
 export const DispatcherConfigSchema = z
   .object({
-    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+    DATABASE_URL: postgresUrl,
     /** Names this process in leases, `claimed_by` and logs. */
     DISPATCHER_ID: z
       .string()
@@ -28,7 +25,7 @@ export const DispatcherConfigSchema = z
     CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
     MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
     /** Ask WAHA whether each recipient is on WhatsApp before sending to it. */
-    CHECK_NUMBERS: envBoolean.default(true),
+    CHECK_NUMBERS: strictBoolean.default(true),
     /** How often to look for turns when the last look found fewer than there were free slots. */
     POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
     /** First retry delay after a transient WAHA error; doubles per attempt up to the max. */
@@ -40,8 +37,7 @@ export const DispatcherConfigSchema = z
     KEEPALIVE_DAYS: z.coerce.number().min(1).max(29).default(12),
     /** When the daily keep-alive runs (cron, UTC). */
     KEEPALIVE_CRON: z.string().min(1).default('0 4 * * *'),
-    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug']).default('info'),
-    LOG_FILE: z.string().default(DEFAULT_LOG_FILE),
+    ...loggingEnv,
   })
   .superRefine((env, ctx) => {
     // A call must end (or time out) while its lease still stands, or another dispatcher could
@@ -62,57 +58,15 @@ export const DispatcherConfigSchema = z
     }
   });
 
-export interface DispatcherConfig {
-  databaseUrl: string;
-  dispatcherId: string;
-  leaseSeconds: number;
-  turnSeconds: number;
-  sendTimeoutMs: number;
-  sweepSeconds: number;
-  concurrency: number;
-  maxAttempts: number;
-  checkNumbers: boolean;
-  pollIntervalMs: number;
-  retryBackoffSeconds: number;
-  retryBackoffMaxSeconds: number;
-  probeIntervalSeconds: number;
-  keepaliveDays: number;
-  keepaliveCron: string;
-  logLevel: string;
-  logFile: string;
-}
+export type DispatcherConfig = ReturnType<typeof loadConfig>;
 
 /** Parses the environment once, at startup; nothing else reads process.env. */
-export function loadConfig(env: Record<string, string | undefined>): Readonly<DispatcherConfig> {
-  // An empty variable (`FOO=` in a compose file) means "not set", not "invalid"; except LOG_FILE,
-  // where empty means "no log file", as in @herald/logging.
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => value !== '' || key === 'LOG_FILE'),
-  );
-  const parsed = DispatcherConfigSchema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
-  }
-  const e = parsed.data;
+export function loadConfig(env: Env) {
+  const config = loadEnv(DispatcherConfigSchema, env);
   return Object.freeze({
-    databaseUrl: e.DATABASE_URL,
-    dispatcherId: e.DISPATCHER_ID ?? defaultDispatcherId(),
-    leaseSeconds: e.LEASE_SECONDS,
-    turnSeconds: e.TURN_SECONDS,
-    sendTimeoutMs: e.SEND_TIMEOUT_MS,
-    sweepSeconds: e.SWEEP_SECONDS ?? Math.max(1, e.LEASE_SECONDS / 3),
-    concurrency: e.CONCURRENCY,
-    maxAttempts: e.MAX_ATTEMPTS,
-    checkNumbers: e.CHECK_NUMBERS,
-    pollIntervalMs: e.POLL_INTERVAL_MS,
-    retryBackoffSeconds: e.RETRY_BACKOFF_SECONDS,
-    retryBackoffMaxSeconds: e.RETRY_BACKOFF_MAX_SECONDS,
-    probeIntervalSeconds: e.PROBE_INTERVAL_SECONDS,
-    keepaliveDays: e.KEEPALIVE_DAYS,
-    keepaliveCron: e.KEEPALIVE_CRON,
-    logLevel: e.LOG_LEVEL,
-    logFile: e.LOG_FILE,
+    ...config,
+    dispatcherId: config.dispatcherId ?? defaultDispatcherId(),
+    sweepSeconds: config.sweepSeconds ?? Math.max(1, config.leaseSeconds / 3),
   });
 }
 

@@ -1,8 +1,10 @@
 import { loadConfig as loadApiConfig, startGateway } from '@herald/api';
+import type { Env } from '@herald/config';
 import { loadConfig as loadDispatcherConfig, startDispatcher } from '@herald/dispatcher';
 import type { Logger } from '@herald/logging';
 import { type RunningEmulator, startEmulatorFleet } from '@herald/waha-emulator';
 import { request } from 'undici';
+import type { LocalStackConfig } from './config.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { loadLocalSecrets } from './local-secrets.ts';
 
@@ -16,10 +18,15 @@ export interface LocalStack {
 /**
  * Starts everything Herald needs on one machine: the database (embedded unless DATABASE_URL is
  * set), the gateway, one dispatcher, and, unless real workers are registered, three emulated
- * WAHA Core workers registered through the admin API like any other worker.
+ * WAHA Core workers registered through the admin API like any other worker. `env` is what the
+ * gateway and the dispatcher parse for their own settings.
  */
-export async function startLocalStack(env: NodeJS.ProcessEnv, logger: Logger): Promise<LocalStack> {
-  const dataDir = env.HERALD_DATA_DIR || '.data';
+export async function startLocalStack(
+  config: LocalStackConfig,
+  env: Env,
+  logger: Logger,
+): Promise<LocalStack> {
+  const dataDir = config.heraldDataDir;
   const secrets = loadLocalSecrets(dataDir);
   // Stopped in order: dispatcher, gateway, emulators, database.
   const stops: Array<() => Promise<void>> = [];
@@ -31,11 +38,11 @@ export async function startLocalStack(env: NodeJS.ProcessEnv, logger: Logger): P
   };
 
   try {
-    let databaseUrl = env.DATABASE_URL;
+    let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
       const postgres = await startEmbeddedPostgres({
         dataDir,
-        port: Number(env.EMBEDDED_POSTGRES_PORT || 5433),
+        port: config.embeddedPostgresPort,
         password: secrets.postgresPassword,
         database: 'herald',
         log: (line) => logger.info(line),
@@ -44,7 +51,7 @@ export async function startLocalStack(env: NodeJS.ProcessEnv, logger: Logger): P
       stops.unshift(postgres.stop);
     }
 
-    const adminApiKey = env.ADMIN_API_KEY || secrets.adminApiKey;
+    const adminApiKey = config.adminApiKey ?? secrets.adminApiKey;
     const apiConfig = loadApiConfig({
       ...env,
       DATABASE_URL: databaseUrl,
@@ -55,8 +62,8 @@ export async function startLocalStack(env: NodeJS.ProcessEnv, logger: Logger): P
     const admin = adminClient(gateway.url, adminApiKey);
 
     let emulators: RunningEmulator[] = [];
-    const basePort = Number(env.EMULATOR_BASE_PORT || 3101);
-    if (await wantsEmulator(env.HERALD_EMULATOR || 'auto', admin, basePort)) {
+    const basePort = config.emulatorBasePort;
+    if (await wantsEmulator(config.heraldEmulator, admin, basePort)) {
       emulators = await startEmulatorFleet({
         workers: EMULATOR_WORKERS,
         basePort,
@@ -77,7 +84,7 @@ export async function startLocalStack(env: NodeJS.ProcessEnv, logger: Logger): P
     stops.unshift(dispatcher.stop);
 
     return {
-      banner: describe(gateway.url, adminApiKey, emulators, !env.DATABASE_URL),
+      banner: describe(gateway.url, adminApiKey, emulators, !config.databaseUrl),
       stop: stopAll,
     };
   } catch (error) {
@@ -103,7 +110,11 @@ function adminClient(baseUrl: string, key: string): AdminClient {
 }
 
 /** `auto`: run the emulators unless a worker other than them is registered. */
-async function wantsEmulator(mode: string, admin: AdminClient, basePort: number): Promise<boolean> {
+async function wantsEmulator(
+  mode: LocalStackConfig['heraldEmulator'],
+  admin: AdminClient,
+  basePort: number,
+): Promise<boolean> {
   if (mode === 'on') return true;
   if (mode === 'off') return false;
   const ours = new Set(

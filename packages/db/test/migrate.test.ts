@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '@herald/testing';
 import { sql } from 'kysely';
 import { migrateToLatest } from '../src/index.ts';
+import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 
 let t: TestDatabase;
 before(async () => {

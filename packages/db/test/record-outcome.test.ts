@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { claimNextMessage, type PacingRules } from '../src/queries/dispatch.ts';
+import { acquireSenderLease } from '../src/queries/leases.ts';
+import { recordOutcome } from '../src/queries/record-outcome.ts';
 import {
   createTestDatabase,
   makeCampaign,
   makeConnectedSender,
   makeWorker,
   type TestDatabase,
-} from '@herald/testing';
-import { claimNextMessage, type PacingRules } from '../src/queries/dispatch.ts';
-import { acquireSenderLease } from '../src/queries/leases.ts';
-import { recordOutcome } from '../src/queries/record-outcome.ts';
+} from '../src/testing/index.ts';
 
 let t: TestDatabase;
 before(async () => {

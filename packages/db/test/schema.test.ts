@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '@herald/testing';
 import { sql } from 'kysely';
 import { dumpSchema } from '../src/schema-dump.ts';
+import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 
 let t: TestDatabase;
 before(async () => {

@@ -44,16 +44,6 @@ export type SessionStatus = (typeof SESSION_STATUSES)[number];
 export const WORKER_TIERS = ['CORE', 'PLUS'] as const;
 export type WorkerTier = (typeof WORKER_TIERS)[number];
 
-/** WAHA's ack levels on `message.ack` (-1 ERROR … 4 PLAYED). */
-export const ACK_NAMES = {
-  [-1]: 'ERROR',
-  0: 'PENDING',
-  1: 'SERVER',
-  2: 'DEVICE',
-  3: 'READ',
-  4: 'PLAYED',
-} as const satisfies Record<number, string>;
-
 /**
  * Herald's status for what WAHA reports. FAILED after the account was once connected means WhatsApp
  * logged the device out (EXPIRED: a new QR scan is needed); FAILED before that means the QR was

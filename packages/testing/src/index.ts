@@ -1,4 +1,4 @@
-export * from './factories.ts';
+export * from '@herald/db/testing';
+export * from './emulator-session.ts';
 export * from './process.ts';
-export * from './test-database.ts';
 export * from './wait-for.ts';

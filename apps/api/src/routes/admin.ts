@@ -1,7 +1,7 @@
 import { listSessionNumbers, listSessionViews } from '@herald/db';
 import { SESSION_STATUSES, WAHA_SESSION_STATUSES } from '@herald/domain';
 import { z } from 'zod';
-import type { RouteModule } from '../app.ts';
+import type { RouteModule } from '../deps.ts';
 import { collectMetrics, listUsers } from '../services/admin-metrics.ts';
 import { computeSessionExpiry } from '../services/session-expiry.ts';
 
@@ -106,7 +106,7 @@ export const adminRoutes: RouteModule = (r, deps) => {
     handler: async () => {
       const now = deps.now();
       const body = (await listSessionViews(deps.db)).map((s) => {
-        const expiry = computeSessionExpiry(s, now, deps.config.EXPIRY_WARNING_DAYS);
+        const expiry = computeSessionExpiry(s, now, deps.config.expiryWarningDays);
         return {
           phone_number: s.phone_number,
           status: s.status,

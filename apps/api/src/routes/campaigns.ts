@@ -1,6 +1,7 @@
+import { strictBoolean } from '@herald/config';
 import { CAMPAIGN_STATUSES } from '@herald/domain';
 import { z } from 'zod';
-import type { RouteModule } from '../app.ts';
+import type { RouteModule } from '../deps.ts';
 import { getCampaignStatus } from '../services/campaign-status.ts';
 import {
   getCampaignOverview,
@@ -100,10 +101,7 @@ const CampaignIdParams = z.object({
 
 const CampaignStatusQuery = z.object({
   sender_number: SenderNumberQuery,
-  details: z
-    .enum(['true', 'false', '1', '0'])
-    .optional()
-    .meta({ description: 'Include the messages' }),
+  details: strictBoolean.default(false).meta({ description: 'Include the messages' }),
   limit: z.coerce
     .number()
     .int()
@@ -132,7 +130,7 @@ const CampaignListQuery = z.object({
 });
 
 export const campaignRoutes: RouteModule = (r, deps) => {
-  const country = deps.config.DEFAULT_COUNTRY;
+  const country = deps.config.defaultCountry;
 
   r.route({
     method: 'post',
@@ -164,8 +162,7 @@ export const campaignRoutes: RouteModule = (r, deps) => {
         query.sender_number ?? req.get('x-sender-number'),
         country,
       );
-      const details = query.details === 'true' || query.details === '1';
-      const page = details ? { limit: query.limit, offset: query.offset } : null;
+      const page = query.details ? { limit: query.limit, offset: query.offset } : null;
       const status = await getCampaignStatus(deps.db, Number(params.campaign_id), scope, page);
       return { status: 200, body: toCampaignStatusDto(status.campaign, status.messages) };
     },

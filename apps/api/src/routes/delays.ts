@@ -1,6 +1,6 @@
 import { type DelaySettings, getDelaySettings } from '@herald/db';
 import { z } from 'zod';
-import type { RouteModule } from '../app.ts';
+import type { RouteModule } from '../deps.ts';
 import {
   getSenderDelays,
   type SenderDelays,
@@ -106,7 +106,7 @@ const toUserDelaysDto = (d: SenderDelays) => ({
 
 export const delayRoutes: RouteModule = (r, deps) => {
   const senderOf = (given: string | undefined) =>
-    requireSenderNumber(given, deps.config.DEFAULT_COUNTRY);
+    requireSenderNumber(given, deps.config.defaultCountry);
 
   r.route({
     method: 'get',

@@ -7,8 +7,8 @@ import {
 } from '@herald/domain';
 import type { WahaSession } from '@herald/waha';
 import { z } from 'zod';
-import type { AppDeps, RouteModule } from '../app.ts';
-import { openSession } from '../services/place-session.ts';
+import type { AppDeps, RouteModule } from '../deps.ts';
+import { openSession } from '../services/open-session.ts';
 import { computeSessionExpiry } from '../services/session-expiry.ts';
 import {
   describeSessionPresence,
@@ -84,7 +84,7 @@ export function toSessionDto(
   session: SessionView,
   live: WahaSession | null,
 ): z.infer<typeof SessionDto> {
-  const expiry = computeSessionExpiry(session, deps.now(), deps.config.EXPIRY_WARNING_DAYS);
+  const expiry = computeSessionExpiry(session, deps.now(), deps.config.expiryWarningDays);
   return {
     phone_number: session.phone_number,
     status: session.status,
@@ -109,7 +109,7 @@ export function toSessionDto(
 }
 
 export const sessionRoutes: RouteModule = (r, deps) => {
-  const normalize = createPhoneNormalizer(deps.config.DEFAULT_COUNTRY);
+  const normalize = createPhoneNormalizer(deps.config.defaultCountry);
   const phoneOf = (raw: string) => {
     const phone = normalize(raw);
     if (phone === null) {

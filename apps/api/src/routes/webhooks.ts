@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RouteModule } from '../app.ts';
+import type { RouteModule } from '../deps.ts';
 import { assertSignedByWaha, handleWahaEvent } from '../services/handle-webhook.ts';
 
 /**

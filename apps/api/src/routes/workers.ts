@@ -1,15 +1,15 @@
-import { effectiveCapacity, listWorkers, type WorkerSummary } from '@herald/db';
-import { WORKER_TIERS } from '@herald/domain';
+import { strictBoolean } from '@herald/config';
+import { listWorkers, type WorkerSummary } from '@herald/db';
+import { effectiveCapacity, WORKER_TIERS } from '@herald/domain';
 import { z } from 'zod';
-import type { AppDeps, RouteModule } from '../app.ts';
-import { envBoolean } from '../config.ts';
+import type { AppDeps, RouteModule } from '../deps.ts';
 import {
   changeWorker,
   mustFindWorker,
   registerWorker,
   removeAllWorkers,
   removeWorker,
-} from '../services/register-worker.ts';
+} from '../services/worker-registry.ts';
 
 const timestamp = z.string().meta({ format: 'date-time' });
 
@@ -63,7 +63,7 @@ const UpdateWorkerBody = z
 
 const WorkerParams = z.object({ worker_id: z.coerce.number().int().positive() });
 const DeleteQuery = z.object({
-  force: envBoolean.default(false).meta({ description: 'Also end and remove its sessions' }),
+  force: strictBoolean.default(false).meta({ description: 'Also end and remove its sessions' }),
 });
 
 const WorkerDto = z
@@ -116,7 +116,7 @@ function toWorkerDto(deps: AppDeps, w: WorkerSummary): z.infer<typeof WorkerDto>
     last_seen: w.last_seen_at?.toISOString() ?? null,
     last_error: w.last_error,
     sessions: w.sessions,
-    effective_capacity: effectiveCapacity(w, deps.config.MAX_LIVE_SESSIONS),
+    effective_capacity: effectiveCapacity(w, deps.config.maxLiveSessions),
     created_at: w.created_at.toISOString(),
   };
 }

@@ -1,5 +1,5 @@
 import { countSystem, listUserSummaries } from '@herald/db';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { computeSessionExpiry } from './session-expiry.ts';
 
 /** GET /api/admin/metrics. "Today" is the current UTC day of the injected clock. */
@@ -40,7 +40,7 @@ export async function listUsers(deps: AppDeps) {
             device_active_at: u.device_active_at,
           },
           now,
-          deps.config.EXPIRY_WARNING_DAYS,
+          deps.config.expiryWarningDays,
         )
       : null;
     return {

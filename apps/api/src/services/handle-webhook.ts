@@ -12,7 +12,7 @@ import {
 } from '@herald/db';
 import { HeraldError, WAHA_SESSION_STATUSES } from '@herald/domain';
 import { z } from 'zod';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { readLiveSession, wahaClientFor } from './waha-sessions.ts';
 
 /** Hex HMAC-SHA512 of the exact bytes received, compared in constant time. */
@@ -121,7 +121,7 @@ async function onSessionStatus(deps: AppDeps, envelope: Envelope, phone: string 
         client,
         session.waha_session,
         phone,
-        deps.config.SESSION_REFRESH_TIMEOUT_MS,
+        deps.config.sessionRefreshTimeoutMs,
       );
       const answered = read.observation !== null && read.observation.kind !== 'unreachable';
       return answered ? read.observation : toldIfNewer(row);
@@ -159,7 +159,7 @@ async function onMessageAny(deps: AppDeps, envelope: Envelope, phone: string | n
     recipient: payload.data.to ? accountDigits(payload.data.to) : null,
   });
   if (ours) return 'own send';
-  if (isStale(envelope, deps.config.WEBHOOK_MAX_AGE_SECONDS)) return 'ignored: too old';
+  if (isStale(envelope, deps.config.webhookMaxAgeSeconds)) return 'ignored: too old';
   const known = await recordPhoneActivity(deps.db, phone, deps.now());
   return known ? 'phone activity' : 'unknown session';
 }

@@ -2,7 +2,7 @@ import { createPhoneNormalizer, validationError } from '@herald/domain';
 import type { ApiConfig } from '../config.ts';
 import type { Caller } from '../http/auth.ts';
 
-type Country = ApiConfig['DEFAULT_COUNTRY'];
+type Country = ApiConfig['defaultCountry'];
 
 /**
  * Whose data a request may see. Users are not authenticated, so they must name their sender

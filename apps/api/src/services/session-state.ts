@@ -8,7 +8,7 @@ import {
 } from '@herald/db';
 import { conflict, notFound, unavailable } from '@herald/domain';
 import { isWahaError, type WahaSession } from '@herald/waha';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import {
   isUnreachable,
   readLiveSession,
@@ -69,7 +69,7 @@ async function refreshFromWorker(
         client,
         stored.waha_session,
         stored.phone_number,
-        deps.config.SESSION_REFRESH_TIMEOUT_MS,
+        deps.config.sessionRefreshTimeoutMs,
       );
       live = read.live;
       return read.observation;
@@ -105,7 +105,7 @@ export async function getSessionQr(deps: AppDeps, phone: string): Promise<QrAnsw
   const client = await wahaClientFor(deps, stored.worker_id);
   try {
     const qr = await client.getQrImage(session.waha_session);
-    const expiresAt = new Date(deps.now().getTime() + deps.config.QR_TTL_SECONDS * 1000);
+    const expiresAt = new Date(deps.now().getTime() + deps.config.qrTtlSeconds * 1000);
     await updateSession(deps.db, phone, { qr_expires_at: expiresAt });
     return { status: 'WAITING_FOR_SCAN', qr_code: qr.data, expires_at: expiresAt, message: null };
   } catch (error) {

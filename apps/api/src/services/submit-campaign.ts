@@ -13,7 +13,7 @@ import {
   type TemplateVariables,
   validationError,
 } from '@herald/domain';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { prepareMessages, type RecipientInput } from './prepare-messages.ts';
 
 export interface SubmitCampaignInput {
@@ -39,15 +39,15 @@ export async function submitCampaign(
   input: SubmitCampaignInput,
 ): Promise<SubmittedCampaign> {
   const { config, db, boss } = deps;
-  if (input.recipients.length > config.MAX_RECIPIENTS) {
+  if (input.recipients.length > config.maxRecipients) {
     throw new HeraldError(
       'too_large',
       'TOO_MANY_RECIPIENTS',
-      `A campaign may have at most ${config.MAX_RECIPIENTS} recipients; split the list`,
-      { max: config.MAX_RECIPIENTS, given: input.recipients.length },
+      `A campaign may have at most ${config.maxRecipients} recipients; split the list`,
+      { max: config.maxRecipients, given: input.recipients.length },
     );
   }
-  const normalize = createPhoneNormalizer(config.DEFAULT_COUNTRY);
+  const normalize = createPhoneNormalizer(config.defaultCountry);
   const sender = normalize(input.sender_number);
   if (sender === null) {
     throw validationError(

@@ -6,7 +6,7 @@ import {
   type WahaSession,
   type WahaSessionConfig,
 } from '@herald/waha';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 
 /** The events Herald acts on; everything else WAHA could send is noise here. */
 export const WEBHOOK_EVENTS = ['session.status', 'message.any', 'message.ack'];
@@ -18,7 +18,7 @@ export function sessionConfig(deps: AppDeps, phone: string): WahaSessionConfig {
     metadata: { 'herald.phone': phone },
     webhooks: [
       {
-        url: `${deps.config.PUBLIC_URL}/api/webhooks/waha`,
+        url: `${deps.publicUrl}/api/webhooks/waha`,
         events: WEBHOOK_EVENTS,
         hmac: { key: deps.webhookHmacKey },
         retries: { policy: 'constant', delaySeconds: 2, attempts: 10 },

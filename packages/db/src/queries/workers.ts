@@ -46,18 +46,6 @@ export interface WorkerCredentials {
   api_key: string;
 }
 
-/**
- * How many sessions Herald places on a worker. WAHA Core serves only the session `default`, so a
- * Core worker holds one whatever its capacity; otherwise MAX_LIVE_SESSIONS caps every worker.
- */
-export function effectiveCapacity(
-  worker: { tier: WorkerTier | null; capacity: number },
-  maxLiveSessions: number,
-): number {
-  if (worker.tier === 'CORE') return 1;
-  return Math.min(worker.capacity, maxLiveSessions);
-}
-
 /** The workers with how many sessions each holds; the correlated count keeps one row per worker. */
 const workerSummaries = (db: Kysely<Database>) =>
   db
@@ -229,11 +217,6 @@ export async function claimDueWorkers(
                    FOR UPDATE SKIP LOCKED)
     RETURNING id, name, url, api_key, tier, healthy, now() AS claimed_at`.execute(db);
   return result.rows;
-}
-
-/** Makes a worker due for a probe now (after its URL or key changed). */
-export async function requestProbe(db: Kysely<Database>, id: number): Promise<void> {
-  await db.updateTable('workers').set({ next_probe_at: sql`now()` }).where('id', '=', id).execute();
 }
 
 /** Postgres' unique_violation, raised by `pg` with SQLSTATE 23505. */

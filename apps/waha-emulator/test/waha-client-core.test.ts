@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { waitFor } from '@herald/testing';
-import { type RunningEmulator, startEmulator } from '@herald/waha-emulator';
-import { createWahaClient, type WahaClient, WahaError } from '../src/index.ts';
+import { createWahaClient, type WahaClient, WahaError } from '@herald/waha';
+import { type RunningEmulator, startEmulator } from '../src/index.ts';
 
 const PHONE = '12025550123';
 const CHAT = `${PHONE}@c.us`;

@@ -18,7 +18,7 @@ import {
 } from '@herald/db';
 import { conflict, notFound } from '@herald/domain';
 import { isWahaError } from '@herald/waha';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { endOnWorker } from './session-state.ts';
 
 export interface WorkerInput {

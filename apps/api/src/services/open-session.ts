@@ -2,6 +2,7 @@ import {
   enqueueSenderTurn,
   FRESH_PAIRING,
   findSession,
+  lockOrCreateSender,
   markWorkerUnhealthy,
   observeSession,
   type Placement,
@@ -9,12 +10,11 @@ import {
   reserveSessionSlot,
   type SessionView,
   updateSession,
-  upsertSender,
   withSessionOpenLock,
 } from '@herald/db';
 import { unavailable } from '@herald/domain';
 import { isWahaError, type WahaSession } from '@herald/waha';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { endOnWorker, readSession } from './session-state.ts';
 import {
   ensureSessionStarted,
@@ -48,7 +48,7 @@ export function openSession(deps: AppDeps, phone: string): Promise<OpenedSession
 }
 
 async function openLocked(deps: AppDeps, phone: string): Promise<OpenedSession> {
-  await upsertSender(deps.db, phone);
+  await deps.db.transaction().execute((trx) => lockOrCreateSender(trx, phone));
   const existing = await findSession(deps.db, phone);
   if (existing) {
     const ended = ['FAILED', 'EXPIRED', 'STOPPED'].includes(existing.status);
@@ -84,7 +84,7 @@ async function placeAndStart(deps: AppDeps, phone: string) {
     const placement = await deps.db.transaction().execute((trx) =>
       reserveSessionSlot(trx, {
         phone,
-        maxLiveSessions: deps.config.MAX_LIVE_SESSIONS,
+        maxLiveSessions: deps.config.maxLiveSessions,
         excludeWorkerIds: tried,
       }),
     );
@@ -185,7 +185,7 @@ async function applyLive(deps: AppDeps, phone: string, workerId: number, started
         client,
         started.name,
         phone,
-        deps.config.SESSION_REFRESH_TIMEOUT_MS,
+        deps.config.sessionRefreshTimeoutMs,
       );
       return read.observation ?? { kind: 'seen', status: started.status, me: started.me };
     },

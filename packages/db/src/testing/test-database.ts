@@ -1,18 +1,31 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { afterEach } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Database } from '@herald/db';
-import { createDb, ensureQueues, migrateToLatest } from '@herald/db';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
+import { createDb } from '../client.ts';
+import type { Database } from '../database.ts';
+import { migrateToLatest } from '../migrate.ts';
+import { ensureQueues } from '../queue.ts';
 import { postgresServerUrl } from './postgres-server.ts';
 
 export interface TestDatabase {
   /** Connection string of this test file's own database. */
   url: string;
   db: Kysely<Database>;
-  /** Closes the pool and drops the database. */
+  /** Closes the pool and drops the database; kept instead when a test of this file failed. */
   drop(): Promise<void>;
+}
+
+// Each test file runs in its own process under `node --test`: a failed test marks the file, and
+// its database is then kept for inspection (its name is printed) rather than dropped.
+let aTestFailed = false;
+if (process.env.NODE_TEST_CONTEXT) {
+  afterEach((t) => {
+    // TestContext has `passed` at run time; its typings only give it to suites.
+    if ('passed' in t && t.passed === false) aTestFailed = true;
+  });
 }
 
 // Bump when the template must be rebuilt for a reason the migration list does not show.
@@ -42,6 +55,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     db,
     async drop() {
       await db.destroy();
+      if (aTestFailed) {
+        process.stderr.write(`a test failed: its database ${name} is kept (${url})\n`);
+        return;
+      }
       await withAdmin(serverUrl, async (admin) => {
         // pg's Pool.end() resolves before its sockets are closed; a forced drop that kills a
         // connection nobody listens to any more would crash the test process.
@@ -98,7 +115,7 @@ async function prepareTemplate(url: string): Promise<void> {
 
 async function migrationFingerprint(): Promise<string> {
   const { readdir, readFile } = await import('node:fs/promises');
-  const dir = new URL('../../db/src/migrations/', import.meta.url);
+  const dir = new URL('../migrations/', import.meta.url);
   const files = (await readdir(dir)).sort();
   const hash = createHash('sha256');
   for (const file of files) hash.update(file).update(await readFile(new URL(file, dir)));

@@ -1,0 +1,55 @@
+import type { WorkerTier } from '@herald/domain';
+import type { Kysely } from 'kysely';
+import type { Database, Session } from '../database.ts';
+
+/** A session with the worker it lives on (null once that worker was deleted). */
+export interface SessionView extends Session {
+  worker_name: string | null;
+  worker_url: string | null;
+  worker_healthy: boolean | null;
+  worker_enabled: boolean | null;
+  worker_tier: WorkerTier | null;
+}
+
+const sessionView = (db: Kysely<Database>) =>
+  db
+    .selectFrom('sessions')
+    .leftJoin('workers', 'workers.id', 'sessions.worker_id')
+    .selectAll('sessions')
+    .select([
+      'workers.name as worker_name',
+      'workers.url as worker_url',
+      'workers.healthy as worker_healthy',
+      'workers.enabled as worker_enabled',
+      'workers.tier as worker_tier',
+    ]);
+
+export function findSession(db: Kysely<Database>, phone: string): Promise<SessionView | undefined> {
+  return sessionView(db).where('sessions.phone_number', '=', phone).executeTakeFirst();
+}
+
+export function listSessionViews(db: Kysely<Database>): Promise<SessionView[]> {
+  return sessionView(db).orderBy('sessions.phone_number').execute();
+}
+
+export async function listSessionNumbers(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db
+    .selectFrom('sessions')
+    .select('phone_number')
+    .orderBy('phone_number')
+    .execute();
+  return rows.map((r) => r.phone_number);
+}
+
+/** The sessions on one worker, with what is needed to end them there. */
+export function listWorkerSessions(
+  db: Kysely<Database>,
+  workerId: number,
+): Promise<Pick<Session, 'phone_number' | 'waha_session' | 'status' | 'updated_at'>[]> {
+  return db
+    .selectFrom('sessions')
+    .select(['phone_number', 'waha_session', 'status', 'updated_at'])
+    .where('worker_id', '=', workerId)
+    .orderBy('phone_number')
+    .execute();
+}
