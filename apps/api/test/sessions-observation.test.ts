@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { observeSession, type SessionObservation } from '@herald/db';
+import { observeSession } from '@herald/db';
+import type { SessionObservation } from '@herald/domain';
 import {
   createTestDatabase,
   makeConnectedSender,

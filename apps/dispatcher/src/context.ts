@@ -1,4 +1,4 @@
-import type { Database, PacingRules } from '@herald/db';
+import type { Database } from '@herald/db';
 import type { Logger } from '@herald/logging';
 import type { WahaClientCache } from '@herald/waha';
 import type { Kysely } from 'kysely';
@@ -13,6 +13,5 @@ export interface DispatchContext {
   boss: PgBoss;
   wahaClients: WahaClientCache;
   logger: Logger;
-  pacing: PacingRules;
   outcomePolicy: OutcomePolicy;
 }

@@ -6,7 +6,6 @@ import type { DispatcherConfig } from './config.ts';
 import { startConsumer } from './consumer.ts';
 import type { DispatchContext } from './context.ts';
 import { runSenderTurn } from './jobs/sender-turn.ts';
-import { createPacingRules } from './pacing.ts';
 import { type PeriodicTask, startPeriodicTasks } from './periodic.ts';
 import { createSweepTask } from './sweeper.ts';
 import { scheduleKeepalive } from './tasks/keepalive-sessions.ts';
@@ -82,7 +81,6 @@ export async function startDispatcher(
     boss,
     wahaClients,
     logger,
-    pacing: createPacingRules(backoff),
     outcomePolicy: { maxAttempts: config.maxAttempts, backoff },
   };
 

@@ -3,7 +3,6 @@ export type { DispatchContext } from './context.ts';
 export { type DispatcherDeps, type RunningDispatcher, startDispatcher } from './dispatcher.ts';
 export { runSenderTurn, type TurnEnd, type TurnResult } from './jobs/sender-turn.ts';
 export { type CallPhase, type OutcomePolicy, outcomeOfError } from './outcome.ts';
-export { createPacingRules, type RetryBackoff, retryBackoffSeconds } from './pacing.ts';
 export { type PeriodicTask, startPeriodicTasks } from './periodic.ts';
 export { describeMedia, type MediaFile, sendCampaignMessage } from './send-message.ts';
 export { createSweepTask, type SweepResult, sweepOnce } from './sweeper.ts';

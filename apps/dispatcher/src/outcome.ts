@@ -1,6 +1,5 @@
-import type { DispatchOutcome } from '@herald/db';
-import { isWahaError } from '@herald/waha';
-import { type RetryBackoff, retryBackoffSeconds } from './pacing.ts';
+import { type DispatchOutcome, type RetryBackoff, retryBackoffSeconds } from '@herald/domain';
+import { isWahaError, workerCannotServe } from '@herald/waha';
 
 export interface OutcomePolicy {
   maxAttempts: number;
@@ -15,8 +14,8 @@ const MAX_ERROR_LENGTH = 500;
 /**
  * What a failed WAHA call means for the message in the ledger:
  * - the session is not WORKING (422) → back to PENDING, sender paused until the session returns;
- * - the worker refused the connection, or rejected our API key → back to PENDING, worker marked
- *   unhealthy: nothing was sent, and a misconfigured worker must not fail whole campaigns;
+ * - the worker cannot serve Herald (connection refused, API key rejected) → back to PENDING,
+ *   worker marked unhealthy: nothing was sent, and a misconfigured worker must not fail campaigns;
  * - a send that may have reached WhatsApp (timeout or reset after the request went out) → UNKNOWN;
  * - any other transient error → retried after a backoff, FAILED once `maxAttempts` are used;
  * - a permanent error (400, 404, Plus-only, 501…) → FAILED with WAHA's reason.
@@ -41,9 +40,7 @@ export function outcomeOfError(
       wahaStatus: error.sessionStatus ?? null,
     };
   }
-  if (error.code === 'CONNECTION_REFUSED' || error.code === 'UNAUTHORIZED') {
-    return { kind: 'PAUSE_WORKER', code: error.code, error: text };
-  }
+  if (workerCannotServe(error)) return { kind: 'PAUSE_WORKER', code: error.code, error: text };
   if (error.ambiguous && phase === 'send')
     return { kind: 'UNKNOWN', code: error.code, error: text };
   if (error.retryable || error.ambiguous) return retryOrFail(error.code, text, attempts, policy);

@@ -11,6 +11,7 @@ export * from './queries/message-acks.ts';
 export * from './queries/messages.ts';
 export * from './queries/record-outcome.ts';
 export * from './queries/recovery.ts';
+export type { PauseReason } from './queries/send-readiness.ts';
 export * from './queries/sender-turns.ts';
 export * from './queries/senders.ts';
 export * from './queries/session-activity.ts';

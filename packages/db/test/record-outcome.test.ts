@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { claimNextMessage, type PacingRules } from '../src/queries/dispatch.ts';
+import { claimNextMessage } from '../src/queries/dispatch.ts';
 import { acquireSenderLease } from '../src/queries/leases.ts';
 import { recordOutcome } from '../src/queries/record-outcome.ts';
 import {
@@ -17,17 +17,13 @@ before(async () => {
 });
 after(() => t.drop());
 
-const noPacing: PacingRules = { senderDueAt: () => null, workerDueAt: () => null };
-
 test('a session-status refusal from the old worker leaves a session re-placed meanwhile alone', async () => {
   const sender = '21620333333';
   const { worker: oldWorker } = await makeConnectedSender(t.db, sender);
   await makeCampaign(t.db, { sender, recipients: ['21698000001'], body: 'Hi' });
   const lease = { senderNumber: sender, owner: 'turn-1', leaseSeconds: 30 };
   await t.db.transaction().execute((trx) => acquireSenderLease(trx, lease));
-  const claim = await t.db
-    .transaction()
-    .execute((trx) => claimNextMessage(trx, { ...lease, pacing: noPacing }));
+  const claim = await t.db.transaction().execute((trx) => claimNextMessage(trx, lease));
   assert.equal(claim.kind, 'claimed');
   if (claim.kind !== 'claimed') return;
 
@@ -78,9 +74,7 @@ test('a session-status refusal pauses the session on the worker that gave it', a
   await makeCampaign(t.db, { sender, recipients: ['21698000002'], body: 'Hi' });
   const lease = { senderNumber: sender, owner: 'turn-2', leaseSeconds: 30 };
   await t.db.transaction().execute((trx) => acquireSenderLease(trx, lease));
-  const claim = await t.db
-    .transaction()
-    .execute((trx) => claimNextMessage(trx, { ...lease, pacing: noPacing }));
+  const claim = await t.db.transaction().execute((trx) => claimNextMessage(trx, lease));
   assert.equal(claim.kind, 'claimed');
   if (claim.kind !== 'claimed') return;
   await t.db.transaction().execute((trx) =>

@@ -24,6 +24,9 @@ export const WAHA_SESSION_STATUSES = [
 ] as const;
 export type WahaSessionStatus = (typeof WAHA_SESSION_STATUSES)[number];
 
+export const isWahaSessionStatus = (value: unknown): value is WahaSessionStatus =>
+  WAHA_SESSION_STATUSES.some((status) => status === value);
+
 /**
  * Herald's session status, as the API reports it. See `toSessionStatus` for the mapping.
  * SCANNED is part of the documented vocabulary; WAHA's engines go from SCAN_QR_CODE straight to

@@ -1,5 +1,12 @@
-export { createWahaClient } from './client.ts';
+export { createWahaClient, normalizeBaseUrl } from './client.ts';
 export { createWahaClientCache, type WahaClientCache } from './client-cache.ts';
 export { isWahaError, WahaError, type WahaErrorCode } from './errors.ts';
 export { extractMessageId } from './message-id.ts';
 export type * from './types.ts';
+export {
+  PROBE_TIMEOUT_MS,
+  type ProbeResult,
+  probeWorker,
+  workerCannotServe,
+  workerDidNotAnswer,
+} from './worker-health.ts';

@@ -1,9 +1,8 @@
 import { listSessionNumbers, listSessionViews } from '@herald/db';
-import { SESSION_STATUSES, WAHA_SESSION_STATUSES } from '@herald/domain';
+import { computeSessionExpiry, SESSION_STATUSES, WAHA_SESSION_STATUSES } from '@herald/domain';
 import { z } from 'zod';
 import type { RouteModule } from '../deps.ts';
 import { collectMetrics, listUsers } from '../services/admin-metrics.ts';
-import { computeSessionExpiry } from '../services/session-expiry.ts';
 
 const timestamp = z.string().meta({ format: 'date-time' });
 const count = z.number().int();

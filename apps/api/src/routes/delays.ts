@@ -1,12 +1,12 @@
-import { type DelaySettings, getDelaySettings } from '@herald/db';
+import {
+  type DelaySettings,
+  findSenderDelays,
+  getDelaySettings,
+  type SenderDelays,
+} from '@herald/db';
 import { z } from 'zod';
 import type { RouteModule } from '../deps.ts';
-import {
-  getSenderDelays,
-  type SenderDelays,
-  setGlobalDelays,
-  setSenderDelays,
-} from '../services/delay-settings.ts';
+import { setGlobalDelays, setSenderDelays } from '../services/delay-settings.ts';
 import { requireSenderNumber } from '../services/sender-scope.ts';
 
 export const MAX_DELAY_SECONDS = 3600;
@@ -95,9 +95,9 @@ const toDelaySettingsDto = (s: DelaySettings) => ({
 });
 
 const toUserDelaysDto = (d: SenderDelays) => ({
-  sender_number: d.sender_number,
-  MESSAGE_DELAY: d.effective.message_delay,
-  SENDER_SWITCH_DELAY: d.effective.sender_switch_delay,
+  sender_number: d.phone_number,
+  MESSAGE_DELAY: d.in_force.message_delay,
+  SENDER_SWITCH_DELAY: d.in_force.sender_switch_delay,
   message_delay: d.overrides.message_delay,
   sender_switch_delay: d.overrides.sender_switch_delay,
   known: d.known,
@@ -144,7 +144,7 @@ export const delayRoutes: RouteModule = (r, deps) => {
     request: { query: UserDelaysQuery.pick({ sender_number: true }) },
     responses: { 200: { description: "The sender's delays", schema: UserDelaysDto } },
     handler: async ({ query }) => {
-      const delays = await getSenderDelays(deps.db, senderOf(query.sender_number));
+      const delays = await findSenderDelays(deps.db, senderOf(query.sender_number));
       return { status: 200, body: toUserDelaysDto(delays) };
     },
   });

@@ -1,5 +1,6 @@
 import { listSessionViews, type SessionView } from '@herald/db';
 import {
+  computeSessionExpiry,
   createPhoneNormalizer,
   SESSION_STATUSES,
   validationError,
@@ -9,7 +10,6 @@ import type { WahaSession } from '@herald/waha';
 import { z } from 'zod';
 import type { AppDeps, RouteModule } from '../deps.ts';
 import { openSession } from '../services/open-session.ts';
-import { computeSessionExpiry } from '../services/session-expiry.ts';
 import {
   describeSessionPresence,
   getSessionQr,

@@ -1,6 +1,6 @@
 import { countSystem, listUserSummaries } from '@herald/db';
+import { computeSessionExpiry } from '@herald/domain';
 import type { AppDeps } from '../deps.ts';
-import { computeSessionExpiry } from './session-expiry.ts';
 
 /** GET /api/admin/metrics. "Today" is the current UTC day of the injected clock. */
 export async function collectMetrics(deps: AppDeps) {

@@ -2,9 +2,9 @@ import {
   type Database,
   type DelaySettings,
   type DelayValues,
-  findSenderDelayOverrides,
-  getDelaySettings,
+  findSenderDelays,
   type SenderDelayChanges,
+  type SenderDelays,
   setSenderDelayOverrides,
   updateDelaySettings,
 } from '@herald/db';
@@ -59,28 +59,6 @@ export function setGlobalDelays(
   return updateDelaySettings(db, changes);
 }
 
-export interface SenderDelays {
-  sender_number: string;
-  /** Whether Herald has a row for this sender (a session, a campaign or overrides). */
-  known: boolean;
-  effective: DelayValues;
-  overrides: { message_delay: number | null; sender_switch_delay: number | null };
-  updated_at: Date | null;
-}
-
-/**
- * A sender's delays: the overrides stored on its row and what applies (override, else global).
- * An unknown sender simply has no overrides, so it gets the global values rather than a 404:
- * the answer is still what the dispatcher would use for that number.
- */
-export async function getSenderDelays(db: Kysely<Database>, sender: string): Promise<SenderDelays> {
-  const [global, row] = await Promise.all([
-    getDelaySettings(db),
-    findSenderDelayOverrides(db, sender),
-  ]);
-  return toSenderDelays(sender, global, row ?? null);
-}
-
 export interface SenderDelayInput {
   body?: SenderDelayChanges | undefined;
   query: SenderDelayChanges;
@@ -105,33 +83,8 @@ export async function setSenderDelays(
   if (changes.message_delay === undefined && changes.sender_switch_delay === undefined) {
     throw nothingToChange('message_delay or sender_switch_delay');
   }
-  const row = await setSenderDelayOverrides(db, sender, changes);
-  return toSenderDelays(sender, await getDelaySettings(db), row);
-}
-
-function toSenderDelays(
-  sender: string,
-  global: DelaySettings,
-  row: {
-    message_delay: number | null;
-    sender_switch_delay: number | null;
-    updated_at: Date;
-  } | null,
-): SenderDelays {
-  const overrides = {
-    message_delay: row?.message_delay ?? null,
-    sender_switch_delay: row?.sender_switch_delay ?? null,
-  };
-  return {
-    sender_number: sender,
-    known: row !== null,
-    effective: {
-      message_delay: overrides.message_delay ?? global.message_delay,
-      sender_switch_delay: overrides.sender_switch_delay ?? global.sender_switch_delay,
-    },
-    overrides,
-    updated_at: row?.updated_at ?? null,
-  };
+  await setSenderDelayOverrides(db, sender, changes);
+  return findSenderDelays(db, sender);
 }
 
 const nothingToChange = (names: string) =>

@@ -1,6 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
-  accountDigits,
   enqueueSenderTurn,
   findSession,
   isHeraldSend,
@@ -8,9 +7,14 @@ import {
   recordMessageAck,
   recordPhoneActivity,
   type Session,
-  type SessionObservation,
 } from '@herald/db';
-import { HeraldError, WAHA_SESSION_STATUSES } from '@herald/domain';
+import {
+  accountDigits,
+  HeraldError,
+  type SessionObservation,
+  taggedPhone,
+  WAHA_SESSION_STATUSES,
+} from '@herald/domain';
 import { z } from 'zod';
 import type { AppDeps } from '../deps.ts';
 import { readLiveSession, wahaClientFor } from './waha-sessions.ts';
@@ -83,8 +87,8 @@ export async function handleWahaEvent(deps: AppDeps, body: unknown): Promise<Web
 }
 
 function senderOf(envelope: Envelope): string | null {
-  const tagged = envelope.metadata?.['herald.phone'];
-  if (typeof tagged === 'string' && /^\d+$/.test(tagged)) return tagged;
+  const tagged = taggedPhone(envelope.metadata);
+  if (tagged) return tagged;
   if (envelope.session && /^\d+$/.test(envelope.session)) return envelope.session;
   return null;
 }

@@ -13,12 +13,11 @@ import {
   withSessionOpenLock,
 } from '@herald/db';
 import { unavailable } from '@herald/domain';
-import { isWahaError, type WahaSession } from '@herald/waha';
+import { isWahaError, type WahaSession, workerCannotServe, workerDidNotAnswer } from '@herald/waha';
 import type { AppDeps } from '../deps.ts';
 import { endOnWorker, readSession } from './session-state.ts';
 import {
   ensureSessionStarted,
-  isUnreachable,
   readLiveSession,
   sessionConfig,
   toWorkerError,
@@ -106,7 +105,7 @@ async function placeAndStart(deps: AppDeps, phone: string) {
         code: error.code,
         error: error.message,
       });
-      if (isUnreachable(error)) {
+      if (workerCannotServe(error)) {
         await markWorkerUnhealthy(deps.db, placement.worker_id, error.message);
       }
     }
@@ -155,7 +154,7 @@ async function restartSession(
   const unpair = session.status !== 'STOPPED';
   if (unpair) {
     await client.logoutSession(session.waha_session).catch((error: unknown) => {
-      if (!isWahaError(error) || isUnreachable(error)) throw error;
+      if (!isWahaError(error) || workerDidNotAnswer(error)) throw error;
     });
     await updateSession(deps.db, session.phone_number, {
       ...FRESH_PAIRING,

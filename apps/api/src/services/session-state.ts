@@ -6,16 +6,10 @@ import {
   type SessionView,
   updateSession,
 } from '@herald/db';
-import { conflict, notFound, unavailable } from '@herald/domain';
-import { isWahaError, type WahaSession } from '@herald/waha';
+import { conflict, notFound, unavailable, withDeadline } from '@herald/domain';
+import { isWahaError, type WahaSession, workerDidNotAnswer } from '@herald/waha';
 import type { AppDeps } from '../deps.ts';
-import {
-  isUnreachable,
-  readLiveSession,
-  toWorkerError,
-  wahaClientFor,
-  withDeadline,
-} from './waha-sessions.ts';
+import { readLiveSession, toWorkerError, wahaClientFor } from './waha-sessions.ts';
 
 export interface SessionRead {
   session: SessionView;
@@ -37,9 +31,6 @@ async function mustFindSession(deps: AppDeps, phone: string): Promise<SessionVie
   return session;
 }
 
-const onUsableWorker = (s: SessionView) =>
-  s.worker_id !== null && s.worker_enabled === true && s.worker_healthy === true;
-
 /**
  * The session, refreshed from its worker when that worker is usable (bounded by
  * SESSION_REFRESH_TIMEOUT_MS); otherwise, or when WAHA is slow, the stored state. A refresh also
@@ -47,7 +38,7 @@ const onUsableWorker = (s: SessionView) =>
  */
 export async function readSession(deps: AppDeps, phone: string): Promise<SessionRead> {
   const stored = await mustFindSession(deps, phone);
-  if (!onUsableWorker(stored) || stored.worker_id === null) return { session: stored, live: null };
+  if (!stored.worker_usable || stored.worker_id === null) return { session: stored, live: null };
   const live = await refreshFromWorker(deps, stored, stored.worker_id);
   return { session: (await findSession(deps.db, phone)) ?? stored, live };
 }
@@ -170,7 +161,7 @@ export async function endOnWorker(
       workerId,
       wahaSession,
       code: isWahaError(error) ? error.code : undefined,
-      unreachable: isUnreachable(error),
+      unreachable: workerDidNotAnswer(error),
     });
     return false;
   }

@@ -1,20 +1,22 @@
 import {
   type Campaign,
   enqueueSenderTurn,
-  findSenderSession,
+  findSenderReadiness,
   insertCampaign,
   insertCampaignMessages,
   lockOrCreateSender,
+  type PauseReason,
 } from '@herald/db';
 import {
   conflict,
   createPhoneNormalizer,
   HeraldError,
+  prepareMessages,
+  type RecipientInput,
   type TemplateVariables,
   validationError,
 } from '@herald/domain';
 import type { AppDeps } from '../deps.ts';
-import { prepareMessages, type RecipientInput } from './prepare-messages.ts';
 
 export interface SubmitCampaignInput {
   sender_number: string;
@@ -83,21 +85,29 @@ export async function submitCampaign(
   return { campaign, duplicateRecipients: prepared.duplicateRecipients };
 }
 
+/** The pause reasons that mean no connected session (rather than a worker that is not usable). */
+const NOT_CONNECTED: ReadonlySet<PauseReason | null> = new Set<PauseReason>([
+  'NO_SESSION',
+  'SESSION_NOT_CONNECTED',
+  'NO_WORKER',
+]);
+
 /**
- * Only a CONNECTED session can send. Checked before the transaction, so a rejected request writes
- * nothing; a session lost after this point pauses the sender in the dispatcher until it returns.
+ * A campaign needs a CONNECTED session on a worker. Checked before the transaction, so a rejected
+ * request writes nothing. A worker that is only disabled or down is accepted: the sender is
+ * paused (see `pauseReason`) and sends once it is back, as when a session is lost later.
  */
 async function assertSenderCanSend(
   deps: Pick<AppDeps, 'db'>,
   sender: string,
   withMedia: boolean,
 ): Promise<void> {
-  const session = await findSenderSession(deps.db, sender);
-  if (session?.status !== 'CONNECTED' || session.worker_id === null) {
+  const session = await findSenderReadiness(deps.db, sender);
+  if (NOT_CONNECTED.has(session.pause_reason)) {
     throw conflict(
       'SESSION_NOT_CONNECTED',
       `${sender} has no connected WhatsApp session. Connect it first: POST /api/sessions {"phone_number": "${sender}"}, then scan the QR code from GET /api/sessions/${sender}/qr and wait until GET /api/sessions/${sender} reports CONNECTED.`,
-      { sender_number: sender, session_status: session?.status ?? null },
+      { sender_number: sender, session_status: session.session_status },
     );
   }
   // A worker whose tier is not probed yet gets the benefit of the doubt; WAHA's own refusal

@@ -1,10 +1,20 @@
-import { findWorkerCredentials, type SessionObservation } from '@herald/db';
-import { HeraldError, unavailable } from '@herald/domain';
+import { findWorkerCredentials } from '@herald/db';
+import {
+  HeraldError,
+  observationOf,
+  PHONE_TAG,
+  type SessionObservation,
+  TIMED_OUT,
+  unavailable,
+  withDeadline,
+} from '@herald/domain';
 import {
   isWahaError,
   type WahaClient,
   type WahaSession,
   type WahaSessionConfig,
+  workerCannotServe,
+  workerDidNotAnswer,
 } from '@herald/waha';
 import type { AppDeps } from '../deps.ts';
 
@@ -15,7 +25,7 @@ export const WEBHOOK_EVENTS = ['session.status', 'message.any', 'message.ack'];
 export function sessionConfig(deps: AppDeps, phone: string): WahaSessionConfig {
   return {
     // Core names every session `default`, so the number travels in the metadata of each event.
-    metadata: { 'herald.phone': phone },
+    metadata: { [PHONE_TAG]: phone },
     webhooks: [
       {
         url: `${deps.publicUrl}/api/webhooks/waha`,
@@ -60,39 +70,16 @@ export async function ensureSessionStarted(
   }
 }
 
-export const TIMED_OUT = Symbol('timed out');
-
-/**
- * Waits at most `ms` for a WAHA call. The call itself goes on (its own timeout ends it): a
- * request only stops waiting for it, to answer from the stored state.
- */
-export async function withDeadline<T>(call: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), ms);
-  });
-  try {
-    return await Promise.race([call, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** A session's WAHA object without its config, which carries the webhook HMAC key. */
 export function publicSessionData(session: WahaSession): Record<string, unknown> {
   const { config: _config, ...rest } = session;
   return rest;
 }
 
-/** Unreachable means nothing answered: the worker is down, not the session. */
-export function isUnreachable(error: unknown): boolean {
-  return isWahaError(error) && (error.code === 'CONNECTION_REFUSED' || error.code === 'TIMEOUT');
-}
-
 /** A WAHA failure as the API reports it: 503 when the worker is unreachable, else 502. */
 export function toWorkerError(error: unknown): unknown {
   if (!isWahaError(error)) return error;
-  if (isUnreachable(error)) {
+  if (workerDidNotAnswer(error)) {
     return unavailable(
       'WORKER_UNAVAILABLE',
       'The session’s WAHA worker is not answering; try again later',
@@ -120,8 +107,8 @@ export interface LiveRead {
 
 /**
  * Reads a session from its worker as an observation: its state, `missing` (404, or the name now
- * belongs to another number), `unreachable` (connection refused), or nothing (slow or other
- * errors), bounded by `timeoutMs`.
+ * belongs to another number), `unreachable` (the worker cannot serve Herald), or nothing (slow
+ * or other errors), bounded by `timeoutMs`.
  */
 export async function readLiveSession(
   client: WahaClient,
@@ -132,15 +119,12 @@ export async function readLiveSession(
   try {
     const answer = await withDeadline(client.getSession(name), timeoutMs);
     if (answer === TIMED_OUT) return { observation: null, live: null };
-    const tagged = answer.config?.metadata?.['herald.phone'];
-    if (tagged !== undefined && tagged !== phone)
-      return { observation: { kind: 'missing' }, live: null };
-    return { observation: { kind: 'seen', status: answer.status, me: answer.me }, live: answer };
+    const observation = observationOf(answer, phone);
+    return { observation, live: observation.kind === 'seen' ? answer : null };
   } catch (error) {
     if (!isWahaError(error)) throw error;
     if (error.code === 'NOT_FOUND') return { observation: { kind: 'missing' }, live: null };
-    if (error.code === 'CONNECTION_REFUSED')
-      return { observation: { kind: 'unreachable' }, live: null };
+    if (workerCannotServe(error)) return { observation: { kind: 'unreachable' }, live: null };
     return { observation: null, live: null };
   }
 }

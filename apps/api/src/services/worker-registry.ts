@@ -9,15 +9,13 @@ import {
   isUniqueViolation,
   listWorkerSessions,
   listWorkers,
-  markWorkerSessionsDisconnected,
-  recordProbeFailure,
-  recordProbeSuccess,
+  recordProbe,
   updateWorkerSettings,
   type WorkerSettings,
   type WorkerSummary,
 } from '@herald/db';
 import { conflict, notFound } from '@herald/domain';
-import { isWahaError } from '@herald/waha';
+import { PROBE_TIMEOUT_MS, probeWorker } from '@herald/waha';
 import type { AppDeps } from '../deps.ts';
 import { endOnWorker } from './session-state.ts';
 
@@ -51,23 +49,15 @@ export async function registerWorker(deps: AppDeps, input: WorkerInput): Promise
   return mustFindWorker(deps, id);
 }
 
-/** One serverVersion call: tier, engine and version, or why the worker is not usable. */
+/**
+ * The same health check as the dispatchers' prober. A worker just registered (or re-keyed) that
+ * fails it is unhealthy at once, whatever the failure: nothing has vouched for it yet.
+ */
 async function probeWorkerNow(deps: AppDeps, id: number, worker: { url: string; api_key: string }) {
-  try {
-    const version = await deps.waha
-      .clientFor({ url: worker.url, apiKey: worker.api_key })
-      .serverVersion();
-    await recordProbeSuccess(deps.db, id, {
-      tier: version.tier,
-      engine: version.engine,
-      version: version.version,
-    });
-  } catch (error) {
-    if (!isWahaError(error)) throw error;
-    await recordProbeFailure(deps.db, id, { error: error.message, definitive: true, threshold: 1 });
-    await markWorkerSessionsDisconnected(deps.db, id);
-    deps.logger.warn('worker probe failed', { workerId: id, code: error.code });
-  }
+  const client = deps.waha.clientFor({ url: worker.url, apiKey: worker.api_key });
+  const probe = await probeWorker(client, PROBE_TIMEOUT_MS);
+  await recordProbe(deps.db, id, probe, { threshold: 1 });
+  if (!probe.healthy) deps.logger.warn('worker probe failed', { workerId: id, error: probe.error });
 }
 
 export async function mustFindWorker(deps: AppDeps, id: number): Promise<WorkerSummary> {

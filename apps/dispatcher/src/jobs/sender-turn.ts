@@ -4,7 +4,6 @@ import {
   acquireSenderLease,
   type ClaimResult,
   claimNextMessage,
-  type DispatchOutcome,
   enqueueSenderTurn,
   type LeaseInput,
   type RecordOutcomeResult,
@@ -12,6 +11,7 @@ import {
   releaseSenderLease,
   renewSenderLease,
 } from '@herald/db';
+import { type DispatchOutcome, nextTurnAt, pausesSender } from '@herald/domain';
 import type { DispatchContext } from '../context.ts';
 import { outcomeOfError } from '../outcome.ts';
 import { recipientExists, sendCampaignMessage } from '../send-message.ts';
@@ -72,7 +72,9 @@ export async function runSenderTurn(
       if (released.released && released.pending && released.sendable && end !== 'PAUSED') {
         await enqueueSenderTurn(ctx.boss, senderNumber, {
           db: trx,
-          ...(state.continueAt ? { startAfter: nextTurnAt(state.continueAt, config) } : {}),
+          ...(state.continueAt
+            ? { startAfter: nextTurnAt(state.continueAt, new Date(), config.turnSeconds) }
+            : {}),
         });
       }
     });
@@ -87,14 +89,12 @@ async function sendWhileDue(
   signal: AbortSignal,
   state: { calls: number; continueAt: Date | undefined },
 ): Promise<TurnEnd> {
-  const { config, db, logger, pacing } = ctx;
+  const { config, db, logger } = ctx;
   const deadline = Date.now() + config.turnSeconds * 1000;
   for (;;) {
     if (signal.aborted) return 'SHUTDOWN';
     const claimStarted = performance.now();
-    const claim = await db
-      .transaction()
-      .execute((trx) => claimNextMessage(trx, { ...lease, pacing }));
+    const claim = await db.transaction().execute((trx) => claimNextMessage(trx, lease));
     switch (claim.kind) {
       case 'lost':
         logger.warn('sender lease lost during a turn', { sender: lease.senderNumber });
@@ -132,7 +132,7 @@ async function sendWhileDue(
         const recorded = await recordWithRetry(ctx, lease, claim, outcome);
         logMessageOutcome(ctx, lease, claim, outcome, recorded);
         if (!recorded.leaseHeld) return 'LOST';
-        if (outcome.kind === 'PAUSE_SESSION' || outcome.kind === 'PAUSE_WORKER') return 'PAUSED';
+        if (pausesSender(outcome)) return 'PAUSED';
         if (Date.now() >= deadline) return 'BUDGET';
       }
     }
@@ -244,14 +244,4 @@ function logMessageOutcome(
   if (outcome.kind === 'SENT') ctx.logger.debug('message sent', meta);
   else if (outcome.kind === 'RETRY') ctx.logger.info('message will be retried', meta);
   else ctx.logger.warn('message not sent', meta);
-}
-
-/**
- * When the next turn starts. Only one turn per sender can be queued, so a turn queued far ahead
- * would block any earlier one: an admin lowering a long delay would wait out the old one. Queueing
- * no further ahead than one turn's length makes the sender re-check the delays in force by then.
- */
-function nextTurnAt(dueAt: Date, config: DispatchContext['config']): Date {
-  const recheckAt = Date.now() + config.turnSeconds * 1000;
-  return dueAt.getTime() > recheckAt ? new Date(recheckAt) : dueAt;
 }

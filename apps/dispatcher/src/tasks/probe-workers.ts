@@ -1,13 +1,7 @@
-import {
-  claimDueWorkers,
-  type ProbeTarget,
-  recordProbeFailure,
-  recordProbeSuccess,
-} from '@herald/db';
-import { isWahaError, type WahaClient, type WahaClientCache } from '@herald/waha';
+import { claimDueWorkers, type ProbeTarget, recordProbe } from '@herald/db';
+import { PROBE_TIMEOUT_MS, probeWorker, type WahaClientCache } from '@herald/waha';
 import { type PeriodicTask, startPeriodicTasks } from '../periodic.ts';
 import {
-  disconnectWorkerSessions,
   type ReconcileReport,
   reconcileWorkerSessions,
   type SessionTaskDeps,
@@ -24,7 +18,7 @@ export interface ProbeOptions {
   batchSize?: number;
   /** Consecutive transient failures before a worker is unhealthy (default 2). */
   failureThreshold?: number;
-  /** A probe slower than this counts as a failure (default 5000). */
+  /** A probe slower than this counts as a failure (default PROBE_TIMEOUT_MS). */
   probeTimeoutMs?: number;
   /** Told about every probe; for monitoring and tests. */
   onProbe?: (report: ProbeReport) => void;
@@ -40,7 +34,12 @@ export interface ProbeReport {
   disconnected?: string[];
 }
 
-const DEFAULTS = { intervalSeconds: 15, batchSize: 50, failureThreshold: 2, probeTimeoutMs: 5000 };
+const DEFAULTS = {
+  intervalSeconds: 15,
+  batchSize: 50,
+  failureThreshold: 2,
+  probeTimeoutMs: PROBE_TIMEOUT_MS,
+};
 
 /**
  * One pass: claims the workers due for a probe (each goes to exactly one dispatcher) and probes
@@ -56,43 +55,41 @@ export async function probeDueWorkers(
     intervalSeconds: settings.intervalSeconds,
     limit: settings.batchSize,
   });
-  const reports = await Promise.all(due.map((worker) => probeWorker(deps, worker, settings)));
+  const reports = await Promise.all(due.map((worker) => probeOne(deps, worker, settings)));
   for (const report of reports) options.onProbe?.(report);
   return reports;
 }
 
-async function probeWorker(
+async function probeOne(
   deps: ProbeDeps,
   worker: ProbeTarget,
   settings: typeof DEFAULTS,
 ): Promise<ProbeReport> {
   const client = deps.wahaClients.clientFor({ url: worker.url, apiKey: worker.api_key });
   const base = { workerId: worker.id, claimedAt: worker.claimed_at };
-  try {
-    const version = await withTimeout(checkServer(client), settings.probeTimeoutMs);
-    await recordProbeSuccess(deps.db, worker.id, {
-      tier: version.tier,
-      engine: version.engine,
-      version: version.version,
-    });
-    if (!worker.healthy)
-      deps.logger.info('worker healthy', { workerId: worker.id, tier: version.tier });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    // Nothing listening, or the key refused: waiting for a second failure would change nothing.
-    const definitive =
-      isWahaError(error) && (error.code === 'CONNECTION_REFUSED' || error.code === 'UNAUTHORIZED');
-    const stored = await recordProbeFailure(deps.db, worker.id, {
-      error: message,
-      definitive,
-      threshold: settings.failureThreshold,
-    });
-    const healthy = stored?.healthy ?? false;
-    if (worker.healthy && !healthy)
-      deps.logger.warn('worker unhealthy', { workerId: worker.id, error: message });
-    const disconnected = healthy ? [] : await disconnectWorkerSessions(deps, worker.id);
-    return { ...base, healthy, error: message, disconnected };
+  const probe = await probeWorker(client, settings.probeTimeoutMs);
+  const stored = await recordProbe(deps.db, worker.id, probe, {
+    threshold: settings.failureThreshold,
+  });
+  if (!probe.healthy) {
+    if (worker.healthy && !stored.healthy) {
+      deps.logger.warn('worker unhealthy', { workerId: worker.id, error: probe.error });
+    }
+    if (stored.disconnected.length > 0) {
+      deps.logger.warn('worker unreachable: sessions disconnected', {
+        workerId: worker.id,
+        sessions: stored.disconnected,
+      });
+    }
+    return {
+      ...base,
+      healthy: stored.healthy,
+      error: probe.error,
+      disconnected: stored.disconnected,
+    };
   }
+  if (!worker.healthy)
+    deps.logger.info('worker healthy', { workerId: worker.id, tier: probe.tier });
   try {
     const reconciled = await reconcileWorkerSessions(deps, worker.id, client);
     return { ...base, healthy: true, reconciled };
@@ -102,25 +99,6 @@ async function probeWorker(
       error: String(error),
     });
     return { ...base, healthy: true };
-  }
-}
-
-/** ping (no key), status and version (key): all three must answer for a healthy worker. */
-async function checkServer(client: WahaClient) {
-  await client.ping();
-  await client.serverStatus();
-  return client.serverVersion();
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`probe took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,13 +1,7 @@
-import {
-  type Database,
-  enqueueSenderTurn,
-  listWorkerSessions,
-  markWorkerSessionsDisconnected,
-  observeSession,
-  type SessionObservation,
-} from '@herald/db';
+import { type Database, enqueueSenderTurn, listWorkerSessions, observeSession } from '@herald/db';
+import { observationOf, type SessionObservation } from '@herald/domain';
 import type { Logger } from '@herald/logging';
-import type { WahaClient, WahaSession } from '@herald/waha';
+import type { WahaClient } from '@herald/waha';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 
@@ -82,22 +76,3 @@ export async function reconcileWorkerSessions(
 /** WORKING with a known account: the one observation applied however fresh the row is. */
 const reconnects = (o: SessionObservation) =>
   o.kind === 'seen' && o.status === 'WORKING' && o.me !== null;
-
-function observationOf(session: WahaSession | undefined, phone: string): SessionObservation {
-  if (!session) return { kind: 'missing' };
-  const tagged = session.config?.metadata?.['herald.phone'];
-  if (tagged !== undefined && tagged !== phone) return { kind: 'missing' };
-  return { kind: 'seen', status: session.status, me: session.me };
-}
-
-/** Sessions on a worker that does not answer cannot send: DISCONNECTED until it answers again. */
-export async function disconnectWorkerSessions(
-  deps: SessionTaskDeps,
-  workerId: number,
-): Promise<string[]> {
-  const phones = await markWorkerSessionsDisconnected(deps.db, workerId);
-  if (phones.length > 0) {
-    deps.logger.warn('worker unreachable: sessions disconnected', { workerId, sessions: phones });
-  }
-  return phones;
-}

@@ -1,6 +1,7 @@
 import type { SessionStatus } from '@herald/domain';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../database.ts';
+import { workerUsable } from './send-readiness.ts';
 
 export interface SystemCounts {
   active_sessions: number;
@@ -32,7 +33,7 @@ export async function countSystem(db: Kysely<Database>, since: Date): Promise<Sy
       (SELECT count(*) FROM campaigns WHERE status = 'IN_PROGRESS')::int AS campaigns_in_progress,
       (SELECT count(*) FROM senders)::int AS total_users,
       (SELECT count(*) FROM workers)::int AS workers_total,
-      (SELECT count(*) FROM workers WHERE healthy AND enabled)::int AS workers_healthy`.execute(db);
+      (SELECT count(*) FROM workers w WHERE ${workerUsable})::int AS workers_healthy`.execute(db);
   const row = result.rows[0];
   if (!row) throw new Error('count query returned no row');
   return row;

@@ -1,51 +1,22 @@
-import type { SessionStatus, WorkerTier } from '@herald/domain';
+import { type PacingDelay, type SessionStatus, type WorkerTier, workerDueAt } from '@herald/domain';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
 import { type LeaseInput, leaseUntil } from './leases.ts';
 import { moveCampaignCounters } from './ledger.ts';
+import {
+  ceilToMilliseconds,
+  delaysInForce,
+  senderDueAt,
+  senderDueReason,
+  withDelaySettings,
+} from './pacing.ts';
+import { type PauseReason, pauseReason, sessionAndWorker } from './send-readiness.ts';
 
 // The dispatcher's hot path. Every transaction that locks takes its rows in one order (senders,
 // workers, messages, campaigns, sessions) so concurrent turns, outcomes and sweeps cannot deadlock.
 // All times are the database's `now()`, never a process clock, so every dispatcher agrees.
 
 const NOW = sql<Date>`now()`;
-
-export interface SenderPacingFacts {
-  now: Date;
-  messageDelaySeconds: number;
-  /** End of the sender's last WAHA send call, null if it never sent. */
-  lastSentAt: Date | null;
-  /** Attempts already made on the message that would go next; above 0 it is a retry. */
-  attempts: number;
-}
-
-export interface WorkerPacingFacts {
-  now: Date;
-  senderNumber: string;
-  switchDelaySeconds: number;
-  lastSenderNumber: string | null;
-  lastSendDoneAt: Date | null;
-  inflightSenderNumber: string | null;
-  inflightUntil: Date | null;
-}
-
-export interface PacingDelay {
-  at: Date;
-  reason: string;
-}
-
-/** The delay math, supplied by the dispatcher; `null` means "may go now". */
-export interface PacingRules {
-  senderDueAt(facts: SenderPacingFacts): PacingDelay | null;
-  workerDueAt(facts: WorkerPacingFacts): PacingDelay | null;
-}
-
-export type PauseReason =
-  | 'NO_SESSION'
-  | 'SESSION_NOT_CONNECTED'
-  | 'NO_WORKER'
-  | 'WORKER_DISABLED'
-  | 'WORKER_UNHEALTHY';
 
 export interface ClaimedMessage {
   id: number;
@@ -72,32 +43,44 @@ export type ClaimResult =
   | { kind: 'wait'; now: Date; until: Date; reason: string }
   | { kind: 'claimed'; now: Date; message: ClaimedMessage; target: SendTarget };
 
+interface SenderState {
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  now: Date;
+  pause_reason: PauseReason | null;
+  session_status: SessionStatus | null;
+  waha_session: string | null;
+  worker_id: number | null;
+  url: string | null;
+  api_key: string | null;
+  tier: WorkerTier | null;
+  must_wait: boolean;
+  due_at: Date;
+  due_reason: string;
+  switch_delay: number;
+}
+
 /**
  * One claim, in one transaction committed before the WAHA call: checks that we still hold the
- * lease, that the sender's session can send, that its pacing (message delay, retry backoff) and
- * its worker's pacing (sender-switch delay, another sender in flight) allow a send now, then moves
- * the sender's oldest PENDING message to SENDING and marks the worker busy with it. The delays are
- * read here, on every claim, so a changed setting applies from the next send.
+ * lease, that the sender can send, that its pacing (`senderDueAt`: message delay, retry backoff)
+ * and its worker's pacing (sender-switch delay, another sender in flight) allow a send now, then
+ * moves the sender's oldest PENDING message to SENDING and marks the worker busy with it. The
+ * delays are read here, on every claim, so a changed setting applies from the next send.
  */
 export async function claimNextMessage(
   trx: Transaction<Database>,
-  input: LeaseInput & { pacing: PacingRules },
+  input: LeaseInput,
 ): Promise<ClaimResult> {
-  const { senderNumber, owner, leaseSeconds, pacing } = input;
+  const { senderNumber, owner, leaseSeconds } = input;
   const sender = (
-    await sql<{
-      lease_owner: string | null;
-      lease_expires_at: Date | null;
-      last_sent_at: Date | null;
-      message_delay: number;
-      switch_delay: number;
-      now: Date;
-    }>`
-      SELECT s.lease_owner, s.lease_expires_at, s.last_sent_at,
-             COALESCE(s.message_delay, d.message_delay, 0)::float8 AS message_delay,
-             COALESCE(s.sender_switch_delay, d.sender_switch_delay, 0)::float8 AS switch_delay,
-             now() AS now
-      FROM senders s LEFT JOIN delay_settings d ON d.id = 1
+    await sql<SenderState>`
+      SELECT s.lease_owner, s.lease_expires_at, now() AS now,
+             ${pauseReason} AS pause_reason, ses.status AS session_status, ses.waha_session,
+             w.id AS worker_id, w.url, w.api_key, w.tier,
+             ${senderDueAt} > now() AS must_wait,
+             ${ceilToMilliseconds(senderDueAt)} AS due_at, ${senderDueReason} AS due_reason,
+             ${delaysInForce.senderSwitch} AS switch_delay
+      FROM senders s ${withDelaySettings} ${sessionAndWorker}
       WHERE s.phone_number = ${senderNumber}
       FOR UPDATE OF s
     `.execute(trx)
@@ -105,58 +88,32 @@ export async function claimNextMessage(
   if (!sender || sender.lease_owner !== owner) return { kind: 'lost' };
   if (!sender.lease_expires_at || sender.lease_expires_at <= sender.now) return { kind: 'lost' };
   const { now } = sender;
-
-  const session = await trx
-    .selectFrom('sessions as ses')
-    .leftJoin('workers as w', 'w.id', 'ses.worker_id')
-    .select([
-      'ses.status',
-      'ses.waha_session',
-      'w.id as worker_id',
-      'w.url',
-      'w.api_key',
-      'w.tier',
-      'w.enabled',
-      'w.healthy',
-    ])
-    .where('ses.phone_number', '=', senderNumber)
-    .executeTakeFirst();
-  const pause = pauseReasonOf(session);
-  if (pause || !session) {
-    return {
-      kind: 'paused',
-      reason: pause ?? 'NO_SESSION',
-      sessionStatus: session?.status ?? null,
-    };
+  if (sender.pause_reason) {
+    return { kind: 'paused', reason: sender.pause_reason, sessionStatus: sender.session_status };
   }
-  const workerId = session.worker_id as number;
+  const target = sendTargetOf(sender);
 
   const next = await trx
     .selectFrom('messages as m')
     .innerJoin('campaigns as c', 'c.id', 'm.campaign_id')
-    .select(['m.id', 'm.campaign_id', 'm.recipient', 'm.body', 'm.attempts', 'c.media_url'])
+    .select(['m.id', 'm.campaign_id', 'm.recipient', 'm.body', 'c.media_url'])
     .where('m.sender_number', '=', senderNumber)
     .where('m.status', '=', 'PENDING')
     .orderBy('m.id')
     .limit(1)
     .executeTakeFirst();
   if (!next) return { kind: 'empty' };
-
-  const waitForSender = pacing.senderDueAt({
-    now,
-    messageDelaySeconds: sender.message_delay,
-    lastSentAt: sender.last_sent_at,
-    attempts: next.attempts,
-  });
-  if (waitForSender) return waitAndRenew(trx, input, now, waitForSender);
+  if (sender.must_wait) {
+    return waitAndRenew(trx, input, now, { at: sender.due_at, reason: sender.due_reason });
+  }
 
   const worker = await trx
     .selectFrom('workers')
     .select(['last_sender_number', 'last_send_done_at', 'inflight_sender_number', 'inflight_until'])
-    .where('id', '=', workerId)
+    .where('id', '=', target.workerId)
     .forUpdate()
     .executeTakeFirstOrThrow();
-  const waitForWorker = pacing.workerDueAt({
+  const waitForWorker = workerDueAt({
     now,
     senderNumber,
     switchDelaySeconds: sender.switch_delay,
@@ -186,7 +143,7 @@ export async function claimNextMessage(
   await trx
     .updateTable('workers')
     .set({ inflight_sender_number: senderNumber, inflight_until: leaseUntil(leaseSeconds) })
-    .where('id', '=', workerId)
+    .where('id', '=', target.workerId)
     .execute();
   await trx
     .updateTable('senders')
@@ -204,39 +161,30 @@ export async function claimNextMessage(
       mediaUrl: next.media_url,
       attempts: claimed.attempts,
     },
-    target: {
-      workerId,
-      url: session.url as string,
-      apiKey: session.api_key as string,
-      tier: session.tier,
-      wahaSession: session.waha_session,
-    },
+    target,
   };
 }
 
-function pauseReasonOf(
-  session:
-    | {
-        status: SessionStatus;
-        worker_id: number | null;
-        enabled: boolean | null;
-        healthy: boolean | null;
-      }
-    | undefined,
-): PauseReason | null {
-  if (!session) return 'NO_SESSION';
-  if (session.status !== 'CONNECTED') return 'SESSION_NOT_CONNECTED';
-  if (session.worker_id === null) return 'NO_WORKER';
-  if (!session.enabled) return 'WORKER_DISABLED';
-  if (!session.healthy) return 'WORKER_UNHEALTHY';
-  return null;
+/** A sender that can send has a session on a worker (`pauseReason` is null only then). */
+function sendTargetOf(sender: SenderState): SendTarget {
+  const { worker_id, url, api_key, waha_session } = sender;
+  if (worker_id === null || url === null || api_key === null || waha_session === null) {
+    throw new Error('a sender that can send must have a session on a worker');
+  }
+  return {
+    workerId: worker_id,
+    url,
+    apiKey: api_key,
+    tier: sender.tier,
+    wahaSession: waha_session,
+  };
 }
 
 async function waitAndRenew(
   trx: Transaction<Database>,
   input: LeaseInput,
   now: Date,
-  delay: PacingDelay,
+  delay: PacingDelay | { at: Date; reason: string },
 ): Promise<ClaimResult> {
   // Waiting is part of the turn: keep the lease alive so no other dispatcher takes the sender.
   await trx

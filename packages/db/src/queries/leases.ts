@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
 import { markSendingLost } from './ledger.ts';
+import { canSend, sessionAndWorker } from './send-readiness.ts';
 
 // A sender's lease: the one dispatcher turn allowed to claim and send its messages until
 // `lease_expires_at`. Times are the database's `now()`, so every dispatcher agrees on expiry.
@@ -91,10 +92,10 @@ export async function releaseSenderLease(
   const facts = await sql<{ pending: boolean; sendable: boolean }>`
     SELECT
       EXISTS (SELECT 1 FROM messages
-              WHERE sender_number = ${input.senderNumber} AND status = 'PENDING') AS pending,
-      EXISTS (SELECT 1 FROM sessions ses JOIN workers w ON w.id = ses.worker_id
-              WHERE ses.phone_number = ${input.senderNumber} AND ses.status = 'CONNECTED'
-                AND w.enabled AND w.healthy) AS sendable
+              WHERE sender_number = s.phone_number AND status = 'PENDING') AS pending,
+      ${canSend} AS sendable
+    FROM senders s ${sessionAndWorker}
+    WHERE s.phone_number = ${input.senderNumber}
   `.execute(trx);
   const row = facts.rows[0];
   return {

@@ -1,29 +1,16 @@
 import {
+  type DispatchOutcome,
   type MessageStatus,
-  type SessionStatus,
-  toSessionStatus,
-  WAHA_SESSION_STATUSES,
-  type WahaSessionStatus,
+  messageStatusAfter,
+  retryFloorSeconds,
+  statusAfterRefusedSend,
+  statusesReplacedBy,
 } from '@herald/domain';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
 import { moveCampaignCounters } from './ledger.ts';
 
 const NOW = sql<Date>`now()`;
-
-/** What became of one claimed message. */
-export type DispatchOutcome =
-  | { kind: 'SENT'; wahaMessageId: string | null }
-  /** Permanent: WAHA refused it for a reason that a retry cannot change. */
-  | { kind: 'FAILED'; code: string; error: string }
-  /** WAHA may have accepted it (timeout or reset after the request went out): never resent. */
-  | { kind: 'UNKNOWN'; code: string; error: string }
-  /** Transient: back to PENDING, the attempt counted, not before `backoffSeconds`. */
-  | { kind: 'RETRY'; code: string; error: string; backoffSeconds: number }
-  /** The session is not WORKING: back to PENDING, the attempt not counted, sender paused. */
-  | { kind: 'PAUSE_SESSION'; code: string; error: string; wahaStatus: string | null }
-  /** The worker refused the connection: nothing was sent; back to PENDING, worker unhealthy. */
-  | { kind: 'PAUSE_WORKER'; code: string; error: string };
 
 export interface RecordOutcomeInput {
   messageId: number;
@@ -41,19 +28,11 @@ export interface RecordOutcomeResult {
   leaseHeld: boolean;
 }
 
-const TARGET: Record<DispatchOutcome['kind'], MessageStatus> = {
-  SENT: 'SENT',
-  FAILED: 'FAILED',
-  UNKNOWN: 'UNKNOWN',
-  RETRY: 'PENDING',
-  PAUSE_SESSION: 'PENDING',
-  PAUSE_WORKER: 'PENDING',
-};
-
 /**
  * Records a WAHA call's outcome in one transaction: the message row, its campaign's counters and
- * completion, the sender's pacing (`last_sent_at` and `next_send_at`, from the end of the call) and
- * the worker's (`last_sender_number`, `last_send_done_at`, in-flight marker cleared).
+ * completion, the sender's pacing (`last_sent_at`, the end of the call, and `next_send_at`, the floor
+ * a retry's backoff sets; see `senderDueAt`) and the worker's (`last_sender_number`,
+ * `last_send_done_at`, in-flight marker cleared).
  * A message a sweep already gave up as UNKNOWN (our lease lapsed mid-call) still takes a definitive
  * SENT or FAILED, which is the truth, with its counters moving out of UNKNOWN.
  */
@@ -62,13 +41,10 @@ export async function recordOutcome(
   input: RecordOutcomeInput,
 ): Promise<RecordOutcomeResult> {
   const { outcome, senderNumber } = input;
-  const backoff = outcome.kind === 'RETRY' ? outcome.backoffSeconds : 0;
   const sender = await sql<{ lease_held: boolean }>`
     UPDATE senders s SET
       last_sent_at = now(),
-      next_send_at = now() + make_interval(secs => GREATEST(
-        COALESCE(s.message_delay, (SELECT message_delay FROM delay_settings WHERE id = 1), 0)::float8,
-        ${backoff}::float8)),
+      next_send_at = now() + make_interval(secs => ${retryFloorSeconds(outcome)}::float8),
       updated_at = now()
     WHERE s.phone_number = ${senderNumber}
     RETURNING (s.lease_owner = ${input.owner} AND s.lease_expires_at > now()) AS lease_held
@@ -91,9 +67,8 @@ export async function recordOutcome(
     WHERE id = ${input.workerId}
   `.execute(trx);
 
-  const to = TARGET[outcome.kind];
-  const definitive = outcome.kind === 'SENT' || outcome.kind === 'FAILED';
-  const from: MessageStatus[] = definitive ? ['SENDING', 'UNKNOWN'] : ['SENDING'];
+  const to = messageStatusAfter(outcome);
+  const from = statusesReplacedBy(outcome);
   const changed = (
     await sql<{ campaign_id: number; previous: MessageStatus }>`
       WITH old AS (
@@ -163,16 +138,9 @@ async function pauseSession(
     .where('worker_id', '=', workerId)
     .executeTakeFirst();
   if (!session) return;
-  const waha = WAHA_SESSION_STATUSES.find((s) => s === reported) as WahaSessionStatus | undefined;
-  // WAHA said "not WORKING" without naming a status: all we know is that it cannot send.
-  const status: SessionStatus = waha
-    ? toSessionStatus(waha, {
-        meKnown: session.me_id !== null,
-        everConnected: session.connected_at !== null,
-        workerReachable: true,
-      })
-    : 'DISCONNECTED';
-  if (status === 'CONNECTED') return;
+  const change = statusAfterRefusedSend(session, reported);
+  if (!change) return;
+  const { status, waha } = change;
   await trx
     .updateTable('sessions')
     .set({

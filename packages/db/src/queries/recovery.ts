@@ -1,6 +1,8 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
 import { markSendingLost } from './ledger.ts';
+import { senderDueAt, withDelaySettings } from './pacing.ts';
+import { canSend, sessionAndWorker } from './send-readiness.ts';
 
 export interface ExpiredLeases {
   /** Senders whose lapsed lease (or orphaned SENDING message) this sweep cleaned up. */
@@ -50,9 +52,10 @@ export async function expireSenderLeases(
 }
 
 /**
- * Senders with PENDING messages, nobody holding their lease, a session that can send, and a next
- * send time more than `graceSeconds` past: their turn was lost (or they were paused and their
- * session or worker came back). Enqueueing a turn for each is safe: the queue keeps one per sender.
+ * Senders with PENDING messages, nobody holding their lease, able to send, and due (by the same
+ * `senderDueAt` the claim waits for) more than `graceSeconds` ago: their turn was lost (or they were
+ * paused and their session or worker came back). Enqueueing a turn for each is safe: the queue
+ * keeps one per sender.
  */
 export async function findOverdueSenders(
   db: Kysely<Database>,
@@ -60,15 +63,13 @@ export async function findOverdueSenders(
 ): Promise<string[]> {
   const rows = await sql<{ phone_number: string }>`
     SELECT s.phone_number
-    FROM senders s
-    JOIN sessions ses ON ses.phone_number = s.phone_number
-    JOIN workers w ON w.id = ses.worker_id
+    FROM senders s ${withDelaySettings} ${sessionAndWorker}
     WHERE (s.lease_owner IS NULL OR s.lease_expires_at < now())
-      AND s.next_send_at < now() - make_interval(secs => ${options.graceSeconds}::float8)
-      AND ses.status = 'CONNECTED' AND w.enabled AND w.healthy
+      AND ${canSend}
+      AND ${senderDueAt} < now() - make_interval(secs => ${options.graceSeconds}::float8)
       AND EXISTS (SELECT 1 FROM messages m
                   WHERE m.sender_number = s.phone_number AND m.status = 'PENDING')
-    ORDER BY s.next_send_at
+    ORDER BY ${senderDueAt}
     LIMIT ${options.limit}
   `.execute(db);
   return rows.rows.map((row) => row.phone_number);

@@ -1,6 +1,8 @@
 import type { SessionStatus, WorkerTier } from '@herald/domain';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
+import { delaysInForce } from './pacing.ts';
+import { type PauseReason, pauseReason, sessionAndWorker } from './send-readiness.ts';
 
 /**
  * Creates the sender's row if it is new and, either way, holds its row lock until the transaction
@@ -16,42 +18,67 @@ export async function lockOrCreateSender(trx: Transaction<Database>, phoneNumber
     .execute();
 }
 
-export interface SenderSession {
-  status: SessionStatus;
-  worker_id: number | null;
-  /** Null until the worker's tier has been probed. */
+export interface SenderReadiness {
+  /** Why it cannot send now (see `pauseReason`); null when it can. */
+  pause_reason: PauseReason | null;
+  session_status: SessionStatus | null;
+  /** Null until the worker's tier has been probed (or without a worker). */
   worker_tier: WorkerTier | null;
 }
 
-/** The sender's WhatsApp session and the tier of the worker it lives on, if any. */
-export function findSenderSession(
+/** Whether the sender can send now, and the tier of the worker its session lives on. */
+export async function findSenderReadiness(
   db: Kysely<Database>,
   phoneNumber: string,
-): Promise<SenderSession | undefined> {
-  return db
-    .selectFrom('sessions')
-    .leftJoin('workers', 'workers.id', 'sessions.worker_id')
-    .select(['sessions.status', 'sessions.worker_id', 'workers.tier as worker_tier'])
-    .where('sessions.phone_number', '=', phoneNumber)
-    .executeTakeFirst();
+): Promise<SenderReadiness> {
+  const { rows } = await sql<SenderReadiness>`
+    SELECT ${pauseReason} AS pause_reason, ses.status AS session_status, w.tier AS worker_tier
+    FROM (SELECT ${phoneNumber}::text AS phone_number) s ${sessionAndWorker}`.execute(db);
+  return rows[0] ?? { pause_reason: 'NO_SESSION', session_status: null, worker_tier: null };
 }
 
-export interface SenderDelayOverrides {
+export interface SenderDelays {
   phone_number: string;
-  message_delay: number | null;
-  sender_switch_delay: number | null;
-  updated_at: Date;
+  /** Whether Herald has a row for this sender (a session, a campaign or overrides). */
+  known: boolean;
+  /** What applies to it (`delaysInForce`): its override, else the global value. */
+  in_force: { message_delay: number; sender_switch_delay: number };
+  overrides: { message_delay: number | null; sender_switch_delay: number | null };
+  updated_at: Date | null;
 }
 
-export function findSenderDelayOverrides(
+/**
+ * A sender's delays: its overrides and what the dispatcher applies to it. An unknown sender has
+ * no overrides, so it gets the global values: still what the dispatcher would use for it.
+ */
+export async function findSenderDelays(
   db: Kysely<Database>,
   phoneNumber: string,
-): Promise<SenderDelayOverrides | undefined> {
-  return db
-    .selectFrom('senders')
-    .select(['phone_number', 'message_delay', 'sender_switch_delay', 'updated_at'])
-    .where('phone_number', '=', phoneNumber)
-    .executeTakeFirst();
+): Promise<SenderDelays> {
+  const { rows } = await sql<{
+    known: boolean;
+    message_delay: number;
+    sender_switch_delay: number;
+    message_override: number | null;
+    switch_override: number | null;
+    updated_at: Date | null;
+  }>`
+    SELECT s.phone_number IS NOT NULL AS known,
+           ${delaysInForce.message} AS message_delay,
+           ${delaysInForce.senderSwitch} AS sender_switch_delay,
+           s.message_delay AS message_override, s.sender_switch_delay AS switch_override,
+           s.updated_at
+    FROM delay_settings d LEFT JOIN senders s ON s.phone_number = ${phoneNumber}
+    WHERE d.id = 1`.execute(db);
+  const row = rows[0];
+  if (!row) throw new Error('the delay settings row is missing');
+  return {
+    phone_number: phoneNumber,
+    known: row.known,
+    in_force: { message_delay: row.message_delay, sender_switch_delay: row.sender_switch_delay },
+    overrides: { message_delay: row.message_override, sender_switch_delay: row.switch_override },
+    updated_at: row.updated_at,
+  };
 }
 
 /** `undefined` leaves an override as it is; `null` clears it (the global value applies again). */
@@ -61,17 +88,17 @@ export interface SenderDelayChanges {
 }
 
 /** Sets per-sender delay overrides, creating the sender row when the number is new. */
-export function setSenderDelayOverrides(
+export async function setSenderDelayOverrides(
   db: Kysely<Database>,
   phoneNumber: string,
   changes: SenderDelayChanges,
-): Promise<SenderDelayOverrides> {
+): Promise<void> {
   const update: Record<string, unknown> = { updated_at: sql`now()` };
   if (changes.message_delay !== undefined) update.message_delay = changes.message_delay;
   if (changes.sender_switch_delay !== undefined) {
     update.sender_switch_delay = changes.sender_switch_delay;
   }
-  return db
+  await db
     .insertInto('senders')
     .values({
       phone_number: phoneNumber,
@@ -79,6 +106,5 @@ export function setSenderDelayOverrides(
       sender_switch_delay: changes.sender_switch_delay ?? null,
     })
     .onConflict((oc) => oc.column('phone_number').doUpdateSet(update))
-    .returning(['phone_number', 'message_delay', 'sender_switch_delay', 'updated_at'])
-    .executeTakeFirstOrThrow();
+    .execute();
 }

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../database.ts';
+import { canSend } from './send-readiness.ts';
 
 /** The phone itself was used (a message typed on it): WhatsApp's 14-day clock restarts. */
 export async function recordPhoneActivity(
@@ -27,32 +28,30 @@ export interface KeepaliveTarget {
   device_active_at: Date | null;
 }
 
-/** CONNECTED sessions on usable workers whose linked device has been idle since before `before`. */
+/** Sessions that can send (CONNECTED on a usable worker) whose linked device has been idle since before `before`. */
 export function listIdleConnectedSessions(
   db: Kysely<Database>,
   options: { before: Date; limit: number },
 ): Promise<KeepaliveTarget[]> {
   return db
-    .selectFrom('sessions')
-    .innerJoin('workers', 'workers.id', 'sessions.worker_id')
+    .selectFrom('sessions as ses')
+    .innerJoin('workers as w', 'w.id', 'ses.worker_id')
     .select([
-      'sessions.phone_number',
-      'sessions.waha_session',
-      'workers.id as worker_id',
-      'workers.url',
-      'workers.api_key',
-      'sessions.device_active_at',
+      'ses.phone_number',
+      'ses.waha_session',
+      'w.id as worker_id',
+      'w.url',
+      'w.api_key',
+      'ses.device_active_at',
     ])
-    .where('sessions.status', '=', 'CONNECTED')
-    .where('workers.enabled', '=', true)
-    .where('workers.healthy', '=', true)
+    .where(canSend)
     .where((eb) =>
       eb.or([
-        eb('sessions.device_active_at', 'is', null),
-        eb('sessions.device_active_at', '<', options.before),
+        eb('ses.device_active_at', 'is', null),
+        eb('ses.device_active_at', '<', options.before),
       ]),
     )
-    .orderBy('sessions.device_active_at')
+    .orderBy('ses.device_active_at')
     .limit(options.limit)
     .execute();
 }

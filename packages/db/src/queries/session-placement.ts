@@ -1,6 +1,7 @@
 import { effectiveCapacity } from '@herald/domain';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, SessionUpdate } from '../database.ts';
+import { workerUsable } from './send-readiness.ts';
 
 // Any constant works; it only has to be the same in every process that places sessions.
 const PLACEMENT_LOCK = 7_104_201;
@@ -38,7 +39,7 @@ export interface Placement {
 }
 
 /**
- * Reserves a slot for `phone` on the least-loaded healthy, enabled worker with room, and writes
+ * Reserves a slot for `phone` on the least-loaded usable worker with room, and writes
  * the session row, under one transaction-scoped advisory lock: placements are serialised, so the
  * count of sessions per worker read here cannot change before the row is written, and concurrent
  * creations never exceed a worker's effective capacity. Least loaded is the lowest ratio of
@@ -51,17 +52,16 @@ export async function reserveSessionSlot(
 ): Promise<Placement | null> {
   await sql`SELECT pg_advisory_xact_lock(${PLACEMENT_LOCK})`.execute(trx);
   const candidates = await trx
-    .selectFrom('workers')
+    .selectFrom('workers as w')
     .leftJoin('sessions', (join) =>
       join
-        .onRef('sessions.worker_id', '=', 'workers.id')
+        .onRef('sessions.worker_id', '=', 'w.id')
         .on('sessions.phone_number', '<>', options.phone),
     )
-    .select(['workers.id', 'workers.tier', 'workers.capacity'])
+    .select(['w.id', 'w.tier', 'w.capacity'])
     .select((eb) => eb.fn.count<number>('sessions.phone_number').as('sessions'))
-    .where('workers.enabled', '=', true)
-    .where('workers.healthy', '=', true)
-    .groupBy('workers.id')
+    .where(workerUsable)
+    .groupBy('w.id')
     .execute();
   const excluded = new Set(options.excludeWorkerIds ?? []);
   const ranked = candidates

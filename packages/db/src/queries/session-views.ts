@@ -1,6 +1,7 @@
 import type { WorkerTier } from '@herald/domain';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, Session } from '../database.ts';
+import { workerUsable } from './send-readiness.ts';
 
 /** A session with the worker it lives on (null once that worker was deleted). */
 export interface SessionView extends Session {
@@ -9,19 +10,22 @@ export interface SessionView extends Session {
   worker_healthy: boolean | null;
   worker_enabled: boolean | null;
   worker_tier: WorkerTier | null;
+  /** Its worker exists and Herald may use it (`workerUsable`). */
+  worker_usable: boolean;
 }
 
 const sessionView = (db: Kysely<Database>) =>
   db
     .selectFrom('sessions')
-    .leftJoin('workers', 'workers.id', 'sessions.worker_id')
+    .leftJoin('workers as w', 'w.id', 'sessions.worker_id')
     .selectAll('sessions')
     .select([
-      'workers.name as worker_name',
-      'workers.url as worker_url',
-      'workers.healthy as worker_healthy',
-      'workers.enabled as worker_enabled',
-      'workers.tier as worker_tier',
+      'w.name as worker_name',
+      'w.url as worker_url',
+      'w.healthy as worker_healthy',
+      'w.enabled as worker_enabled',
+      'w.tier as worker_tier',
+      sql<boolean>`COALESCE(${workerUsable}, false)`.as('worker_usable'),
     ]);
 
 export function findSession(db: Kysely<Database>, phone: string): Promise<SessionView | undefined> {

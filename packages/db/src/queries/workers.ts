@@ -1,6 +1,7 @@
 import type { WorkerTier } from '@herald/domain';
 import { type Kysely, sql } from 'kysely';
 import type { Database, Worker } from '../database.ts';
+import { markWorkerSessionsDisconnected } from './sessions.ts';
 
 /** Every column an API may show; `api_key` is deliberately absent. */
 const WORKER_COLUMNS = [
@@ -128,54 +129,54 @@ export async function deleteAllWorkers(db: Kysely<Database>): Promise<number> {
   return rows.length;
 }
 
-export interface ProbeSuccess {
-  tier: WorkerTier;
-  engine: string;
-  version: string;
-}
-
-export async function recordProbeSuccess(
-  db: Kysely<Database>,
-  id: number,
-  seen: ProbeSuccess,
-): Promise<void> {
-  await db
-    .updateTable('workers')
-    .set({
-      ...seen,
-      healthy: true,
-      last_seen_at: sql`now()`,
-      last_error: null,
-      consecutive_failures: 0,
-      updated_at: sql`now()`,
-    })
-    .where('id', '=', id)
-    .execute();
-}
+export type ProbeOutcome =
+  | { healthy: true; tier: WorkerTier; engine: string; version: string }
+  | { healthy: false; error: string; definitive: boolean };
 
 /**
- * Counts a failed probe. The worker turns unhealthy once `threshold` failures are consecutive, or
- * at once when `definitive` (nothing listens, or the key is refused): waiting would only let
- * dispatchers try a worker that cannot answer. Returns the health now stored.
+ * Records a health check. A worker turns unhealthy once `threshold` failures are consecutive, or
+ * at once when the failure is `definitive` (nothing listens, or the key is refused): waiting would
+ * only let dispatchers try a worker that cannot answer. The sessions of an unhealthy worker are
+ * DISCONNECTED until it answers again. Returns the health now stored and the sessions disconnected.
  */
-export async function recordProbeFailure(
+export async function recordProbe(
   db: Kysely<Database>,
   id: number,
-  failure: { error: string; definitive: boolean; threshold: number },
-): Promise<{ healthy: boolean } | undefined> {
-  return db
+  probe: ProbeOutcome,
+  options: { threshold: number },
+): Promise<{ healthy: boolean; disconnected: string[] }> {
+  if (probe.healthy) {
+    await db
+      .updateTable('workers')
+      .set({
+        tier: probe.tier,
+        engine: probe.engine,
+        version: probe.version,
+        healthy: true,
+        last_seen_at: sql`now()`,
+        last_error: null,
+        consecutive_failures: 0,
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', id)
+      .execute();
+    return { healthy: true, disconnected: [] };
+  }
+  const stored = await db
     .updateTable('workers')
     .set((eb) => ({
       consecutive_failures: eb('consecutive_failures', '+', 1),
-      last_error: failure.error,
-      healthy: failure.definitive
+      last_error: probe.error,
+      healthy: probe.definitive
         ? false
-        : sql<boolean>`healthy AND consecutive_failures + 1 < ${failure.threshold}`,
+        : sql<boolean>`healthy AND consecutive_failures + 1 < ${options.threshold}`,
       updated_at: sql`now()`,
     }))
     .where('id', '=', id)
     .returning('healthy')
     .executeTakeFirst();
+  const healthy = stored?.healthy ?? false;
+  return { healthy, disconnected: healthy ? [] : await markWorkerSessionsDisconnected(db, id) };
 }
 
 /** Used when a call outside the prober finds the worker unreachable; the prober restores it. */

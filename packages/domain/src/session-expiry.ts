@@ -1,4 +1,4 @@
-import type { SessionStatus } from '@herald/domain';
+import type { SessionStatus } from './statuses.ts';
 
 const DAY_MS = 86_400_000;
 /** WhatsApp unlinks devices when the phone itself has not been used for this long. */

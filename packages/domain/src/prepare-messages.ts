@@ -1,10 +1,6 @@
-import {
-  type PhoneNormalizer,
-  placeholdersOf,
-  renderTemplate,
-  type TemplateVariables,
-  validationError,
-} from '@herald/domain';
+import { validationError } from './errors.ts';
+import type { PhoneNormalizer } from './phone.ts';
+import { placeholdersOf, renderTemplate, type TemplateVariables } from './template.ts';
 
 /** A recipient as the API accepts it: a phone number, or one with its own template variables. */
 export type RecipientInput = string | { phone: string; variables?: TemplateVariables | undefined };
