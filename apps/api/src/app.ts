@@ -26,15 +26,6 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
   app.use(assignRequestId);
-  app.use(
-    express.json({
-      limit: deps.config.bodyLimit,
-      // Webhook signatures are computed over the exact bytes WAHA sent.
-      verify: (req, _res, buf) => {
-        (req as express.Request).rawBody = buf;
-      },
-    }),
-  );
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
@@ -52,7 +43,10 @@ export function createApp(deps: AppDeps): express.Express {
 
   const router = express.Router();
   const registry = createOpenApiRegistry();
-  const r = createRouteRegistrar(router, registry, adminKeyCheck(deps.adminKeyHash));
+  // Each route parses its own body: JSON, or raw bytes for a signed one (webhooks).
+  const r = createRouteRegistrar(router, registry, adminKeyCheck(deps.adminKeyHash), {
+    bodyLimit: deps.config.bodyLimit,
+  });
   for (const register of ROUTE_MODULES) register(r, deps);
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });

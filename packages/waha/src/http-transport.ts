@@ -1,4 +1,5 @@
 import { type Dispatcher, Pool } from 'undici';
+import type { z } from 'zod';
 import {
   badResponse,
   type CallContext,
@@ -15,7 +16,7 @@ export interface TransportOptions {
   connections: number;
 }
 
-export interface CallSpec {
+export interface CallSpec<T> {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   query?: Record<string, string>;
@@ -25,13 +26,14 @@ export interface CallSpec {
   timeoutMs?: number;
   /** `json`: a 2xx must carry JSON. `optional`: an empty 2xx is fine (DELETE, /me). */
   expect: 'json' | 'optional';
-  /** The shape a 2xx JSON body must have, named for the error when it does not. */
-  shape?: { name: string; test: (body: unknown) => boolean };
+  /** What a 2xx body must be (an empty one reads as undefined), named for the error when not. */
+  schema: z.ZodType<T>;
+  answer: string;
 }
 
 export interface Transport {
-  /** The parsed body of a 2xx (undefined when empty and allowed); throws WahaError otherwise. */
-  call(spec: CallSpec): Promise<unknown>;
+  /** The body of a 2xx parsed by the spec's schema; throws WahaError otherwise. */
+  call<T>(spec: CallSpec<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -61,7 +63,7 @@ export function createTransport(options: TransportOptions): Transport {
   const redact = createRedactor(apiKey);
   let closing: Promise<void> | undefined;
 
-  async function call(spec: CallSpec): Promise<unknown> {
+  async function call<T>(spec: CallSpec<T>): Promise<T> {
     if (closing) {
       // A caller holding a client the cache replaced: nothing is sent, a retry gets the new one.
       throw new WahaError({
@@ -130,14 +132,14 @@ export function createTransport(options: TransportOptions): Transport {
   };
 }
 
-function interpret(
+function interpret<T>(
   context: CallContext,
-  spec: CallSpec,
+  spec: CallSpec<T>,
   status: number,
   contentType: string,
   text: string,
   redact: (text: string) => string,
-): unknown {
+): T {
   const isJson = /[/+]json\b/i.test(contentType);
   const empty = text.trim() === '';
   const parsed = isJson && !empty ? parseJson(text) : NOT_JSON;
@@ -146,10 +148,10 @@ function interpret(
     const raw = empty ? undefined : parsed === NOT_JSON ? text : parsed;
     throw errorFromResponse(context, status, raw, shown());
   }
-  if (empty && spec.expect === 'optional') return undefined;
-  if (parsed !== NOT_JSON) {
-    if (!spec.shape || spec.shape.test(parsed)) return parsed;
-    throw badResponse(context, status, shown(), `a body that is not ${spec.shape.name}`);
+  if ((empty && spec.expect === 'optional') || parsed !== NOT_JSON) {
+    const body = spec.schema.safeParse(empty ? undefined : parsed);
+    if (body.success) return body.data;
+    throw badResponse(context, status, shown(), `a body that is not ${spec.answer}`);
   }
   const reason = empty
     ? 'an empty body'

@@ -1,4 +1,6 @@
-/** Shapes of what WAHA answers and accepts, limited to the fields Herald reads or sends. */
+import type { WahaMe, WahaServerStatus, WahaServerVersion, WahaSession } from './schemas.ts';
+
+/** What the client accepts; what WAHA answers is in `schemas.ts`. */
 
 export interface WahaClientOptions {
   /** e.g. http://127.0.0.1:3101 */
@@ -16,15 +18,7 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-export type WahaSessionStatus = 'STOPPED' | 'STARTING' | 'SCAN_QR_CODE' | 'WORKING' | 'FAILED';
 export type WahaPresence = 'online' | 'offline' | 'typing' | 'recording' | 'paused';
-
-export interface WahaMe {
-  id: string;
-  pushName?: string;
-  lid?: string;
-  jid?: string;
-}
 
 export interface WahaWebhookConfig {
   url: string;
@@ -49,35 +43,6 @@ export interface WahaSessionConfig {
   client?: { deviceName?: string; browserName?: string };
 }
 
-export interface WahaSession {
-  name: string;
-  status: WahaSessionStatus;
-  me: WahaMe | null;
-  config?: WahaSessionConfig;
-  /** Absent from list answers. */
-  engine?: { engine: string };
-  timestamps?: { activity: number | null };
-  presence?: string | null;
-  assignedWorker?: string;
-}
-
-export interface WahaServerVersion {
-  version: string;
-  engine: string;
-  tier: 'CORE' | 'PLUS';
-  /** A browser path for WEBJS; null for the engines that run without one. */
-  browser: string | null;
-  platform: string;
-  worker?: { id: string };
-}
-
-export interface WahaServerStatus {
-  startTimestamp: number;
-  /** Milliseconds. */
-  uptime: number;
-  worker?: { id: string };
-}
-
 export interface SendFileInput {
   session: string;
   chatId: string;
@@ -92,6 +57,8 @@ export interface SentMessage {
   /** The engine's message object as WAHA returned it. */
   raw: unknown;
 }
+
+export type { WahaMe, WahaServerStatus, WahaServerVersion, WahaSession };
 
 export interface WahaClient {
   readonly baseUrl: string;

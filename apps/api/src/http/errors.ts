@@ -26,6 +26,9 @@ export const ErrorBody = z
   })
   .meta({ id: 'Error' });
 
+export const malformedJson = () =>
+  new HeraldError('validation', 'MALFORMED_JSON', 'The request body is not valid JSON');
+
 export const routeNotFound: RequestHandler = (req, _res, next) => {
   next(new HeraldError('not_found', 'ROUTE_NOT_FOUND', `No route for ${req.method} ${req.path}`));
 };
@@ -59,9 +62,7 @@ function toHeraldError(error: unknown): HeraldError {
   }
   // body-parser marks its own failures with a type and a 4xx status.
   const type = (error as { type?: string } | null)?.type;
-  if (type === 'entity.parse.failed') {
-    return new HeraldError('validation', 'MALFORMED_JSON', 'The request body is not valid JSON');
-  }
+  if (type === 'entity.parse.failed') return malformedJson();
   if (type === 'entity.too.large') {
     return new HeraldError('too_large', 'PAYLOAD_TOO_LARGE', 'The request body is too large');
   }

@@ -6,8 +6,6 @@ declare global {
     interface Request {
       /** Correlates a request's log lines; echoed as X-Request-Id. */
       id: string;
-      /** The exact bytes of a JSON body, kept for webhook signature checks. */
-      rawBody?: Buffer;
     }
   }
 }

@@ -1,8 +1,8 @@
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
-import type { Request, Response, Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { type AdminKeyCheck, type Caller, identifyCaller, requireAdmin } from './auth.ts';
-import { ErrorBody } from './errors.ts';
+import { ErrorBody, malformedJson } from './errors.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type AnyObject = z.ZodType<Record<string, unknown>>;
@@ -26,6 +26,11 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   responses: Record<number, RouteResponse>;
   /** Error statuses this route can answer, documented with the shared error body. */
   errors?: number[];
+  /**
+   * For a body its sender signs: checks the exact bytes received (throwing to refuse them)
+   * before they are parsed at all, so nothing unauthenticated is ever read.
+   */
+  verifyRawBody?: (raw: Buffer, req: Request) => void;
   handler: (input: {
     params: z.infer<P>;
     query: z.infer<Q>;
@@ -63,18 +68,24 @@ export function createRouteRegistrar(
   router: Router,
   registry: OpenAPIRegistry,
   checkAdminKey: AdminKeyCheck,
+  options: { bodyLimit: string },
 ): RouteRegistrar {
+  const jsonBody = express.json({ limit: options.bodyLimit });
+  const rawBody = express.raw({ type: () => true, limit: options.bodyLimit });
   return {
     route(spec) {
       registry.registerPath(toOpenApi(spec));
       const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
-      router[spec.method](expressPath, async (req: Request, res: Response) => {
+      const { verifyRawBody } = spec;
+      const bodyParser: RequestHandler = verifyRawBody ? rawBody : jsonBody;
+      router[spec.method](expressPath, bodyParser, async (req: Request, res: Response) => {
         const caller = identifyCaller(req, checkAdminKey);
         if (spec.access === 'admin') requireAdmin(caller);
+        const body = verifyRawBody ? verifiedJson(req, verifyRawBody) : req.body;
         const input = {
           params: spec.request?.params ? spec.request.params.parse(req.params) : {},
           query: spec.request?.query ? spec.request.query.parse(req.query) : {},
-          body: spec.request?.body ? spec.request.body.parse(req.body) : undefined,
+          body: spec.request?.body ? spec.request.body.parse(body) : undefined,
           caller,
           req,
         };
@@ -85,6 +96,19 @@ export function createRouteRegistrar(
       });
     },
   };
+}
+
+/** The JSON of a body whose raw bytes `verify` accepted first. */
+function verifiedJson(req: Request, verify: (raw: Buffer, req: Request) => void): unknown {
+  const raw: unknown = req.body;
+  const bytes = Buffer.isBuffer(raw) ? raw : Buffer.alloc(0);
+  verify(bytes, req);
+  if (bytes.length === 0) return undefined;
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw malformedJson();
+  }
 }
 
 function toOpenApi(spec: RouteSpec<AnyObject, AnyObject, z.ZodType>): RouteConfig {

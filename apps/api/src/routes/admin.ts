@@ -2,9 +2,9 @@ import { listSessionNumbers, listSessionViews } from '@herald/db';
 import { computeSessionExpiry, SESSION_STATUSES, WAHA_SESSION_STATUSES } from '@herald/domain';
 import { z } from 'zod';
 import type { RouteModule } from '../deps.ts';
+import { DateTimeText, toIsoOrNull } from '../http/schemas.ts';
 import { collectMetrics, listUsers } from '../services/admin-metrics.ts';
 
-const timestamp = z.string().meta({ format: 'date-time' });
 const count = z.number().int();
 
 const MetricsDto = z
@@ -37,10 +37,10 @@ const UserDto = z
     failed_messages: count,
     active_session: z.boolean(),
     session_status: z.enum(SESSION_STATUSES).nullable(),
-    last_active: timestamp.nullable(),
-    last_campaign: timestamp
-      .nullable()
-      .meta({ description: 'When the latest campaign was created' }),
+    last_active: DateTimeText.nullable(),
+    last_campaign: DateTimeText.nullable().meta({
+      description: 'When the latest campaign was created',
+    }),
   })
   .meta({ id: 'AdminUser' });
 
@@ -51,8 +51,8 @@ const AdminSessionDto = z
     waha_status: z.enum(WAHA_SESSION_STATUSES).nullable(),
     worker_id: z.number().nullable(),
     worker_name: z.string().nullable(),
-    last_active: timestamp.nullable(),
-    expires_at: timestamp.nullable(),
+    last_active: DateTimeText.nullable(),
+    expires_at: DateTimeText.nullable(),
     requires_auth: z.boolean(),
     expiry_warning: z.boolean(),
     qr_code: z.null(),
@@ -63,8 +63,6 @@ const AdminSessionDto = z
 const SessionNumbersDto = z
   .object({ count, numbers: z.array(z.string()) })
   .meta({ id: 'SessionNumbers' });
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export const adminRoutes: RouteModule = (r, deps) => {
   r.route({
@@ -88,8 +86,8 @@ export const adminRoutes: RouteModule = (r, deps) => {
       const users = await listUsers(deps);
       const body = users.map((u) => ({
         ...u,
-        last_active: iso(u.last_active),
-        last_campaign: iso(u.last_campaign),
+        last_active: toIsoOrNull(u.last_active),
+        last_campaign: toIsoOrNull(u.last_campaign),
       }));
       return { status: 200, body };
     },
@@ -112,8 +110,8 @@ export const adminRoutes: RouteModule = (r, deps) => {
           waha_status: s.waha_status,
           worker_id: s.worker_id,
           worker_name: s.worker_name,
-          last_active: iso(expiry.last_active),
-          expires_at: iso(expiry.expires_at),
+          last_active: toIsoOrNull(expiry.last_active),
+          expires_at: toIsoOrNull(expiry.expires_at),
           requires_auth: expiry.requires_auth,
           expiry_warning: expiry.expiry_warning,
           // Kept for the original clients; QR codes are served per number by /api/sessions/{n}/qr.

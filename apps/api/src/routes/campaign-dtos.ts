@@ -1,6 +1,7 @@
 import type { Campaign, CampaignMessageRow, CampaignSummary } from '@herald/db';
 import { CAMPAIGN_STATUSES, MESSAGE_STATUSES } from '@herald/domain';
 import { z } from 'zod';
+import { toIsoOrNull } from '../http/schemas.ts';
 import type { CampaignOverview } from '../services/list-campaigns.ts';
 import type { SubmittedCampaign } from '../services/submit-campaign.ts';
 
@@ -105,8 +106,6 @@ export const AdminCampaignsDto = z
   })
   .meta({ id: 'AdminCampaigns' });
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
 /** Percent finished, floored to 0.01 so it reads 100 only once nothing is pending or sending. */
 export function progressOf(
   c: Pick<Campaign, 'total_messages' | 'pending_messages' | 'sending_messages'>,
@@ -146,8 +145,8 @@ export function toCampaignListItemDto(c: CampaignSummary) {
     duplicates_removed: c.duplicates_removed,
     progress: progressOf(c),
     created_at: c.created_at.toISOString(),
-    started_at: iso(c.started_at),
-    completed_at: iso(c.completed_at),
+    started_at: toIsoOrNull(c.started_at),
+    completed_at: toIsoOrNull(c.completed_at),
   } satisfies z.input<typeof CampaignListItemDto>;
 }
 
@@ -162,9 +161,9 @@ export function toCampaignMessageDto(m: CampaignMessageRow, mediaUrl: string | n
     error: m.error,
     error_code: m.error_code,
     attempts: m.attempts,
-    sent_at: iso(m.sent_at),
-    delivered_at: iso(m.delivered_at),
-    read_at: iso(m.read_at),
+    sent_at: toIsoOrNull(m.sent_at),
+    delivered_at: toIsoOrNull(m.delivered_at),
+    read_at: toIsoOrNull(m.read_at),
     waha_message_id: m.waha_message_id,
     ack: m.ack,
   } satisfies z.input<typeof CampaignMessageDto>;

@@ -1,13 +1,10 @@
 import { strictBoolean } from '@herald/config';
-import { CAMPAIGN_STATUSES } from '@herald/domain';
+import { CAMPAIGN_STATUSES, parseDateBound } from '@herald/domain';
 import { z } from 'zod';
 import type { RouteModule } from '../deps.ts';
+import { noNul } from '../http/schemas.ts';
 import { getCampaignStatus } from '../services/campaign-status.ts';
-import {
-  getCampaignOverview,
-  listCampaignPage,
-  parseDateBound,
-} from '../services/list-campaigns.ts';
+import { getCampaignOverview, listCampaignPage } from '../services/list-campaigns.ts';
 import { resolveSenderScope } from '../services/sender-scope.ts';
 import { submitCampaign } from '../services/submit-campaign.ts';
 import {
@@ -22,9 +19,6 @@ import {
 } from './campaign-dtos.ts';
 
 export const MAX_TEMPLATE_LENGTH = 4096;
-
-// Postgres text cannot hold NUL; refusing it here keeps it a 400 instead of a failed insert.
-const noNul = (s: string) => !s.includes('\u0000');
 
 const TemplateVariables = z
   .record(
@@ -112,8 +106,14 @@ const CampaignStatusQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-const DateBound = z.string().refine((s) => parseDateBound(s) !== null, {
-  message: 'must be an ISO date (2024-05-01) or date-time (2024-05-01T10:00:00Z)',
+const DateBound = z.string().transform((text, ctx) => {
+  const bound = parseDateBound(text);
+  if (bound) return bound;
+  ctx.addIssue({
+    code: 'custom',
+    message: 'must be an ISO date (2024-05-01) or date-time (2024-05-01T10:00:00Z)',
+  });
+  return z.NEVER;
 });
 
 const CampaignListQuery = z.object({

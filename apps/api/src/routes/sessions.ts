@@ -9,6 +9,7 @@ import {
 import type { WahaSession } from '@herald/waha';
 import { z } from 'zod';
 import type { AppDeps, RouteModule } from '../deps.ts';
+import { DateTimeText, toIsoOrNull } from '../http/schemas.ts';
 import { openSession } from '../services/open-session.ts';
 import {
   describeSessionPresence,
@@ -18,7 +19,6 @@ import {
 } from '../services/session-state.ts';
 import { publicSessionData } from '../services/waha-sessions.ts';
 
-const timestamp = z.string().meta({ format: 'date-time', example: '2025-01-31T10:00:00.000Z' });
 const phoneExample = { example: '21642108077' };
 
 const CreateSessionBody = z
@@ -36,19 +36,19 @@ const SessionDto = z
     }),
     message: z.string(),
     waha_status: z.enum(WAHA_SESSION_STATUSES).nullable(),
-    last_active: timestamp.nullable(),
-    expires_at: timestamp.nullable(),
+    last_active: DateTimeText.nullable(),
+    expires_at: DateTimeText.nullable(),
     requires_auth: z.boolean(),
     expiry_warning: z.boolean(),
     worker: z
       .object({ id: z.number(), name: z.string().nullable(), url: z.string().nullable() })
       .nullable(),
     waha_session: z.string(),
-    connected_at: timestamp.nullable(),
+    connected_at: DateTimeText.nullable(),
     me: z.object({ id: z.string(), push_name: z.string().nullable() }).nullable(),
     last_error: z.string().nullable(),
-    qr_expires_at: timestamp.nullable(),
-    created_at: timestamp,
+    qr_expires_at: DateTimeText.nullable(),
+    created_at: DateTimeText,
     data: z.record(z.string(), z.unknown()).nullable().meta({
       description:
         "WAHA's session object when it was read live for this answer (without its config)",
@@ -60,7 +60,7 @@ const QrDto = z
   .object({
     status: z.enum(['CONNECTED', 'WAITING_FOR_SCAN']),
     qr_code: z.string().optional().meta({ description: 'Base64 PNG' }),
-    expires_at: timestamp.optional(),
+    expires_at: DateTimeText.optional(),
     message: z.null().optional(),
   })
   .meta({ id: 'SessionQr' });
@@ -77,8 +77,6 @@ const DeletedSessionDto = z
   .object({ phone_number: z.string(), status: z.literal('DELETED'), message: z.string() })
   .meta({ id: 'DeletedSession' });
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
 export function toSessionDto(
   deps: AppDeps,
   session: SessionView,
@@ -90,8 +88,8 @@ export function toSessionDto(
     status: session.status,
     message: 'OK',
     waha_status: session.waha_status,
-    last_active: iso(expiry.last_active),
-    expires_at: iso(expiry.expires_at),
+    last_active: toIsoOrNull(expiry.last_active),
+    expires_at: toIsoOrNull(expiry.expires_at),
     requires_auth: expiry.requires_auth,
     expiry_warning: expiry.expiry_warning,
     worker:
@@ -99,10 +97,10 @@ export function toSessionDto(
         ? null
         : { id: session.worker_id, name: session.worker_name, url: session.worker_url },
     waha_session: session.waha_session,
-    connected_at: iso(session.connected_at),
+    connected_at: toIsoOrNull(session.connected_at),
     me: session.me_id ? { id: session.me_id, push_name: session.push_name } : null,
     last_error: session.last_error,
-    qr_expires_at: iso(session.qr_expires_at),
+    qr_expires_at: toIsoOrNull(session.qr_expires_at),
     created_at: session.created_at.toISOString(),
     data: live ? publicSessionData(live) : null,
   };

@@ -1,8 +1,10 @@
 import { strictBoolean } from '@herald/config';
 import { listWorkers, type WorkerSummary } from '@herald/db';
 import { effectiveCapacity, WORKER_TIERS } from '@herald/domain';
+import { normalizeBaseUrl } from '@herald/waha';
 import { z } from 'zod';
 import type { AppDeps, RouteModule } from '../deps.ts';
+import { DateTimeText, noNul } from '../http/schemas.ts';
 import {
   changeWorker,
   mustFindWorker,
@@ -11,24 +13,21 @@ import {
   removeWorker,
 } from '../services/worker-registry.ts';
 
-const timestamp = z.string().meta({ format: 'date-time' });
-
-/** http(s) only, without credentials, query or fragment; stored without a trailing slash. */
+/** http(s) only, without credentials, query or fragment; stored as `normalizeBaseUrl` writes it. */
 const WorkerUrl = z
   .url({ protocol: /^https?$/ })
-  .refine((u) => {
-    // Refinements run even after the format check failed, so the parse may throw here.
-    const url = URL.parse(u);
-    return url !== null && !url.username && !url.password && !url.search && !url.hash;
-  }, 'must not carry credentials, a query or a fragment')
-  .transform((u) => {
-    const url = new URL(u);
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  .transform((u, ctx) => {
+    try {
+      return normalizeBaseUrl(u);
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must not carry credentials, a query or a fragment',
+      });
+      return z.NEVER;
+    }
   })
   .meta({ example: 'http://127.0.0.1:3101' });
-
-// Postgres text cannot hold NUL; refusing it here keeps it a 400 instead of a failed insert.
-const noNul = (s: string) => !s.includes('\u0000');
 
 const ApiKey = z
   .string()
@@ -78,14 +77,14 @@ const WorkerDto = z
     version: z.string().nullable(),
     healthy: z.boolean(),
     is_healthy: z.boolean().meta({ description: 'Same as healthy (the original field name)' }),
-    last_seen: timestamp.nullable(),
+    last_seen: DateTimeText.nullable(),
     last_error: z.string().nullable(),
     sessions: z.number(),
     effective_capacity: z.number().meta({
       description:
         'Sessions Herald places here: 1 on WAHA Core (only the session `default`), else min(capacity, MAX_LIVE_SESSIONS)',
     }),
-    created_at: timestamp,
+    created_at: DateTimeText,
   })
   .meta({ id: 'Worker' });
 

@@ -8,30 +8,25 @@ import {
   recordPhoneActivity,
   type Session,
 } from '@herald/db';
+import { accountDigits, HeraldError, type SessionObservation, taggedPhone } from '@herald/domain';
 import {
-  accountDigits,
-  HeraldError,
-  type SessionObservation,
-  taggedPhone,
-  WAHA_SESSION_STATUSES,
-} from '@herald/domain';
-import { z } from 'zod';
+  MessageAckPayloadSchema,
+  MessageAnyPayloadSchema,
+  SessionStatusPayloadSchema,
+  type WahaWebhookEvent,
+} from '@herald/waha';
 import type { AppDeps } from '../deps.ts';
 import { readLiveSession, wahaClientFor } from './waha-sessions.ts';
 
 /** Hex HMAC-SHA512 of the exact bytes received, compared in constant time. */
-export function isValidSignature(
-  rawBody: Buffer | undefined,
-  signature: string | undefined,
-  key: string,
-): boolean {
-  if (!rawBody || !signature) return false;
+export function isValidSignature(rawBody: Buffer, signature: string | undefined, key: string) {
+  if (!signature) return false;
   const expected = createHmac('sha512', key).update(rawBody).digest();
   const given = Buffer.from(signature.trim(), 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export function assertSignedByWaha(deps: AppDeps, rawBody: Buffer | undefined, signature?: string) {
+export function assertSignedByWaha(deps: AppDeps, rawBody: Buffer, signature?: string) {
   if (!isValidSignature(rawBody, signature, deps.webhookHmacKey)) {
     throw new HeraldError(
       'unauthorized',
@@ -41,26 +36,7 @@ export function assertSignedByWaha(deps: AppDeps, rawBody: Buffer | undefined, s
   }
 }
 
-const Me = z.object({ id: z.string(), pushName: z.string().nullish() });
-const Envelope = z.object({
-  event: z.string(),
-  /** When WAHA emitted the event (ms since the epoch). */
-  timestamp: z.number().optional(),
-  session: z.string().optional(),
-  metadata: z.record(z.string(), z.unknown()).nullish(),
-  me: Me.nullish(),
-  payload: z.unknown(),
-});
-type Envelope = z.infer<typeof Envelope>;
-
-const StatusPayload = z.object({ status: z.enum(WAHA_SESSION_STATUSES), me: Me.nullish() });
-const AckPayload = z.object({ id: z.string().min(1), ack: z.number().int().min(-1).max(10) });
-const AnyPayload = z.object({
-  id: z.string().nullish(),
-  fromMe: z.boolean().nullish(),
-  to: z.string().nullish(),
-  source: z.string().nullish(),
-});
+type Envelope = WahaWebhookEvent;
 
 export type WebhookOutcome = { event: string; phone: string | null; result: string };
 
@@ -70,8 +46,7 @@ export type WebhookOutcome = { event: string; phone: string | null; result: stri
  * not act on, or cannot tie to a session, is acknowledged and ignored: WAHA would otherwise
  * retry it for nothing.
  */
-export async function handleWahaEvent(deps: AppDeps, body: unknown): Promise<WebhookOutcome> {
-  const envelope = Envelope.parse(body);
+export async function handleWahaEvent(deps: AppDeps, envelope: Envelope): Promise<WebhookOutcome> {
   const phone = senderOf(envelope);
   const outcome = (result: string) => ({ event: envelope.event, phone, result });
   switch (envelope.event) {
@@ -100,7 +75,7 @@ function senderOf(envelope: Envelope): string | null {
  * event is newer than the row's last status change (a retried SCAN_QR_CODE must not undo WORKING).
  */
 async function onSessionStatus(deps: AppDeps, envelope: Envelope, phone: string | null) {
-  const payload = StatusPayload.safeParse(envelope.payload);
+  const payload = SessionStatusPayloadSchema.safeParse(envelope.payload);
   if (!phone || !payload.success) return 'ignored';
   const session = await findSession(deps.db, phone);
   if (!session || (envelope.session && envelope.session !== session.waha_session))
@@ -138,7 +113,7 @@ async function onSessionStatus(deps: AppDeps, envelope: Envelope, phone: string 
 }
 
 async function onMessageAck(deps: AppDeps, envelope: Envelope, phone: string | null) {
-  const payload = AckPayload.safeParse(envelope.payload);
+  const payload = MessageAckPayloadSchema.safeParse(envelope.payload);
   if (!payload.success) return 'ignored';
   const matched = await recordMessageAck(deps.db, {
     wahaMessageId: payload.data.id,
@@ -154,7 +129,7 @@ async function onMessageAck(deps: AppDeps, envelope: Envelope, phone: string | n
  * the account's own devices): the phone is in use, which restarts WhatsApp's 14-day clock.
  */
 async function onMessageAny(deps: AppDeps, envelope: Envelope, phone: string | null) {
-  const payload = AnyPayload.safeParse(envelope.payload);
+  const payload = MessageAnyPayloadSchema.safeParse(envelope.payload);
   if (!phone || !payload.success || payload.data.fromMe !== true) return 'ignored';
   if (payload.data.source === 'api') return 'own send';
   const ours = await isHeraldSend(deps.db, {

@@ -1,0 +1,37 @@
+import { WAHA_SESSION_STATUSES } from '@herald/domain';
+import { z } from 'zod';
+import { WahaMeSchema } from './schemas.ts';
+
+// WAHA's webhook contract: the one envelope every event comes in, and the payloads Herald reads.
+
+export const WahaWebhookEventSchema = z.looseObject({
+  id: z.string().optional(),
+  /** When WAHA emitted the event (ms since the epoch). */
+  timestamp: z.number().optional(),
+  event: z.string().meta({ example: 'message.ack' }),
+  session: z.string().optional(),
+  metadata: z.record(z.string(), z.unknown()).nullish(),
+  me: WahaMeSchema.nullish(),
+  payload: z.unknown(),
+});
+export type WahaWebhookEvent = z.output<typeof WahaWebhookEventSchema>;
+
+/** `session.status` */
+export const SessionStatusPayloadSchema = z.looseObject({
+  status: z.enum(WAHA_SESSION_STATUSES),
+  me: WahaMeSchema.nullish(),
+});
+
+/** `message.ack`: the serialized id of a message and its ack level (-1 ERROR … 4 PLAYED). */
+export const MessageAckPayloadSchema = z.looseObject({
+  id: z.string().min(1),
+  ack: z.number().int().min(-1).max(10),
+});
+
+/** `message.any`: any message of the account, sent or received. */
+export const MessageAnyPayloadSchema = z.looseObject({
+  id: z.string().nullish(),
+  fromMe: z.boolean().nullish(),
+  to: z.string().nullish(),
+  source: z.string().nullish(),
+});
