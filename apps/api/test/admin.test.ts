@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { makeCampaign, makeConnectedSender, makeWorker } from '@herald/testing';
+import { makeCampaign, makeConnectedSender, makeWorker, settleMessages } from '@herald/testing';
 import { startTestGateway, type TestGateway } from './support/gateway.ts';
 import { call } from './support/http.ts';
 
@@ -27,28 +27,11 @@ before(async () => {
   campaignId = campaign.id;
   // One sent, one failed, one being sent, one waiting; counters moved as the ledger would.
   const [sent, failed, sending] = campaign.messageIds as [number, number, number, number];
-  await gw.db
-    .updateTable('messages')
-    .set({ status: 'SENT', sent_at: new Date() })
-    .where('id', '=', sent)
-    .execute();
-  await gw.db.updateTable('messages').set({ status: 'FAILED' }).where('id', '=', failed).execute();
-  await gw.db
-    .updateTable('messages')
-    .set({ status: 'SENDING' })
-    .where('id', '=', sending)
-    .execute();
-  await gw.db
-    .updateTable('campaigns')
-    .set({
-      pending_messages: 1,
-      sending_messages: 1,
-      sent_messages: 1,
-      failed_messages: 1,
-      status: 'IN_PROGRESS',
-    })
-    .where('id', '=', campaignId)
-    .execute();
+  await settleMessages(gw.db, campaignId, [
+    { messageId: sent, status: 'SENT' },
+    { messageId: failed, status: 'FAILED' },
+    { messageId: sending, status: 'SENDING' },
+  ]);
 });
 
 after(() => gw.close());

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { makeConnectedSender } from '@herald/testing';
+import { makeConnectedSender, turnJobs } from '@herald/testing';
 import { sql } from 'kysely';
 import { startTestGateway, type TestGateway } from './support/gateway.ts';
 import { call } from './support/http.ts';
-import { ledgerTotals, turnsFor } from './support/ledger.ts';
+import { ledgerTotals } from './support/ledger.ts';
 
 // Each test forces a real database failure inside POST /api/send's transaction (a constraint
 // added for the occasion) and checks that the campaign, its messages and its turn all vanished.
@@ -26,7 +26,7 @@ describe('POST /api/send is atomic', () => {
     await sql`ALTER TABLE pgboss.job ADD CONSTRAINT refuse_test_sender
               CHECK (data->>'sender_number' IS DISTINCT FROM ${sql.lit(sender)})`.execute(gw.db);
     try {
-      const before = await ledgerTotals(gw.db);
+      const before = await ledgerTotals(gw.db, gw.boss);
       const res = await send({
         ...valid,
         sender_number: sender,
@@ -34,13 +34,13 @@ describe('POST /api/send is atomic', () => {
       });
       assert.equal(res.status, 500);
       assert.equal(res.body.error.code, 'INTERNAL');
-      assert.deepEqual(await ledgerTotals(gw.db), before);
+      assert.deepEqual(await ledgerTotals(gw.db, gw.boss), before);
     } finally {
       await sql`ALTER TABLE pgboss.job DROP CONSTRAINT refuse_test_sender`.execute(gw.db);
     }
     const retried = await send({ ...valid, sender_number: sender });
     assert.equal(retried.status, 201);
-    assert.equal((await turnsFor(gw.db, sender)).length, 1);
+    assert.equal((await turnJobs(gw.boss, sender)).length, 1);
   });
 
   test('a failure while inserting the messages leaves no campaign and no turn behind', async () => {
@@ -50,11 +50,11 @@ describe('POST /api/send is atomic', () => {
       gw.db,
     );
     try {
-      const before = await ledgerTotals(gw.db);
+      const before = await ledgerTotals(gw.db, gw.boss);
       const res = await send({ ...valid, sender_number: sender, template: 'poison' });
       assert.equal(res.status, 500);
-      assert.deepEqual(await ledgerTotals(gw.db), before);
-      assert.equal((await turnsFor(gw.db, sender)).length, 0);
+      assert.deepEqual(await ledgerTotals(gw.db, gw.boss), before);
+      assert.equal((await turnJobs(gw.boss, sender)).length, 0);
     } finally {
       await sql`ALTER TABLE messages DROP CONSTRAINT refuse_poison`.execute(gw.db);
     }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { makeConnectedSender } from '@herald/testing';
+import { makeConnectedSender, turnJobs } from '@herald/testing';
 import { startTestGateway, type TestGateway } from './support/gateway.ts';
 import { call } from './support/http.ts';
-import { ledgerTotals, turnsFor } from './support/ledger.ts';
+import { ledgerTotals } from './support/ledger.ts';
 
 // MAX_RECIPIENTS is small so the 413 can be reached with a readable list.
 let gw: TestGateway;
@@ -24,11 +24,11 @@ const valid = { sender_number: SENDER, template: 'Hello!', recipients: ['2169800
 
 /** Sends a request that must be refused, and checks the refusal wrote nothing at all. */
 async function expectRefused(request: () => ReturnType<typeof send>, status: number, code: string) {
-  const before = await ledgerTotals(gw.db);
+  const before = await ledgerTotals(gw.db, gw.boss);
   const res = await request();
   assert.equal(res.status, status, JSON.stringify(res.body));
   assert.equal(res.body.error.code, code);
-  assert.deepEqual(await ledgerTotals(gw.db), before, 'a refused campaign writes nothing');
+  assert.deepEqual(await ledgerTotals(gw.db, gw.boss), before, 'a refused campaign writes nothing');
   return res.body.error;
 }
 
@@ -190,7 +190,7 @@ describe('POST /api/send refuses bad input and writes nothing', () => {
 
 describe('POST /api/send stores and queues a campaign', () => {
   test('normalises numbers, removes duplicates and renders each text', async () => {
-    const before = await ledgerTotals(gw.db);
+    const before = await ledgerTotals(gw.db, gw.boss);
     const res = await send({
       sender_number: '42108077',
       template: 'Hello {{name}}, your code is {{code}}',
@@ -249,21 +249,21 @@ describe('POST /api/send stores and queues a campaign', () => {
         sender_number: SENDER,
       },
     ]);
-    const after = await ledgerTotals(gw.db);
+    const after = await ledgerTotals(gw.db, gw.boss);
     assert.equal(after.campaigns, before.campaigns + 1);
     assert.equal(after.messages, before.messages + 3);
   });
 
   test("queues exactly one turn for the sender, keyed by the sender's number", async () => {
-    const turns = await turnsFor(gw.db, SENDER);
+    const turns = await turnJobs(gw.boss, SENDER);
     assert.equal(turns.length, 1);
-    assert.equal(turns[0]?.singleton_key, SENDER);
+    assert.equal(turns[0]?.singletonKey, SENDER);
     assert.equal(turns[0]?.state, 'created');
     assert.deepEqual(turns[0]?.data, { sender_number: SENDER });
     // A second campaign while that turn waits adds no second turn: the waiting one will send both.
     const again = await send({ ...valid, recipients: ['21698000009'] });
     assert.equal(again.status, 201);
-    assert.equal((await turnsFor(gw.db, SENDER)).length, 1);
+    assert.equal((await turnJobs(gw.boss, SENDER)).length, 1);
   });
 
   test('keeps a media URL for a sender on a Plus worker', async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { waitFor } from '@herald/testing';
+import { SENDER_TURN_QUEUE } from '@herald/domain';
+import { queuedTurns, waitFor } from '@herald/testing';
 import type { RunningEmulator } from '@herald/waha-emulator';
-import { sql } from 'kysely';
 import {
   createSession,
   getSession,
@@ -21,18 +21,9 @@ let plus: RunningEmulator;
 const OWNER = '21650100001';
 
 /** Sender turns queued for a number (pg-boss keeps one per sender). */
-async function queuedTurns(phone: string): Promise<number> {
-  const result = await sql<{ n: number }>`
-    SELECT count(*)::int AS n FROM pgboss.job
-     WHERE name = 'sender-turn' AND singleton_key = ${phone} AND state IN ('created', 'retry')`.execute(
-    gw.db,
-  );
-  return result.rows[0]?.n ?? 0;
-}
+const queuedTurnCount = async (phone: string) => (await queuedTurns(gw.boss, phone)).length;
 
-async function clearTurns(): Promise<void> {
-  await sql`DELETE FROM pgboss.job WHERE name = 'sender-turn'`.execute(gw.db);
-}
+const clearTurns = () => gw.boss.deleteAllJobs(SENDER_TURN_QUEUE);
 
 before(async () => {
   gw = await startTestGateway({ WEBHOOK_HMAC_KEY: TEST_HMAC_KEY, QR_TTL_SECONDS: '30' });
@@ -122,7 +113,7 @@ test('a scan connects the session through its webhook and queues the sender’s 
   await scanWhenReady(plus, OWNER, OWNER);
   await waitForStoredStatus(gw, OWNER, 'CONNECTED');
   // Enqueued right after the status commits.
-  await waitFor(async () => (await queuedTurns(OWNER)) === 1, { what: 'the sender’s turn' });
+  await waitFor(async () => (await queuedTurnCount(OWNER)) === 1, { what: 'the sender’s turn' });
 
   const res = await getSession(gw, OWNER);
   assert.equal(res.status, 200);
@@ -172,7 +163,7 @@ test('a worker that stops answering leaves the session DISCONNECTED until it is 
   await clearTurns();
   const back = await getSession(gw, OWNER);
   assert.equal(back.body.status, 'CONNECTED');
-  assert.equal(await queuedTurns(OWNER), 1, 'sending resumes');
+  assert.equal(await queuedTurnCount(OWNER), 1, 'sending resumes');
 });
 
 test('a QR scanned by another phone fails the session, and asking again gives a new QR', async () => {

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { makeCampaign, makeConnectedSender, makeWorker, waitFor } from '@herald/testing';
+import { makeCampaign, makeConnectedSender, makeWorker, turnJobs, waitFor } from '@herald/testing';
 import type { RunningEmulator } from '@herald/waha-emulator';
-import { sql } from 'kysely';
 import {
   createSession,
   postWebhook,
@@ -162,11 +161,7 @@ test('a status event from an unreachable worker is applied as told, and CONNECTE
   assert.equal(row.me_id, `${phone}@c.us`);
   assert.equal(row.push_name, 'Shop');
   assert.ok(row.connected_at);
-  const turns = await sql<{ n: number }>`
-    SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'sender-turn' AND singleton_key = ${phone}`.execute(
-    gw.db,
-  );
-  assert.equal(turns.rows[0]?.n, 1);
+  assert.equal((await turnJobs(gw.boss, phone)).length, 1);
 });
 
 test('a status event older than the session’s last change cannot move it back when its worker does not answer', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createLogger } from '@herald/logging';
-import { waitFor } from '@herald/testing';
+import { freePort, waitFor } from '@herald/testing';
 import type { RunningEmulator } from '@herald/waha-emulator';
 import {
   createSession,
@@ -13,7 +13,7 @@ import {
   TEST_HMAC_KEY,
   waitForStoredStatus,
 } from './support/fleet.ts';
-import { freePort, startTestGateway, type TestGateway } from './support/gateway.ts';
+import { startTestGateway, type TestGateway } from './support/gateway.ts';
 import { type CallResult, call } from './support/http.ts';
 
 let gw: TestGateway;

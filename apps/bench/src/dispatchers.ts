@@ -1,6 +1,6 @@
 import { loadConfig } from '@herald/dispatcher';
-import { type RunningProcess, startTsProcess } from '@herald/testing';
-import { waitUntilReady } from './child-ready.ts';
+import { TIMED_OUT, withDeadline } from '@herald/domain';
+import { type RunningProcess, startDispatcherProcess as startChild } from '@herald/testing';
 import { type CpuTimes, type ProcMemory, readCpuTimes, readProcMemory } from './proc.ts';
 
 export interface DispatcherProcess {
@@ -30,10 +30,7 @@ export async function startDispatcherProcess(
   };
   // A configuration mistake here is reported by name rather than as a child that exited.
   loadConfig(fullEnv);
-  const child = startTsProcess('apps/dispatcher/src/main.ts', fullEnv);
-  await waitUntilReady(child, `dispatcher ${id}`, () =>
-    child.output().includes('dispatcher started'),
-  );
+  const child = await startChild(databaseUrl, id, fullEnv);
   const pid = child.child.pid as number;
   return {
     id,
@@ -49,9 +46,6 @@ export async function startDispatcherProcess(
  * dropped (and a profiler started with it can write its output); killed if it hangs.
  */
 export async function stopDispatcher(dispatcher: DispatcherProcess, timeoutMs = 10_000) {
-  const stopped = await Promise.race([
-    dispatcher.process.stop().then(() => true),
-    new Promise<false>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
-  ]);
-  if (!stopped) await dispatcher.process.kill();
+  const stopped = await withDeadline(dispatcher.process.stop(), timeoutMs);
+  if (stopped === TIMED_OUT) await dispatcher.process.kill();
 }

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { freePort, startTsProcess, waitFor } from '@herald/testing';
-import { waitUntilReady } from './child-ready.ts';
+import { TIMED_OUT, withDeadline } from '@herald/domain';
+import { freePort, startTsProcess, waitFor, waitUntilReady } from '@herald/testing';
 import { answers } from './http.ts';
 import { type ProcMemory, readCpuSeconds, readProcMemory } from './proc.ts';
 
@@ -76,11 +76,8 @@ export async function startGatewayProcess(
     cpuSeconds: () => readCpuSeconds(pid),
     async stop() {
       // A graceful stop closes its pools before the database is dropped; a stuck one is killed.
-      const stopped = await Promise.race([
-        child.stop().then(() => true),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), 10_000).unref()),
-      ]);
-      if (!stopped) await child.kill();
+      const stopped = await withDeadline(child.stop(), 10_000);
+      if (stopped === TIMED_OUT) await child.kill();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { TIMED_OUT, withDeadline } from '@herald/domain';
 /**
  * Cleanup that survives failures: every resource a scenario starts (databases, processes,
  * emulators, servers) is registered here as soon as it exists, and released in reverse order
@@ -60,12 +61,9 @@ export function createCleanup(): Cleanup {
   return cleanup;
 }
 
-/** Rejects when `promise` has not settled within `ms`; the timer never keeps the process alive. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+/** Rejects when `promise` has not settled within `ms`. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  const result = await withDeadline(promise, ms);
+  if (result === TIMED_OUT) throw new Error(`${what} took longer than ${ms} ms`);
+  return result;
 }

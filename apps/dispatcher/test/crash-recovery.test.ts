@@ -1,21 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  countersAndRows,
+  digitsOf,
   enqueueTurn,
   makeCampaign,
   type RunningProcess,
-  setDelaySettings,
-  waitFor,
-} from '@herald/testing';
-import { sql } from 'kysely';
-import {
-  countersAndRows,
-  createHarness,
-  digitsOf,
-  type Harness,
   recipients,
+  setDelaySettings,
+  turnJobs,
+  waitFor,
   waitForCampaignDone,
-} from './harness.ts';
+} from '@herald/testing';
+import { createHarness, type Harness } from './harness.ts';
 
 const KILLS = 4;
 const SENDERS = ['21620000301', '21620000302', '21620000303'];
@@ -32,12 +29,12 @@ describe('dispatchers killed mid-send', () => {
   it('lose their senders to the others after the lease, and nothing is sent twice', async () => {
     const emulator = await h.emulator({ tier: 'PLUS' });
     for (const sender of SENDERS) await h.connectSender(emulator, sender);
-    // Latency keeps each send in flight long enough for a kill to land inside it.
     emulator.setFaults({ latencyMs: 30 });
-    // One sender per process at a time: a kill can strand at most one message in flight.
+    // One sender per process at a time: a kill strands exactly the message it holds in flight.
+    // The send timeout leaves the test ample time to kill inside a held call (see below).
     const env = {
-      LEASE_SECONDS: '2',
-      SEND_TIMEOUT_MS: '1000',
+      LEASE_SECONDS: '4',
+      SEND_TIMEOUT_MS: '3000',
       TURN_SECONDS: '1',
       CONCURRENCY: '1',
     };
@@ -55,6 +52,7 @@ describe('dispatchers killed mid-send', () => {
     };
     await Promise.all([start(), start(), start()]);
     const replacements: Promise<void>[] = [];
+    const heldRecipients: string[] = [];
 
     const campaigns = [];
     for (const [index, sender] of SENDERS.entries()) {
@@ -83,21 +81,24 @@ describe('dispatchers killed mid-send', () => {
       }).catch(async (error: unknown) => {
         throw new Error(`${String(error)}\n${await describeState(h, alive)}`);
       });
-      // The victim is caught with a message committed as SENDING, i.e. around its WAHA call.
+      // The kill lands inside a WAHA call by construction: the emulator accepts one chosen
+      // message and never answers, so its dispatcher waits in that call until it is killed.
+      const held = await nextButTwoPending(h);
+      heldRecipients.push(held.recipient);
+      emulator.setFaults({ failNextSends: { with: 'timeout', to: held.recipient } });
       const { victim } = await waitFor(
         async () => {
-          for (const process of alive) {
-            const row = await h.db
-              .selectFrom('messages')
-              .select('id')
-              .where('status', '=', 'SENDING')
-              .where('claimed_by', 'like', `${ids.get(process)}:%`)
-              .executeTakeFirst();
-            if (row) return { victim: process };
-          }
-          return null;
+          if (!emulator.messages().some((m) => digitsOf(m.chatId) === held.recipient)) return null;
+          const row = await h.db
+            .selectFrom('messages')
+            .select(['status', 'claimed_by'])
+            .where('id', '=', held.id)
+            .executeTakeFirstOrThrow();
+          const owner = row.claimed_by?.split(':')[0];
+          const process = alive.find((p) => ids.get(p) === owner);
+          return row.status === 'SENDING' && process ? { victim: process } : null;
         },
-        { timeoutMs: 30_000, intervalMs: 2, what: 'a dispatcher with a message in flight' },
+        { timeoutMs: 30_000, intervalMs: 2, what: `the held send to ${held.recipient}` },
       );
       alive.splice(alive.indexOf(victim), 1);
       await victim.kill();
@@ -137,8 +138,8 @@ describe('dispatchers killed mid-send', () => {
       rows.filter((r) => r.status === 'FAILED'),
       [],
     );
-    assert.ok(unknown.length >= 1, 'a kill mid-send leaves an UNKNOWN');
-    assert.ok(unknown.length <= KILLS, `at most one UNKNOWN per kill (${unknown.length})`);
+    // Each kill stranded exactly its held message, which the next dispatcher gave up as UNKNOWN.
+    assert.deepEqual(unknown.map((r) => r.recipient).sort(), [...heldRecipients].sort());
     for (const row of unknown) assert.equal(row.error_code, 'DISPATCHER_LOST');
     for (const campaign of campaigns) {
       const done = await waitForCampaignDone(h.db, campaign.id);
@@ -147,6 +148,30 @@ describe('dispatchers killed mid-send', () => {
     }
   });
 });
+
+/**
+ * A message the dispatchers will send soon but cannot have started yet: the third oldest PENDING
+ * message of the sender with the most left (sends go in id order, one at a time per sender).
+ */
+async function nextButTwoPending(h: Harness): Promise<{ id: number; recipient: string }> {
+  const { sender_number } = await h.db
+    .selectFrom('messages')
+    .select(['sender_number', (eb) => eb.fn.countAll().as('left')])
+    .where('status', '=', 'PENDING')
+    .groupBy('sender_number')
+    .orderBy('left', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  return h.db
+    .selectFrom('messages')
+    .select(['id', 'recipient'])
+    .where('sender_number', '=', sender_number)
+    .where('status', '=', 'PENDING')
+    .orderBy('id')
+    .offset(2)
+    .limit(1)
+    .executeTakeFirstOrThrow();
+}
 
 /** What the ledger, the leases and the dispatchers say, for a failure message. */
 async function describeState(h: Harness, alive: RunningProcess[]): Promise<string> {
@@ -159,14 +184,19 @@ async function describeState(h: Harness, alive: RunningProcess[]): Promise<strin
     .selectFrom('senders')
     .select(['phone_number', 'lease_owner', 'lease_expires_at', 'next_send_at'])
     .execute();
-  const jobs = await sql`
-    SELECT singleton_key, state, start_after, retry_count FROM pgboss.job
-    WHERE name = 'sender-turn' AND state < 'completed' ORDER BY created_on`.execute(h.db);
+  const jobs = (await turnJobs(h.boss))
+    .filter((job) => job.state !== 'completed')
+    .map(({ singletonKey, state, startAfter, retryCount }) => ({
+      singletonKey,
+      state,
+      startAfter,
+      retryCount,
+    }));
   const logs = alive.map((p) => p.output().split('\n').slice(-15).join('\n'));
   return [
     `messages: ${JSON.stringify(statuses)}`,
     `senders: ${JSON.stringify(senders)}`,
-    `turn jobs: ${JSON.stringify(jobs.rows)}`,
+    `turn jobs: ${JSON.stringify(jobs)}`,
     `now: ${new Date().toISOString()}`,
     ...logs.map((log, i) => `--- dispatcher ${i + 1}\n${log}`),
   ].join('\n');

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { enqueueTurn, makeCampaign, setDelaySettings, waitFor } from '@herald/testing';
 import {
-  createHarness,
-  type Harness,
+  enqueueTurn,
+  makeCampaign,
   queuedTurns,
   recipients,
+  setDelaySettings,
+  waitFor,
   waitForCampaignDone,
-  waitForLeaseReleased,
-} from './harness.ts';
+} from '@herald/testing';
+import { createHarness, type Harness, waitForLeaseReleased } from './harness.ts';
 
 let h: Harness;
 before(async () => {

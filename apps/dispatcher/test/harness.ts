@@ -1,5 +1,4 @@
-import type { Campaign, Database, Message, Worker } from '@herald/db';
-import { SENDER_TURN_QUEUE } from '@herald/domain';
+import type { Database, Worker } from '@herald/db';
 import { createLogger } from '@herald/logging';
 import {
   createTestDatabase,
@@ -7,7 +6,7 @@ import {
   makeConnectedSender,
   makeWorker,
   type RunningProcess,
-  startTsProcess,
+  startDispatcherProcess,
   type TestDatabase,
   waitFor,
 } from '@herald/testing';
@@ -109,7 +108,7 @@ export async function createHarness(): Promise<Harness> {
       return dispatcher;
     },
     async process(dispatcherId, env = {}) {
-      const child = await startDispatcherProcess(database.url, dispatcherId, env);
+      const child = await startFastDispatcherProcess(database.url, dispatcherId, env);
       processes.push(child);
       return child;
     },
@@ -124,59 +123,18 @@ export async function createHarness(): Promise<Harness> {
   return harness;
 }
 
-export function findCampaign(db: Kysely<Database>, id: number): Promise<Campaign> {
-  return db.selectFrom('campaigns').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-}
-
-export function campaignMessages(db: Kysely<Database>, campaignId: number): Promise<Message[]> {
-  return db
-    .selectFrom('messages')
-    .selectAll()
-    .where('campaign_id', '=', campaignId)
-    .orderBy('id')
-    .execute();
-}
-
-/** Waits until the campaign has nothing PENDING or SENDING left and returns it. */
-export function waitForCampaignDone(
-  db: Kysely<Database>,
-  id: number,
-  timeoutMs = 30_000,
-): Promise<Campaign> {
-  return waitFor(
-    async () => {
-      const campaign = await findCampaign(db, id);
-      return campaign.status.startsWith('COMPLETED') ? campaign : null;
-    },
-    { timeoutMs, intervalMs: 50, what: `campaign ${id} to complete` },
-  );
-}
-
-/** The campaign's counters and the same counts taken from its message rows, to compare. */
-export async function countersAndRows(db: Kysely<Database>, campaign: Campaign) {
-  const rows = await campaignMessages(db, campaign.id);
-  const count = (status: Message['status']) => rows.filter((r) => r.status === status).length;
-  return {
-    counters: {
-      pending: campaign.pending_messages,
-      sending: campaign.sending_messages,
-      sent: campaign.sent_messages,
-      failed: campaign.failed_messages,
-      unknown: campaign.unknown_messages,
-    },
-    rows: {
-      pending: count('PENDING'),
-      sending: count('SENDING'),
-      sent: count('SENT'),
-      failed: count('FAILED'),
-      unknown: count('UNKNOWN'),
-    },
-  };
-}
-
-/** Turns of this sender waiting in the queue (not the running ones). */
-export function queuedTurns(boss: PgBoss, sender: string) {
-  return boss.findJobs(SENDER_TURN_QUEUE, { key: sender, queued: true });
+/** A dispatcher process with the harness's fast settings. */
+export function startFastDispatcherProcess(
+  databaseUrl: string,
+  dispatcherId: string,
+  env: Record<string, string> = {},
+): Promise<RunningProcess> {
+  // At info: the test reads its output (that it started, what it did when a test fails).
+  return startDispatcherProcess(databaseUrl, dispatcherId, {
+    ...FAST_ENV,
+    LOG_LEVEL: 'info',
+    ...env,
+  });
 }
 
 /** Waits until no turn holds the sender's lease. */
@@ -192,49 +150,4 @@ export async function waitForLeaseReleased(db: Kysely<Database>, sender: string)
     },
     { what: `the lease of ${sender} to be released` },
   );
-}
-
-/** Recipient digits of a chat id. */
-export const digitsOf = (chatId: string) => chatId.split('@')[0] ?? '';
-
-/** `count` distinct recipient numbers starting at `base`. */
-export function recipients(base: number, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => String(base + i));
-}
-
-/** A dispatcher in its own process, as deployed: `apps/dispatcher/src/main.ts` with this env. */
-export async function startDispatcherProcess(
-  databaseUrl: string,
-  dispatcherId: string,
-  env: Record<string, string> = {},
-): Promise<RunningProcess> {
-  const child = startTsProcess('apps/dispatcher/src/main.ts', {
-    ...FAST_ENV,
-    LOG_LEVEL: 'info',
-    DATABASE_URL: databaseUrl,
-    DISPATCHER_ID: dispatcherId,
-    ...env,
-  });
-  const exitedEarly = new Promise<never>((_, reject) => {
-    child.child.once('exit', (code, signal) =>
-      reject(
-        new Error(`dispatcher ${dispatcherId} exited (${code ?? signal}):\n${child.output()}`),
-      ),
-    );
-  });
-  try {
-    await Promise.race([
-      exitedEarly,
-      waitFor(() => child.output().includes('dispatcher started'), {
-        timeoutMs: 30_000,
-        intervalMs: 50,
-        what: `dispatcher ${dispatcherId} to start`,
-      }),
-    ]);
-  } catch (error) {
-    await child.kill();
-    throw error;
-  }
-  exitedEarly.catch(() => {});
-  return child;
 }

@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { enqueueTurn, makeCampaign, setDelaySettings, waitFor } from '@herald/testing';
 import {
   campaignMessages,
   countersAndRows,
-  createHarness,
   digitsOf,
-  type Harness,
+  enqueueTurn,
+  makeCampaign,
   recipients,
+  setDelaySettings,
+  waitFor,
   waitForCampaignDone,
-} from './harness.ts';
+} from '@herald/testing';
+import { createHarness, type Harness } from './harness.ts';
 
 describe('the ledger', () => {
   let h: Harness;

@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { enqueueTurn, makeCampaign, setDelaySettings, waitFor } from '@herald/testing';
-import type { RunningEmulator } from '@herald/waha-emulator';
 import {
   campaignMessages,
-  createHarness,
   digitsOf,
-  type Harness,
+  enqueueTurn,
+  makeCampaign,
   queuedTurns,
   recipients,
+  setDelaySettings,
+  waitFor,
   waitForCampaignDone,
-  waitForLeaseReleased,
-} from './harness.ts';
+} from '@herald/testing';
+import type { RunningEmulator } from '@herald/waha-emulator';
+import { createHarness, type Harness, waitForLeaseReleased } from './harness.ts';
 
 // A sender whose session or worker cannot send waits: its messages stay PENDING, no turn is
 // queued for it, and the recovery sweep gives it a turn once it can send again.

@@ -1,17 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { enqueueTurn, makeCampaign, setDelaySettings, waitFor } from '@herald/testing';
-import type { RunningEmulator } from '@herald/waha-emulator';
 import {
   campaignMessages,
   countersAndRows,
-  createHarness,
   digitsOf,
-  type Harness,
+  enqueueTurn,
+  makeCampaign,
   queuedTurns,
   recipients,
+  setDelaySettings,
+  waitFor,
   waitForCampaignDone,
-} from './harness.ts';
+} from '@herald/testing';
+import type { RunningEmulator } from '@herald/waha-emulator';
+import { createHarness, type Harness } from './harness.ts';
 
 describe('send errors', () => {
   let h: Harness;
@@ -116,7 +118,8 @@ describe('send errors', () => {
     const emulator = await h.emulator({ tier: 'CORE' });
     const sender = '21620000103';
     await h.connectSender(emulator, sender);
-    emulator.setFaults({ errorRate5xx: 1 });
+    // Exactly two server errors, then WAHA accepts: no race with a switch turned off later.
+    emulator.setFaults({ failNextSends: { with: 'error5xx', count: 2 } });
     const campaign = await makeCampaign(h.db, {
       sender,
       recipients: ['21654000001'],
@@ -124,25 +127,20 @@ describe('send errors', () => {
     });
     await enqueueTurn(h.boss, sender);
 
-    // The second attempt failed too; the third comes after a 0.6 s backoff, by then fault-free.
-    const retried = await waitFor(
-      async () => {
-        const row = await messageRow(campaign.id, '21654000001');
-        return row.attempts >= 2 && row.status === 'PENDING' ? row : null;
-      },
-      { what: 'a second failed attempt' },
-    );
-    assert.equal(retried.error_code, 'SERVER_ERROR');
-    assert.equal(emulator.messages().length, 0, 'a 500 means WAHA did not accept it');
-    emulator.setFaults({ errorRate5xx: 0 });
-
     const done = await waitForCampaignDone(h.db, campaign.id);
     assert.equal(done.status, 'COMPLETED');
     const row = await messageRow(campaign.id, '21654000001');
     assert.equal(row.status, 'SENT');
     assert.equal(row.attempts, 3);
-    assert.ok(row.sending_at && row.sent_at);
-    assert.equal(receivedBy(emulator, '21654000001').length, 1);
+    assert.equal(row.error_code, null, 'the error of a failed attempt goes once it is sent');
+    assert.ok(row.sending_at && row.sent_at && done.started_at);
+    // The third attempt waited out both backoffs (0.3 s, then 0.6 s), by the database's clock.
+    assert.ok(
+      row.sending_at.getTime() - done.started_at.getTime() >= 900,
+      `the last attempt came ${row.sending_at.getTime() - done.started_at.getTime()} ms after the first`,
+    );
+    assert.equal(receivedBy(emulator, '21654000001').length, 1, 'a 500 is not an acceptance');
+    assert.deepEqual(emulator.faults().sendScript, [], 'both scripted errors were used');
   });
 
   it('fails a message that keeps getting server errors after MAX_ATTEMPTS', async () => {
@@ -155,16 +153,16 @@ describe('send errors', () => {
       recipients: ['21655000001'],
       body: 'No luck',
     });
-    const started = Date.now();
     await enqueueTurn(h.boss, sender);
 
     const done = await waitForCampaignDone(h.db, campaign.id);
     assert.equal(done.status, 'COMPLETED_WITH_ERRORS');
+    const row = await messageRow(campaign.id, '21655000001');
+    assert.ok(row.finished_at && done.started_at);
     assert.ok(
-      Date.now() - started >= 900,
+      row.finished_at.getTime() - done.started_at.getTime() >= 900,
       'two backoffs (0.3 s, 0.6 s) separate the three attempts',
     );
-    const row = await messageRow(campaign.id, '21655000001');
     assert.equal(row.status, 'FAILED');
     assert.equal(row.error_code, 'SERVER_ERROR');
     assert.equal(row.attempts, 3);
@@ -175,7 +173,7 @@ describe('send errors', () => {
     const emulator = await h.emulator({ tier: 'CORE' });
     const sender = '21620000105';
     await h.connectSender(emulator, sender);
-    emulator.setFaults({ timeoutRate: 1 });
+    emulator.setFaults({ failNextSends: { with: 'timeout' } });
     const first = await makeCampaign(h.db, { sender, recipients: ['21656000001'], body: 'Once' });
     await enqueueTurn(h.boss, sender);
     const done = await waitForCampaignDone(h.db, first.id);
@@ -187,7 +185,6 @@ describe('send errors', () => {
     assert.equal(receivedBy(emulator, '21656000001').length, 1, 'WAHA did accept it');
 
     // Later turns and sweeps of the same sender leave it alone.
-    emulator.setFaults({ timeoutRate: 0 });
     const second = await makeCampaign(h.db, { sender, recipients: ['21656000002'], body: 'Next' });
     await enqueueTurn(h.boss, sender);
     await waitForCampaignDone(h.db, second.id);

@@ -23,12 +23,15 @@ const STALE = '21650700001';
 const FRESH = '21650700002';
 const STALE_NOT_CONNECTED = '21650700003';
 
-async function setDeviceActivity(phone: string, at: Date) {
-  await h.db
-    .updateTable('sessions')
-    .set({ device_active_at: at })
-    .where('phone_number', '=', phone)
-    .execute();
+/** Each session's device idle this many days before NOW, and never kept alive: every test sets its own. */
+async function idleFor(days: Record<string, number>) {
+  for (const [phone, idle] of Object.entries(days)) {
+    await h.db
+      .updateTable('sessions')
+      .set({ device_active_at: new Date(NOW.getTime() - idle * DAY), keepalive_at: null })
+      .where('phone_number', '=', phone)
+      .execute();
+  }
 }
 
 const sessionRow = (phone: string) =>
@@ -50,9 +53,6 @@ before(async () => {
   emulator = await h.emulator({ tier: 'PLUS' });
   deps = { db: h.db, boss: h.boss, logger: testLogger, wahaClients: clients, now: () => NOW };
   for (const phone of [STALE, FRESH, STALE_NOT_CONNECTED]) await h.connectSender(emulator, phone);
-  await setDeviceActivity(STALE, new Date(NOW.getTime() - 13 * DAY));
-  await setDeviceActivity(FRESH, new Date(NOW.getTime() - 1 * DAY));
-  await setDeviceActivity(STALE_NOT_CONNECTED, new Date(NOW.getTime() - 20 * DAY));
   await h.db
     .updateTable('sessions')
     .set({ status: 'DISCONNECTED' })
@@ -66,6 +66,9 @@ after(async () => {
 });
 
 test('keep-alive touches only CONNECTED sessions whose device has been idle for KEEPALIVE_DAYS', async () => {
+  await idleFor({ [STALE]: 13, [FRESH]: 1, [STALE_NOT_CONNECTED]: 20 });
+  const freshPresence = await presenceOnWorker(FRESH);
+  const sentBefore = emulator.messages().length;
   const report = await keepaliveSessions(deps, { keepaliveDays: 12 });
   assert.deepEqual(report, { refreshed: [STALE], failed: [] });
 
@@ -74,12 +77,12 @@ test('keep-alive touches only CONNECTED sessions whose device has been idle for 
   assert.deepEqual(stale.keepalive_at, NOW);
   // Online then offline: device activity without a message to anyone.
   assert.equal(await presenceOnWorker(STALE), 'offline');
-  assert.equal(emulator.messages().length, 0);
+  assert.equal(emulator.messages().length, sentBefore, 'nobody was messaged');
 
   const fresh = await sessionRow(FRESH);
   assert.equal(fresh.keepalive_at, null);
   assert.deepEqual(fresh.device_active_at, new Date(NOW.getTime() - DAY));
-  assert.equal(await presenceOnWorker(FRESH), null);
+  assert.equal(await presenceOnWorker(FRESH), freshPresence, 'left alone');
   assert.equal((await sessionRow(STALE_NOT_CONNECTED)).keepalive_at, null);
 
   assert.deepEqual(await keepaliveSessions(deps, { keepaliveDays: 12 }), {
@@ -89,7 +92,7 @@ test('keep-alive touches only CONNECTED sessions whose device has been idle for 
 });
 
 test('a keep-alive the worker refuses is reported and retried on the next run', async () => {
-  await setDeviceActivity(FRESH, new Date(NOW.getTime() - 15 * DAY));
+  await idleFor({ [STALE]: 1, [FRESH]: 15, [STALE_NOT_CONNECTED]: 20 });
   await emulator.goOffline();
   try {
     assert.deepEqual(await keepaliveSessions(deps, { keepaliveDays: 12 }), {
@@ -100,9 +103,14 @@ test('a keep-alive the worker refuses is reported and retried on the next run', 
   } finally {
     await emulator.goOnline();
   }
+  assert.deepEqual(await keepaliveSessions(deps, { keepaliveDays: 12 }), {
+    refreshed: [FRESH],
+    failed: [],
+  });
 });
 
 test('the daily schedule is registered and its job runs the keep-alive', async () => {
+  await idleFor({ [STALE]: 1, [FRESH]: 15, [STALE_NOT_CONNECTED]: 20 });
   await scheduleKeepalive(h.boss, deps, {
     keepaliveDays: 12,
     cron: '0 4 * * *',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
-import { makeConnectedSender, makeWorker, waitFor } from '@herald/testing';
+import { makeConnectedSender, makeWorker, queuedTurns, waitFor } from '@herald/testing';
 import { createWahaClientCache } from '@herald/waha';
 import { sql } from 'kysely';
 import {
@@ -42,12 +42,7 @@ const onlyWorker = async (id: number) => {
   await sql`UPDATE workers SET next_probe_at = now() WHERE id = ${id}`.execute(h.db);
 };
 
-async function queuedTurns(phone: string): Promise<number> {
-  const result = await sql<{ n: number }>`
-    SELECT count(*)::int AS n FROM pgboss.job
-     WHERE name = 'sender-turn' AND singleton_key = ${phone} AND state = 'created'`.execute(h.db);
-  return result.rows[0]?.n ?? 0;
-}
+const queuedTurnCount = async (phone: string) => (await queuedTurns(h.boss, phone)).length;
 
 test('a probe records what the worker is and schedules its next probe one interval ahead', async () => {
   const emulator = await h.emulator({ tier: 'PLUS' });
@@ -92,7 +87,7 @@ test('a worker that stops answering is unhealthy at once and its sessions are DI
   assert.equal(back?.healthy, true);
   assert.deepEqual(back?.reconciled?.resumed, ['21650600001']);
   assert.equal((await sessionRow('21650600001')).status, 'CONNECTED');
-  assert.equal(await queuedTurns('21650600001'), 1);
+  assert.equal(await queuedTurnCount('21650600001'), 1);
 });
 
 test('a worker that hangs is unhealthy only after two failed probes in a row', async () => {

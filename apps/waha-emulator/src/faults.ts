@@ -1,4 +1,5 @@
 import { isRecord } from './http.ts';
+import { appendSendScript } from './send-script.ts';
 import type { FaultSwitches, Faults } from './types.ts';
 
 export function defaultFaults(): FaultSwitches {
@@ -9,6 +10,7 @@ export function defaultFaults(): FaultSwitches {
     resetRate: 0,
     acceptBeforeReset: true,
     notOnWhatsApp: [],
+    sendScript: [],
   };
 }
 
@@ -38,7 +40,11 @@ export function mergeFaults(
   const next =
     patch.clear === true
       ? defaultFaults()
-      : { ...current, notOnWhatsApp: [...current.notOnWhatsApp] };
+      : {
+          ...current,
+          notOnWhatsApp: [...current.notOnWhatsApp],
+          sendScript: current.sendScript.map((entry) => ({ ...entry })),
+        };
   if (patch.latencyMs !== undefined) next.latencyMs = nonNegative('latencyMs', patch.latencyMs);
   for (const key of ['errorRate5xx', 'timeoutRate', 'resetRate'] as const) {
     if (patch[key] !== undefined) next[key] = rate(key, patch[key]);
@@ -57,6 +63,13 @@ export function mergeFaults(
       throw new FaultInputError('notOnWhatsApp must be an array of phone numbers');
     }
     next.notOnWhatsApp = patch.notOnWhatsApp.map((phone) => toDigits(String(phone)));
+  }
+  if (patch.failNextSends !== undefined) {
+    try {
+      next.sendScript = appendSendScript(next.sendScript, patch.failNextSends);
+    } catch (error) {
+      throw new FaultInputError(error instanceof Error ? error.message : String(error));
+    }
   }
   const result: { switches: FaultSwitches; dropSession?: string; offlineForMs?: number } = {
     switches: next,

@@ -8,6 +8,7 @@ export type {
   FaultSwitches,
   Faults,
   RunningEmulator,
+  ScriptedSendFault,
   SessionStatus,
   SessionSummary,
   WebhookDelivery,

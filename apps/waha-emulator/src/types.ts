@@ -64,6 +64,15 @@ export interface FaultSwitches {
   acceptBeforeReset: boolean;
   /** Digits that check-exists reports as not on WhatsApp. */
   notOnWhatsApp: string[];
+  /** What is left of `failNextSends`, in order; scripted sends come before the rates. */
+  sendScript: ScriptedSendFault[];
+}
+
+/** The next `count` sends (to `to`, digits, or to anyone) end as `with`. */
+export interface ScriptedSendFault {
+  with: 'error5xx' | 'timeout' | 'reset';
+  count: number;
+  to?: string;
 }
 
 /** Fault switches plus one-shot actions; everything optional when set, merged into the current switches. */
@@ -74,6 +83,8 @@ export interface Faults extends FaultSwitches {
   dropSession: string;
   /** One-shot: stop listening (connections refused) for this long, keeping all state. */
   offlineForMs: number;
+  /** Appended to `sendScript`: `{with, count?, to?}` or a list of them (count defaults to 1). */
+  failNextSends: Partial<ScriptedSendFault> | Partial<ScriptedSendFault>[];
 }
 
 export interface AcceptedFile {

@@ -57,6 +57,7 @@ describe('fault switches', () => {
       resetRate: 0,
       acceptBeforeReset: true,
       notOnWhatsApp: ['1555'],
+      sendScript: [],
     });
     const cleared = await call(emulator, 'POST', '/_emulator/faults', { clear: true });
     assert.equal(cleared.body.latencyMs, 0);
@@ -99,6 +100,34 @@ describe('fault switches', () => {
     emulator.setFaults({ acceptBeforeReset: false });
     await assert.rejects(send(emulator));
     assert.equal(emulator.messages().length, 1);
+  });
+
+  it('fails exactly the next sends it was told to, to anyone or to one number, then answers again', async () => {
+    const sendTo = (chatId: string) =>
+      call(emulator, 'POST', '/api/sendText', { session: 'default', chatId, text: 'x' });
+    const set = await call(emulator, 'POST', '/_emulator/faults', {
+      failNextSends: [
+        { with: 'error5xx', count: 2 },
+        { with: 'reset', to: '+1 777' },
+      ],
+    });
+    assert.deepEqual(set.body.sendScript, [
+      { with: 'error5xx', count: 2 },
+      { with: 'reset', count: 1, to: '1777' },
+    ]);
+    assert.equal((await sendTo('1555')).status, 500);
+    assert.equal((await sendTo('1555')).status, 500);
+    assert.equal((await sendTo('1555')).status, 201, 'the script for anyone is used up');
+    await assert.rejects(sendTo('1777@c.us'), 'the one for 1777 waited for it');
+    assert.equal((await sendTo('1777')).status, 201);
+    assert.deepEqual(emulator.faults().sendScript, []);
+    const invalid = await call(emulator, 'POST', '/_emulator/faults', {
+      failNextSends: { with: 'slowly' },
+    });
+    assert.deepEqual(
+      [invalid.status, invalid.body],
+      [400, { error: 'failNextSends.with must be one of error5xx, timeout, reset' }],
+    );
   });
 
   it('drops a session to FAILED like a phone logout', async () => {

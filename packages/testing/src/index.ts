@@ -1,4 +1,5 @@
 export * from '@herald/db/testing';
+export * from './campaigns.ts';
 export * from './emulator-session.ts';
 export * from './process.ts';
 export * from './wait-for.ts';

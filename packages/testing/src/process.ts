@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './wait-for.ts';
 
 export interface RunningProcess {
   child: ChildProcess;
@@ -45,6 +46,55 @@ export function startTsProcess(
       return exited;
     },
   };
+}
+
+/**
+ * Waits until `ready()` holds for a freshly started child, failing at once (with its output)
+ * if the child exits first; a child that never gets ready is killed.
+ */
+export async function waitUntilReady(
+  child: RunningProcess,
+  what: string,
+  ready: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const exitedEarly = new Promise<never>((_, reject) => {
+    child.child.once('exit', (code, signal) =>
+      reject(
+        new Error(`${what} exited (${code ?? signal}) before it was ready:\n${child.output()}`),
+      ),
+    );
+  });
+  // Once ready, a later exit is the caller's business, not an unhandled rejection.
+  exitedEarly.catch(() => {});
+  try {
+    await Promise.race([exitedEarly, waitFor(ready, { timeoutMs, intervalMs: 50, what })]);
+  } catch (error) {
+    await child.kill();
+    throw error;
+  }
+}
+
+/**
+ * A dispatcher as deployed (`apps/dispatcher/src/main.ts`, its own process) with this
+ * environment, once it has logged that it started. It logs at `info`, to its output only.
+ */
+export async function startDispatcherProcess(
+  databaseUrl: string,
+  dispatcherId: string,
+  env: Record<string, string> = {},
+): Promise<RunningProcess> {
+  const child = startTsProcess('apps/dispatcher/src/main.ts', {
+    LOG_LEVEL: 'info',
+    LOG_FILE: '',
+    DATABASE_URL: databaseUrl,
+    DISPATCHER_ID: dispatcherId,
+    ...env,
+  });
+  await waitUntilReady(child, `dispatcher ${dispatcherId}`, () =>
+    child.output().includes('dispatcher started'),
+  );
+  return child;
 }
 
 /** A TCP port that was free a moment ago, for servers started as separate processes. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { makeConnectedSender } from '@herald/testing';
+import { listCampaignMessages } from '@herald/db';
+import { makeConnectedSender, settleMessages } from '@herald/testing';
 import type { TestGateway } from './gateway.ts';
 import { call } from './http.ts';
 
@@ -39,15 +40,15 @@ export async function seedCampaigns(
   await at('a2', '2024-02-01T23:30:00Z');
   await at('b1', '2024-02-10T08:00:00Z');
   await at('a3', '2024-03-01T00:00:00Z');
+  const [first, second, third] = (await listCampaignMessages(gw.db, ids.a1)).map((m) => m.id);
+  await settleMessages(gw.db, ids.a1, [
+    { messageId: first as number, status: 'SENT' },
+    { messageId: second as number, status: 'SENT' },
+    { messageId: third as number, status: 'FAILED' },
+  ]);
   await gw.db
     .updateTable('campaigns')
-    .set({
-      status: 'IN_PROGRESS',
-      pending_messages: 1,
-      sent_messages: 2,
-      failed_messages: 1,
-      started_at: '2024-01-15T10:00:05Z',
-    })
+    .set({ started_at: '2024-01-15T10:00:05Z' })
     .where('id', '=', ids.a1)
     .execute();
   return ids;

@@ -67,14 +67,17 @@ export function waitForStoredStatus(
   );
 }
 
+/** Waits for the emulator's session to show a QR. */
+export function waitForQr(emulator: RunningEmulator, session: string) {
+  return waitFor(
+    () => emulator.sessions().find((s) => s.name === session)?.status === 'SCAN_QR_CODE',
+    { what: `${session} to show a QR` },
+  );
+}
+
 /** Waits for the emulator's session to show a QR, then scans it with `scanner` (default the owner). */
 export async function scanWhenReady(emulator: RunningEmulator, session: string, scanner: string) {
-  await waitFor(
-    () => emulator.sessions().find((s) => s.name === session)?.status === 'SCAN_QR_CODE',
-    {
-      what: `${session} to show a QR`,
-    },
-  );
+  await waitForQr(emulator, session);
   emulator.scan(session, scanner);
 }
 

@@ -1,9 +1,8 @@
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { createDb, createPool, type Database } from '@herald/db';
 import { createLogger, type Logger } from '@herald/logging';
 import { createTestDatabase, type TestDatabase, waitFor } from '@herald/testing';
 import type { Kysely } from 'kysely';
+import { PgBoss } from 'pg-boss';
 import { loadConfig } from '../../src/config.ts';
 import { startGateway } from '../../src/gateway.ts';
 
@@ -13,6 +12,8 @@ export interface TestGateway {
   url: string;
   /** This test file's own database (a separate pool from the gateway's). */
   db: Kysely<Database>;
+  /** A pg-boss of the test's own on that database, to look at the queued turns. */
+  boss: PgBoss;
   databaseUrl: string;
   adminHeaders: Record<string, string>;
   close(): Promise<void>;
@@ -20,20 +21,18 @@ export interface TestGateway {
 
 /**
  * The real gateway over a fresh database, with a quiet logger unless one is given. `env` adds or
- * overrides configuration (e.g. MAX_RECIPIENTS); `now` injects a clock. PUBLIC_URL points at the
- * gateway itself, so WAHA emulators deliver their webhooks to it.
+ * overrides configuration (e.g. MAX_RECIPIENTS); `now` injects a clock. WAHA emulators deliver
+ * their webhooks to the gateway itself, at the address it got.
  */
 export async function startTestGateway(
   env: Record<string, string> = {},
   options: { now?: () => Date; logger?: Logger } = {},
 ): Promise<TestGateway> {
   const t: TestDatabase = await createTestDatabase();
-  // WAHA must be told where to send webhooks, so the port is chosen before the gateway starts.
-  const port = env.PORT ?? String(await freePort());
+  // Port 0: the gateway listens first, then tells WAHA its address (PUBLIC_URL unset).
   const config = loadConfig({
     DATABASE_URL: t.url,
-    PORT: port,
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    PORT: '0',
     HOST: '127.0.0.1',
     ADMIN_API_KEY: TEST_ADMIN_KEY,
     LOG_FILE: '',
@@ -51,13 +50,17 @@ export async function startTestGateway(
   const pool = createPool({ connectionString: t.url, max: 4, applicationName: 'herald-test' });
   pool.on('error', () => {});
   const db = createDb({ pool });
+  const boss = new PgBoss({ connectionString: t.url, supervise: false, schedule: false, max: 1 });
+  await boss.start();
   return {
     url: gateway.url,
     db,
+    boss,
     databaseUrl: t.url,
     adminHeaders: { 'X-Admin-Token': TEST_ADMIN_KEY },
     async close() {
       await gateway.close();
+      await boss.stop({ graceful: false, close: true });
       await db.destroy();
       await waitForNoBackends(t.url);
       await t.drop();
@@ -89,15 +92,4 @@ async function waitForNoBackends(databaseUrl: string): Promise<void> {
   } finally {
     await admin.end();
   }
-}
-
-/** A port nothing listens on right now (the OS's pick for port 0). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }

@@ -4,6 +4,7 @@ import { decideSendOutcome } from '../faults.ts';
 import { isRecord, json, nestError, type Reply } from '../http.ts';
 import { acceptMessage, type SendInput } from '../messaging.ts';
 import type { Route } from '../router.ts';
+import { takeScriptedOutcome } from '../send-script.ts';
 import type { AcceptedFile, AcceptedMessage, EmulatorEngine } from '../types.ts';
 
 const DOCS_URL = 'https://waha.devlike.pro/';
@@ -63,7 +64,7 @@ export function sendRoutes(ctx: EmulatorContext): Route[] {
     if (file) input.file = file;
 
     ctx.machine.markActivity(record);
-    const outcome = decideSendOutcome(ctx.faults);
+    const outcome = takeScriptedOutcome(ctx.faults, input.chatId) ?? decideSendOutcome(ctx.faults);
     if (outcome === 'error5xx') {
       // Not accepted: the engine call failed, which WAHA answers as an unhandled 500.
       throw new Error('Connection Closed');
