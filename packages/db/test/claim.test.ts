@@ -17,7 +17,9 @@ import {
   counters,
   lastSentSecondsAgo,
   messageRow,
+  nextSender,
   takeLease,
+  senderWithCampaign as withCampaign,
   workerRow,
 } from './support.ts';
 
@@ -28,17 +30,7 @@ before(async () => {
 });
 after(() => t.drop());
 
-let senders = 0;
-const nextSender = () => String(21620500000 + ++senders);
-
-/** A connected sender, on its own worker, with a campaign of `recipients` messages. */
-async function senderWithCampaign(recipients = 2) {
-  const phone = nextSender();
-  const { worker } = await makeConnectedSender(t.db, phone);
-  const to = Array.from({ length: recipients }, (_, i) => String(21698100000 + senders * 100 + i));
-  const campaign = await makeCampaign(t.db, { sender: phone, recipients: to, body: 'Hi' });
-  return { phone, worker, campaign };
-}
+const senderWithCampaign = (recipients = 2) => withCampaign(t.db, recipients);
 
 describe('claiming the next message', () => {
   it("takes the sender's oldest PENDING message to SENDING and marks the worker busy with it", async () => {

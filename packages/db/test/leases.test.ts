@@ -3,13 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { acquireSenderLease, releaseSenderLease, renewSenderLease } from '../src/queries/leases.ts';
 import { expireSenderLeases } from '../src/queries/recovery.ts';
-import {
-  createTestDatabase,
-  makeCampaign,
-  makeConnectedSender,
-  setDelaySettings,
-  type TestDatabase,
-} from '../src/testing/index.ts';
+import { createTestDatabase, setDelaySettings, type TestDatabase } from '../src/testing/index.ts';
 import {
   claimMessage,
   counters,
@@ -17,6 +11,7 @@ import {
   messageRow,
   senderRow,
   takeLease,
+  senderWithCampaign as withCampaign,
   workerRow,
 } from './support.ts';
 
@@ -27,14 +22,7 @@ before(async () => {
 });
 after(() => t.drop());
 
-let senders = 0;
-async function senderWithCampaign(recipients = 1) {
-  const phone = String(21620700000 + ++senders);
-  const { worker } = await makeConnectedSender(t.db, phone);
-  const to = Array.from({ length: recipients }, (_, i) => String(21698400000 + senders * 100 + i));
-  const campaign = await makeCampaign(t.db, { sender: phone, recipients: to, body: 'Hi' });
-  return { phone, worker, campaign };
-}
+const senderWithCampaign = (recipients = 1) => withCampaign(t.db, recipients);
 const acquire = (lease: { senderNumber: string; owner: string; leaseSeconds: number }) =>
   t.db.transaction().execute((trx) => acquireSenderLease(trx, lease));
 const sweep = () => t.db.transaction().execute((trx) => expireSenderLeases(trx, { limit: 100 }));

@@ -22,6 +22,7 @@ import {
   messageRow,
   record,
   senderRow,
+  senderWithCampaign,
   takeLease,
   workerRow,
 } from './support.ts';
@@ -115,14 +116,10 @@ test('a session-status refusal pauses the session on the worker that gave it', a
   assert.deepEqual(session, { status: 'STOPPED', waha_status: 'STOPPED' });
 });
 
-let senders = 0;
 async function claimedMessage(recipients = 1) {
-  const phone = String(21620600000 + ++senders);
-  const { worker } = await makeConnectedSender(t.db, phone);
-  const to = Array.from({ length: recipients }, (_, i) => String(21698300000 + senders * 100 + i));
-  const campaign = await makeCampaign(t.db, { sender: phone, recipients: to, body: 'Hi' });
-  const lease = await takeLease(t.db, phone);
-  return { phone, worker, campaign, lease, claimed: await claimMessage(t.db, lease) };
+  const sender = await senderWithCampaign(t.db, recipients);
+  const lease = await takeLease(t.db, sender.phone);
+  return { ...sender, lease, claimed: await claimMessage(t.db, lease) };
 }
 
 test('a SENT outcome settles the message, its counters, the sender and the worker in one go', async () => {

@@ -4,8 +4,24 @@ import type { Database } from '../src/database.ts';
 import { type ClaimResult, claimNextMessage } from '../src/queries/dispatch.ts';
 import { acquireSenderLease, type LeaseInput } from '../src/queries/leases.ts';
 import { type RecordOutcomeResult, recordOutcome } from '../src/queries/record-outcome.ts';
+import { makeCampaign, makeConnectedSender } from '../src/testing/index.ts';
 
 let owners = 0;
+let senders = 0;
+
+/** A new sender number for this test process. */
+export const nextSender = () => String(21620900000 + ++senders);
+
+/** A connected sender, on its own worker, with a campaign of `recipients` messages. */
+export async function senderWithCampaign(db: Kysely<Database>, recipients = 1) {
+  const phone = nextSender();
+  const { worker } = await makeConnectedSender(db, phone);
+  const to = Array.from({ length: recipients }, (_, i) =>
+    `${phone.slice(-6)}${i}`.padStart(11, '2'),
+  );
+  const campaign = await makeCampaign(db, { sender: phone, recipients: to, body: 'Hi' });
+  return { phone, worker, campaign };
+}
 
 /** Takes the sender's lease as a turn would and returns it. */
 export async function takeLease(

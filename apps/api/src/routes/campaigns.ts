@@ -1,7 +1,9 @@
 import { strictBoolean } from '@herald/config';
 import { CAMPAIGN_STATUSES, parseDateBound } from '@herald/domain';
+import type { Request } from 'express';
 import { z } from 'zod';
 import type { RouteModule } from '../deps.ts';
+import type { Caller } from '../http/auth.ts';
 import { noNul } from '../http/schemas.ts';
 import { getCampaignStatus } from '../services/campaign-status.ts';
 import { getCampaignOverview, listCampaignPage } from '../services/list-campaigns.ts';
@@ -130,7 +132,9 @@ const CampaignListQuery = z.object({
 });
 
 export const campaignRoutes: RouteModule = (r, deps) => {
-  const country = deps.config.defaultCountry;
+  // The sender a request names, in `?sender_number=` or the X-Sender-Number header.
+  const scopeOf = (caller: Caller, given: string | undefined, req: Request) =>
+    resolveSenderScope(caller, given ?? req.get('x-sender-number'), deps.config.defaultCountry);
 
   r.route({
     method: 'post',
@@ -157,11 +161,7 @@ export const campaignRoutes: RouteModule = (r, deps) => {
     responses: { 200: { description: 'The campaign', schema: CampaignStatusDto } },
     errors: [404],
     handler: async ({ params, query, caller, req }) => {
-      const scope = resolveSenderScope(
-        caller,
-        query.sender_number ?? req.get('x-sender-number'),
-        country,
-      );
+      const scope = scopeOf(caller, query.sender_number, req);
       const page = query.details ? { limit: query.limit, offset: query.offset } : null;
       const status = await getCampaignStatus(deps.db, Number(params.campaign_id), scope, page);
       return { status: 200, body: toCampaignStatusDto(status.campaign, status.messages) };
@@ -180,11 +180,7 @@ export const campaignRoutes: RouteModule = (r, deps) => {
       200: { description: 'One page of campaigns', schema: z.array(CampaignListItemDto) },
     },
     handler: async ({ query, caller, req }) => {
-      const scope = resolveSenderScope(
-        caller,
-        query.sender_number ?? req.get('x-sender-number'),
-        country,
-      );
+      const scope = scopeOf(caller, query.sender_number, req);
       const page = await listCampaignPage(deps.db, query, scope);
       return {
         status: 200,
@@ -203,11 +199,7 @@ export const campaignRoutes: RouteModule = (r, deps) => {
     request: { query: CampaignListQuery },
     responses: { 200: { description: 'The campaign overview', schema: AdminCampaignsDto } },
     handler: async ({ query, caller, req }) => {
-      const scope = resolveSenderScope(
-        caller,
-        query.sender_number ?? req.get('x-sender-number'),
-        country,
-      );
+      const scope = scopeOf(caller, query.sender_number, req);
       const overview = await getCampaignOverview(deps.db, query, scope);
       return { status: 200, body: toAdminCampaignsDto(overview, query, deps.now()) };
     },
