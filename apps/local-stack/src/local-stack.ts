@@ -4,6 +4,7 @@ import { loadConfig as loadDispatcherConfig, startDispatcher } from '@herald/dis
 import type { Logger } from '@herald/logging';
 import { type RunningEmulator, startEmulatorFleet } from '@herald/waha-emulator';
 import { request } from 'undici';
+import { z } from 'zod';
 import type { LocalStackConfig } from './config.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { loadLocalSecrets } from './local-secrets.ts';
@@ -93,6 +94,9 @@ export async function startLocalStack(
   }
 }
 
+/** What `npm start` reads of GET /api/admin/workers. */
+const WorkerUrls = z.array(z.looseObject({ url: z.string() }));
+
 type AdminClient = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<unknown>;
 
 function adminClient(baseUrl: string, key: string): AdminClient {
@@ -120,13 +124,13 @@ async function wantsEmulator(
   const ours = new Set(
     Array.from({ length: EMULATOR_WORKERS }, (_, i) => `http://127.0.0.1:${basePort + i}`),
   );
-  const workers = (await admin('GET', '/api/admin/workers')) as Array<{ url: string }>;
+  const workers = WorkerUrls.parse(await admin('GET', '/api/admin/workers'));
   return workers.every((w) => ours.has(w.url));
 }
 
 async function registerEmulators(admin: AdminClient, emulators: RunningEmulator[], apiKey: string) {
   const known = new Set(
-    ((await admin('GET', '/api/admin/workers')) as Array<{ url: string }>).map((w) => w.url),
+    WorkerUrls.parse(await admin('GET', '/api/admin/workers')).map((w) => w.url),
   );
   for (const [index, emulator] of emulators.entries()) {
     if (known.has(emulator.url)) continue;

@@ -1,3 +1,4 @@
+import { withDeadline } from '@herald/domain';
 import type { Logger } from './logger.ts';
 
 export interface RunOptions {
@@ -60,13 +61,11 @@ export async function runUntilSignalled<T extends { stop(): Promise<unknown> }>(
 /** Lets the log transports flush (bounded), then exits. */
 async function exitAfterFlush(code: number, logger: Logger | undefined): Promise<never> {
   if (logger) {
-    await Promise.race([
-      new Promise((resolve) => {
-        logger.on('finish', resolve);
-        logger.end();
-      }),
-      new Promise((resolve) => setTimeout(resolve, FLUSH_LIMIT_MS).unref()),
-    ]);
+    const flushed = new Promise((resolve) => {
+      logger.on('finish', resolve);
+      logger.end();
+    });
+    await withDeadline(flushed, FLUSH_LIMIT_MS);
   }
   process.exit(code);
 }
