@@ -3,9 +3,9 @@ import { after, before, it } from 'node:test';
 import {
   enqueueTurn,
   makeCampaign,
-  queuedTurns,
   recipients,
   setDelaySettings,
+  turnJobs,
   waitFor,
   waitForCampaignDone,
 } from '@herald/testing';
@@ -30,9 +30,13 @@ it('applies a lowered delay even while the sender waits out a long one', async (
   await h.dispatcher({ TURN_SECONDS: '1' });
   await enqueueTurn(h.boss, sender);
   await waitFor(() => emulator.messages().length === 1, { what: 'the first message' });
-  // The turn hands the sender back, its next turn queued for when the 600 s are over …
+  // The turn hands the sender back with its next turn queued in the same transaction, not for
+  // when the 600 s are over but one turn's length ahead, when the delays are read again …
   await waitForLeaseReleased(h.db, sender);
-  assert.equal((await queuedTurns(h.boss, sender)).length, 1);
+  const [first, next] = await turnJobs(h.boss, sender);
+  assert.ok(first && next, 'the turn queued its continuation');
+  const ahead = next.startAfter.getTime() - next.createdOn.getTime();
+  assert.ok(ahead > 0 && ahead <= 2000, `the next turn starts ${ahead} ms after it was queued`);
 
   // … and the admin shortens the delay.
   await setDelaySettings(h.db, { messageDelay: 0.05, senderSwitchDelay: 0 });
