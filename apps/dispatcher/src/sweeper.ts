@@ -21,7 +21,7 @@ export interface SweepResult {
 export async function sweepOnce(ctx: DispatchContext): Promise<SweepResult> {
   const expired = await ctx.db.transaction().execute(async (trx) => {
     const result = await expireSenderLeases(trx, { limit: EXPIRED_PER_PASS });
-    for (const sender of result.withPending) await enqueueSenderTurn(ctx.boss, sender, { db: trx });
+    for (const sender of result.resumable) await enqueueSenderTurn(ctx.boss, sender, { db: trx });
     return result;
   });
   if (expired.senders.length > 0) {

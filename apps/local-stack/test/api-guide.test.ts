@@ -23,6 +23,8 @@ const PHONE_B = '21620000102';
 const PHONE_C = '21620000103';
 const PHONE_D = '21620000104';
 const PHONE_E = '21620000105';
+/** Four processes compile and start at once: on a loaded machine that takes a while. */
+const STARTUP_MS = 90_000;
 
 let t: TestDatabase;
 let gatewayUrl: string;
@@ -72,7 +74,7 @@ before(async () => {
     );
   }
   await waitFor(() => call('GET', `${gatewayUrl}/health`).then((r) => r.status === 200), {
-    timeoutMs: 30_000,
+    timeoutMs: STARTUP_MS,
     what: 'the gateway to listen',
   });
   await waitFor(
@@ -80,7 +82,7 @@ before(async () => {
       Promise.all(workerUrls.map((u) => call('GET', `${u}/ping`))).then((rs) =>
         rs.every((r) => r.status === 200),
       ),
-    { timeoutMs: 30_000, what: 'the emulated workers to listen' },
+    { timeoutMs: STARTUP_MS, what: 'the emulated workers to listen' },
   );
 });
 

@@ -126,7 +126,7 @@ describe('the lease sweep', () => {
       [lapsed.phone, orphan.phone].sort(),
     );
     assert.deepEqual(
-      swept.withPending.filter((phone) => ours.has(phone)),
+      swept.resumable.filter((phone) => ours.has(phone)),
       [lapsed.phone],
       'only the lapsed one has work left',
     );
@@ -135,7 +135,17 @@ describe('the lease sweep', () => {
     assert.equal((await messageRow(t.db, liveClaim.message.id)).status, 'SENDING');
     assert.equal((await senderRow(t.db, lapsed.phone)).lease_owner, null);
     assert.equal((await senderRow(t.db, live.phone)).lease_owner, liveLease.owner);
-    assert.deepEqual(await sweep(), { senders: [], lostMessages: 0, withPending: [] }, 'done once');
+    assert.deepEqual(await sweep(), { senders: [], lostMessages: 0, resumable: [] }, 'done once');
+  });
+
+  it('gives a lapsed sender that cannot send no new turn: it resumes once it can', async () => {
+    const { phone, worker } = await senderWithCampaign(1);
+    await takeLease(t.db, phone);
+    await t.db.updateTable('workers').set({ healthy: false }).where('id', '=', worker.id).execute();
+    await lapseLease(t.db, phone);
+    const swept = await sweep();
+    assert.ok(swept.senders.includes(phone), 'its lease is taken back');
+    assert.ok(!swept.resumable.includes(phone), 'but it is paused');
   });
 
   it('skips a sender another transaction holds, rather than waiting for it', async () => {

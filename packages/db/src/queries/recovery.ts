@@ -9,8 +9,11 @@ export interface ExpiredLeases {
   senders: string[];
   /** SENDING messages that became UNKNOWN. */
   lostMessages: number;
-  /** Of those senders, the ones with PENDING messages: they need a new turn. */
-  withPending: string[];
+  /**
+   * Of those senders, the ones with PENDING messages that can send: they need a new turn. One
+   * that cannot send (paused) gets its turn from `findOverdueSenders` once it can.
+   */
+  resumable: string[];
 }
 
 /**
@@ -37,18 +40,20 @@ export async function expireSenderLeases(
     FOR UPDATE OF s SKIP LOCKED
   `.execute(trx);
   const senders = locked.rows.map((row) => row.phone_number);
-  if (senders.length === 0) return { senders, lostMessages: 0, withPending: [] };
+  if (senders.length === 0) return { senders, lostMessages: 0, resumable: [] };
   const lostMessages = await markSendingLost(trx, senders);
   await trx
     .updateTable('senders')
     .set({ lease_owner: null, lease_expires_at: null, updated_at: sql<Date>`now()` })
     .where('phone_number', 'in', senders)
     .execute();
-  const pending = await sql<{ sender_number: string }>`
-    SELECT s AS sender_number FROM unnest(${senders}::text[]) AS s
-    WHERE EXISTS (SELECT 1 FROM messages m WHERE m.sender_number = s AND m.status = 'PENDING')
+  const resumable = await sql<{ phone_number: string }>`
+    SELECT s.phone_number FROM senders s ${sessionAndWorker}
+    WHERE s.phone_number = ANY(${senders}::text[]) AND ${canSend}
+      AND EXISTS (SELECT 1 FROM messages m
+                  WHERE m.sender_number = s.phone_number AND m.status = 'PENDING')
   `.execute(trx);
-  return { senders, lostMessages, withPending: pending.rows.map((row) => row.sender_number) };
+  return { senders, lostMessages, resumable: resumable.rows.map((row) => row.phone_number) };
 }
 
 /**
