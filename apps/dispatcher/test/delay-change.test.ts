@@ -31,12 +31,18 @@ it('applies a lowered delay even while the sender waits out a long one', async (
   await enqueueTurn(h.boss, sender);
   await waitFor(() => emulator.messages().length === 1, { what: 'the first message' });
   // The turn hands the sender back with its next turn queued in the same transaction, not for
-  // when the 600 s are over but one turn's length ahead, when the delays are read again …
+  // when the 600 s are over but at most one turn's length ahead, when the delays are read again
+  // (a recovery sweep may have queued the sender's turn meanwhile: that one starts at once) …
   await waitForLeaseReleased(h.db, sender);
-  const [first, next] = await turnJobs(h.boss, sender);
-  assert.ok(first && next, 'the turn queued its continuation');
-  const ahead = next.startAfter.getTime() - next.createdOn.getTime();
-  assert.ok(ahead > 0 && ahead <= 2000, `the next turn starts ${ahead} ms after it was queued`);
+  const jobs = await turnJobs(h.boss, sender);
+  assert.ok(
+    jobs.some((j) => j.state !== 'completed'),
+    'a turn is queued or running for the sender',
+  );
+  for (const job of jobs) {
+    const ahead = job.startAfter.getTime() - job.createdOn.getTime();
+    assert.ok(ahead <= 2000, `a turn was queued to start ${ahead} ms ahead`);
+  }
 
   // … and the admin shortens the delay.
   await setDelaySettings(h.db, { messageDelay: 0.05, senderSwitchDelay: 0 });
