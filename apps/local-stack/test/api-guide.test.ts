@@ -4,6 +4,7 @@ import {
   createTestDatabase,
   freePort,
   freePortRange,
+  PROCESS_START_MS,
   type RunningProcess,
   startTsProcess,
   type TestDatabase,
@@ -23,8 +24,8 @@ const PHONE_B = '21620000102';
 const PHONE_C = '21620000103';
 const PHONE_D = '21620000104';
 const PHONE_E = '21620000105';
-/** Four processes compile and start at once: on a loaded machine that takes a while. */
-const STARTUP_MS = 90_000;
+/** Four processes compile and start at once. */
+const STARTUP_MS = PROCESS_START_MS;
 
 let t: TestDatabase;
 let gatewayUrl: string;

@@ -48,6 +48,9 @@ export function startTsProcess(
   };
 }
 
+/** How long a process may take to start: tsx compiles it first, slowly on a loaded machine. */
+export const PROCESS_START_MS = 90_000;
+
 /**
  * Waits until `ready()` holds for a freshly started child, failing at once (with its output)
  * if the child exits first; a child that never gets ready is killed.
@@ -56,7 +59,7 @@ export async function waitUntilReady(
   child: RunningProcess,
   what: string,
   ready: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
+  timeoutMs = PROCESS_START_MS,
 ): Promise<void> {
   const exitedEarly = new Promise<never>((_, reject) => {
     child.child.once('exit', (code, signal) =>
@@ -91,8 +94,11 @@ export async function startDispatcherProcess(
     DISPATCHER_ID: dispatcherId,
     ...env,
   });
-  await waitUntilReady(child, `dispatcher ${dispatcherId}`, () =>
-    child.output().includes('dispatcher started'),
+  await waitUntilReady(
+    child,
+    `dispatcher ${dispatcherId}`,
+    () => child.output().includes('dispatcher started'),
+    PROCESS_START_MS,
   );
   return child;
 }
