@@ -38,6 +38,7 @@ export async function countersAndRows(db: Kysely<Database>, campaign: Campaign) 
       sent: campaign.sent_messages,
       failed: campaign.failed_messages,
       unknown: campaign.unknown_messages,
+      cancelled: campaign.cancelled_messages,
     },
     rows: {
       pending: count('PENDING'),
@@ -45,6 +46,7 @@ export async function countersAndRows(db: Kysely<Database>, campaign: Campaign) 
       sent: count('SENT'),
       failed: count('FAILED'),
       unknown: count('UNKNOWN'),
+      cancelled: count('CANCELLED'),
     },
   };
 }
