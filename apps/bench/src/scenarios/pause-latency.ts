@@ -66,6 +66,8 @@ async function runVariant(cleanup: Cleanup, wahaMs: number): Promise<Variant> {
       intervalMs: 5,
       what: 'sends between pauses',
     });
+    // At a random point of the send cycle, not always just after an acceptance.
+    await sleep(Math.random() * (wahaMs + 50));
     const requested = Date.now();
     const answer = await control('pause');
     const answered = Date.now();
@@ -128,7 +130,7 @@ export const pauseLatencyScenario: Scenario = {
     const markdown = [
       'One sender on an emulated WAHA Plus worker answering each send after the given latency,',
       'MESSAGE_DELAY 0, one campaign of 2,000 through POST /api/send, two dispatcher child processes',
-      `(default settings). ${CYCLES} times: wait for ${SENDS_BETWEEN} sends, POST /api/campaigns/{id}/pause through the`,
+      `(default settings). ${CYCLES} times: wait for ${SENDS_BETWEEN} sends and a random 0 to latency + 50 ms, POST /api/campaigns/{id}/pause through the`,
       'gateway, wait until the message in flight is recorded (and a send time longer), resume. "Pause"',
       "is the request's round trip; \"last send\" runs from the pause's answer to the emulator's",
       '`acceptedAt` of the campaign\'s last message (0 when nothing was in flight). "Late sends"',
@@ -154,8 +156,9 @@ export const pauseLatencyScenario: Scenario = {
         `A pause answers in ${fmtMs(fast.call.p50)} (p50) and is exact: ` +
         (failed
           ? 'but see the failed checks.'
-          : `no pause let more than the one message in flight through. The last send follows the answer by at most one WAHA call: ` +
-            `${fmtMs(fast.afterReturn.max)} at most with an instant WAHA, ${fmtMs(slow.afterReturn.max)} with ${slow.wahaMs} ms per send.`),
+          : `no pause let more than the one message in flight through. The last send follows the answer by what remains ` +
+            `of the call in flight (claim committed, recipient check, send): at most ${fmtMs(fast.afterReturn.max)} with an ` +
+            `instant WAHA and ${fmtMs(slow.afterReturn.max)} with ${slow.wahaMs} ms per send on this loaded machine.`),
       summary: variants.map(
         (v) =>
           `WAHA ${v.wahaMs} ms: pause p50 ${fmtMs(v.call.p50)}, last send after answer p50 ${fmtMs(v.afterReturn.p50)} max ${fmtMs(v.afterReturn.max)}`,
