@@ -20,12 +20,15 @@ CREATE TABLE public.campaigns (
     started_at timestamp with time zone,
     completed_at timestamp with time zone,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT campaigns_check CHECK ((((((pending_messages + sending_messages) + sent_messages) + failed_messages) + unknown_messages) = total_messages)),
+    cancelled_messages integer DEFAULT 0 NOT NULL,
+    send_at timestamp with time zone,
+    CONSTRAINT campaigns_cancelled_messages_check CHECK ((cancelled_messages >= 0)),
+    CONSTRAINT campaigns_check CHECK (((((((pending_messages + sending_messages) + sent_messages) + failed_messages) + unknown_messages) + cancelled_messages) = total_messages)),
     CONSTRAINT campaigns_failed_messages_check CHECK ((failed_messages >= 0)),
     CONSTRAINT campaigns_pending_messages_check CHECK ((pending_messages >= 0)),
     CONSTRAINT campaigns_sending_messages_check CHECK ((sending_messages >= 0)),
     CONSTRAINT campaigns_sent_messages_check CHECK ((sent_messages >= 0)),
-    CONSTRAINT campaigns_status_check CHECK ((status = ANY (ARRAY['PENDING'::text, 'IN_PROGRESS'::text, 'COMPLETED'::text, 'COMPLETED_WITH_ERRORS'::text]))),
+    CONSTRAINT campaigns_status_check CHECK ((status = ANY (ARRAY['PENDING'::text, 'IN_PROGRESS'::text, 'COMPLETED'::text, 'COMPLETED_WITH_ERRORS'::text, 'SCHEDULED'::text, 'PAUSED'::text, 'CANCELLED'::text]))),
     CONSTRAINT campaigns_total_messages_check CHECK ((total_messages > 0)),
     CONSTRAINT campaigns_unknown_messages_check CHECK ((unknown_messages >= 0))
 );
@@ -68,7 +71,8 @@ CREATE TABLE public.messages (
     read_at timestamp with time zone,
     finished_at timestamp with time zone,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT messages_status_check CHECK ((status = ANY (ARRAY['PENDING'::text, 'SENDING'::text, 'SENT'::text, 'FAILED'::text, 'UNKNOWN'::text])))
+    attempts_before_retry integer DEFAULT 0 NOT NULL,
+    CONSTRAINT messages_status_check CHECK ((status = ANY (ARRAY['PENDING'::text, 'SENDING'::text, 'SENT'::text, 'FAILED'::text, 'UNKNOWN'::text, 'CANCELLED'::text])))
 );
 
 ALTER TABLE public.messages ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
@@ -178,13 +182,19 @@ ALTER TABLE ONLY public.workers
 ALTER TABLE ONLY public.workers
     ADD CONSTRAINT workers_url_key UNIQUE (url);
 
+CREATE INDEX campaigns_claimable_idx ON public.campaigns USING btree (sender_number, id) WHERE ((pending_messages > 0) AND (status = ANY (ARRAY['PENDING'::text, 'IN_PROGRESS'::text])));
+
 CREATE INDEX campaigns_created_idx ON public.campaigns USING btree (created_at DESC);
+
+CREATE INDEX campaigns_scheduled_idx ON public.campaigns USING btree (send_at) WHERE (status = 'SCHEDULED'::text);
 
 CREATE INDEX campaigns_sender_created_idx ON public.campaigns USING btree (sender_number, created_at DESC);
 
 CREATE INDEX campaigns_status_idx ON public.campaigns USING btree (status);
 
 CREATE INDEX messages_campaign_idx ON public.messages USING btree (campaign_id, id);
+
+CREATE INDEX messages_campaign_pending_idx ON public.messages USING btree (campaign_id, id) WHERE (status = 'PENDING'::text);
 
 CREATE INDEX messages_pending_idx ON public.messages USING btree (sender_number, id) WHERE (status = 'PENDING'::text);
 

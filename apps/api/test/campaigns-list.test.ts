@@ -120,6 +120,9 @@ describe('GET /api/admin/campaigns', () => {
       IN_PROGRESS: 1,
       COMPLETED: 0,
       COMPLETED_WITH_ERRORS: 0,
+      SCHEDULED: 0,
+      PAUSED: 0,
+      CANCELLED: 0,
     });
     assert.deepEqual(res.body.message_status, {
       PENDING: 4,
@@ -127,6 +130,7 @@ describe('GET /api/admin/campaigns', () => {
       SENT: 2,
       FAILED: 1,
       UNKNOWN: 0,
+      CANCELLED: 0,
     });
     assert.deepEqual(
       res.body.recent_campaigns.map((c: { id: number }) => c.id),

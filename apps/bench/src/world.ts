@@ -27,6 +27,8 @@ export interface EmulatedWorker {
 export interface BenchWorld {
   db: Kysely<Database>;
   databaseUrl: string;
+  /** The gateway's base URL, for the endpoints a scenario calls itself. */
+  gatewayUrl: string;
   /** An emulated WAHA worker, registered in Herald as a healthy worker of its tier. */
   emulatedWorker(tier: 'CORE' | 'PLUS'): Promise<EmulatedWorker>;
   /** A sender CONNECTED in Herald and WORKING on the emulator. */
@@ -75,6 +77,7 @@ export async function createWorld(cleanup: Cleanup, delays: Delays): Promise<Ben
   return {
     db,
     databaseUrl: database.url,
+    gatewayUrl: gateway.url,
     async emulatedWorker(tier) {
       const emulator = await startEmulator({
         tier,

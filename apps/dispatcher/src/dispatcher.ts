@@ -10,6 +10,7 @@ import { type PeriodicTask, startPeriodicTasks } from './periodic.ts';
 import { createSweepTask } from './sweeper.ts';
 import { scheduleKeepalive } from './tasks/keepalive-sessions.ts';
 import { createProbeTask } from './tasks/probe-workers.ts';
+import { createScheduledStartTask } from './tasks/start-scheduled.ts';
 
 export interface DispatcherDeps {
   logger?: Logger;
@@ -101,9 +102,9 @@ export async function startDispatcher(
     },
   });
 
-  // Periodic tasks of this dispatcher: the recovery sweep, and worker probing with session
+  // Periodic tasks of this dispatcher: the recovery sweep, scheduled campaign starts, and worker probing with session
   // reconciliation (the daily keep-alive is a pg-boss schedule, registered above).
-  const periodicTasks: PeriodicTask[] = [createSweepTask(ctx)];
+  const periodicTasks: PeriodicTask[] = [createSweepTask(ctx), createScheduledStartTask(ctx)];
   if (config.probeIntervalSeconds > 0) {
     periodicTasks.push(createProbeTask(ctx, { intervalSeconds: config.probeIntervalSeconds }));
   }

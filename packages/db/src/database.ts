@@ -99,6 +99,8 @@ export interface CampaignsTable {
   sent_messages: ColumnType<number, number | undefined, number>;
   failed_messages: ColumnType<number, number | undefined, number>;
   unknown_messages: ColumnType<number, number | undefined, number>;
+  cancelled_messages: ColumnType<number, number | undefined, number>;
+  send_at: NullableTimestamp;
   duplicates_removed: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
   started_at: NullableTimestamp;
@@ -114,6 +116,7 @@ export interface MessagesTable {
   body: string;
   status: ColumnType<MessageStatus, MessageStatus | undefined, MessageStatus>;
   attempts: ColumnType<number, number | undefined, number>;
+  attempts_before_retry: ColumnType<number, number | undefined, number>;
   error_code: string | null;
   error: string | null;
   waha_message_id: string | null;

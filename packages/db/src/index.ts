@@ -2,6 +2,7 @@ export * from './client.ts';
 export type * from './database.ts';
 export * from './migrate.ts';
 export * from './queries/admin.ts';
+export * from './queries/campaign-controls.ts';
 export * from './queries/campaigns.ts';
 export * from './queries/delays.ts';
 export * from './queries/dispatch.ts';

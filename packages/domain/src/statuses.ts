@@ -1,9 +1,12 @@
-/** A campaign's lifecycle. CANCELLED is reserved for a future cancel endpoint. */
+/** A campaign's lifecycle; see `campaignTransition` for how the controls move it. */
 export const CAMPAIGN_STATUSES = [
   'PENDING',
   'IN_PROGRESS',
   'COMPLETED',
   'COMPLETED_WITH_ERRORS',
+  'SCHEDULED',
+  'PAUSED',
+  'CANCELLED',
 ] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
@@ -11,7 +14,14 @@ export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
  * One recipient's place in the ledger. SENDING is committed before the WAHA call, so a crash
  * mid-call leaves evidence; UNKNOWN means WAHA may have accepted the message and it is never resent.
  */
-export const MESSAGE_STATUSES = ['PENDING', 'SENDING', 'SENT', 'FAILED', 'UNKNOWN'] as const;
+export const MESSAGE_STATUSES = [
+  'PENDING',
+  'SENDING',
+  'SENT',
+  'FAILED',
+  'UNKNOWN',
+  'CANCELLED',
+] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 /** WAHA's own session statuses (there is no CONNECTED in WAHA). */

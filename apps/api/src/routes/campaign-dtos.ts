@@ -15,7 +15,9 @@ const MessageStatusEnum = z.enum(MESSAGE_STATUSES);
 export const CampaignCreatedDto = z
   .object({
     id: z.number().int(),
-    status: z.literal('PENDING'),
+    status: z.enum(['PENDING', 'SCHEDULED']).meta({
+      description: 'SCHEDULED until `send_at`, then PENDING',
+    }),
     sender_number: z.string().meta({ description: 'Normalised: international digits, no +' }),
     total_messages: z.number().int().meta({ description: 'Recipients after de-duplication' }),
     pending_messages: z.number().int(),
@@ -25,6 +27,7 @@ export const CampaignCreatedDto = z
       .meta({ description: 'Each normalised number that was listed more than once' }),
     template: z.string(),
     media_url: z.url().nullable(),
+    send_at: Timestamp.nullable(),
     created_at: Timestamp,
   })
   .meta({ id: 'CampaignCreated' });
@@ -66,13 +69,18 @@ const counters = {
   unknown_messages: z
     .number()
     .int()
-    .meta({ description: 'WAHA may or may not have sent these; never resent' }),
+    .meta({ description: 'WAHA may or may not have sent these; never resent unless retried' }),
+  cancelled_messages: z
+    .number()
+    .int()
+    .meta({ description: 'Not yet handed to WAHA when the campaign was cancelled' }),
   duplicates_removed: z.number().int(),
   progress: z
     .number()
     .min(0)
     .max(100)
-    .meta({ description: 'Percent of messages finished (sent, failed or unknown)' }),
+    .meta({ description: 'Percent of messages finished (sent, failed, unknown or cancelled)' }),
+  send_at: Timestamp.nullable().meta({ description: 'When a scheduled campaign starts' }),
   created_at: Timestamp,
   started_at: Timestamp.nullable(),
   completed_at: Timestamp.nullable(),
@@ -117,7 +125,7 @@ export function progressOf(
 export function toCampaignCreatedDto({ campaign, duplicateRecipients }: SubmittedCampaign) {
   return {
     id: campaign.id,
-    status: 'PENDING' as const,
+    status: campaign.status === 'SCHEDULED' ? ('SCHEDULED' as const) : ('PENDING' as const),
     sender_number: campaign.sender_number,
     total_messages: campaign.total_messages,
     pending_messages: campaign.pending_messages,
@@ -125,6 +133,7 @@ export function toCampaignCreatedDto({ campaign, duplicateRecipients }: Submitte
     duplicate_recipients: duplicateRecipients,
     template: campaign.template,
     media_url: campaign.media_url,
+    send_at: toIsoOrNull(campaign.send_at),
     created_at: campaign.created_at.toISOString(),
   } satisfies z.input<typeof CampaignCreatedDto>;
 }
@@ -142,8 +151,10 @@ export function toCampaignListItemDto(c: CampaignSummary) {
     sent_messages: c.sent_messages,
     failed_messages: c.failed_messages,
     unknown_messages: c.unknown_messages,
+    cancelled_messages: c.cancelled_messages,
     duplicates_removed: c.duplicates_removed,
     progress: progressOf(c),
+    send_at: toIsoOrNull(c.send_at),
     created_at: c.created_at.toISOString(),
     started_at: toIsoOrNull(c.started_at),
     completed_at: toIsoOrNull(c.completed_at),

@@ -7,7 +7,7 @@ import type { Caller } from '../http/auth.ts';
 import { noNul } from '../http/schemas.ts';
 import { getCampaignStatus } from '../services/campaign-status.ts';
 import { getCampaignOverview, listCampaignPage } from '../services/list-campaigns.ts';
-import { resolveSenderScope } from '../services/sender-scope.ts';
+import { requestSenderScope } from '../services/sender-scope.ts';
 import { submitCampaign } from '../services/submit-campaign.ts';
 import {
   AdminCampaignsDto,
@@ -80,15 +80,20 @@ export const SendCampaignBody = z
         description:
           'An http(s) image, video or document sent with the text as caption (WAHA Plus workers only)',
       }),
+    send_at: z.iso.datetime({ offset: true }).nullish().meta({
+      description:
+        'Start no earlier than this (ISO 8601 with offset; at most a year ahead). The campaign is SCHEDULED until then; a past time sends now.',
+      example: '2030-05-01T09:00:00+01:00',
+    }),
   })
   .meta({ id: 'SendCampaignRequest' });
 
-const SenderNumberQuery = z.string().max(64).optional().meta({
+export const SenderNumberQuery = z.string().max(64).optional().meta({
   description:
     'Your sender number (or the X-Sender-Number header). Required for users; an optional filter for admins.',
 });
 
-const CampaignIdParams = z.object({
+export const CampaignIdParams = z.object({
   campaign_id: z
     .string()
     .regex(/^[1-9]\d{0,14}$/, 'must be a positive integer')
@@ -132,9 +137,8 @@ const CampaignListQuery = z.object({
 });
 
 export const campaignRoutes: RouteModule = (r, deps) => {
-  // The sender a request names, in `?sender_number=` or the X-Sender-Number header.
   const scopeOf = (caller: Caller, given: string | undefined, req: Request) =>
-    resolveSenderScope(caller, given ?? req.get('x-sender-number'), deps.config.defaultCountry);
+    requestSenderScope(caller, given, req, deps.config.defaultCountry);
 
   r.route({
     method: 'post',

@@ -1,4 +1,5 @@
 import { createPhoneNormalizer, validationError } from '@herald/domain';
+import type { Request } from 'express';
 import type { ApiConfig } from '../config.ts';
 import type { Caller } from '../http/auth.ts';
 
@@ -16,6 +17,16 @@ export function resolveSenderScope(
 ): string | undefined {
   if (caller.kind === 'admin' && (given === undefined || given.trim() === '')) return undefined;
   return requireSenderNumber(given, defaultCountry);
+}
+
+/** `resolveSenderScope` for the sender a request names, in `?sender_number=` or X-Sender-Number. */
+export function requestSenderScope(
+  caller: Caller,
+  query: string | undefined,
+  req: Request,
+  defaultCountry: Country,
+): string | undefined {
+  return resolveSenderScope(caller, query ?? req.get('x-sender-number'), defaultCountry);
 }
 
 /** The normalised sender number a request names; 400 when it is missing or not a phone number. */

@@ -11,6 +11,7 @@ import {
   conflict,
   createPhoneNormalizer,
   HeraldError,
+  latestSendAt,
   prepareMessages,
   type RecipientInput,
   type TemplateVariables,
@@ -24,6 +25,8 @@ export interface SubmitCampaignInput {
   variables?: TemplateVariables | null | undefined;
   recipients: RecipientInput[];
   media_url?: string | null | undefined;
+  /** ISO 8601 with offset (checked by the route's schema). */
+  send_at?: string | null | undefined;
 }
 
 export interface SubmittedCampaign {
@@ -37,10 +40,11 @@ export interface SubmittedCampaign {
  * pick the campaign up or nothing was written at all.
  */
 export async function submitCampaign(
-  deps: Pick<AppDeps, 'db' | 'boss' | 'config'>,
+  deps: Pick<AppDeps, 'db' | 'boss' | 'config' | 'now'>,
   input: SubmitCampaignInput,
 ): Promise<SubmittedCampaign> {
   const { config, db, boss } = deps;
+  const sendAt = scheduledStart(input.send_at, deps.now());
   if (input.recipients.length > config.maxRecipients) {
     throw new HeraldError(
       'too_large',
@@ -75,14 +79,31 @@ export async function submitCampaign(
       media_url: mediaUrl,
       total_messages: prepared.recipients.length,
       duplicates_removed: prepared.duplicatesRemoved,
+      send_at: sendAt,
     });
     await insertCampaignMessages(trx, created, prepared.recipients, prepared.bodies);
     // Through pg-boss's adapter the job row is part of this transaction. A null id means a turn
-    // for this sender is already queued; it will find these messages.
-    await enqueueSenderTurn(boss, sender, { db: trx });
+    // for this sender is already queued; it will find these messages. A SCHEDULED campaign gets
+    // its turn from the dispatchers' scheduled start instead.
+    if (created.status !== 'SCHEDULED') await enqueueSenderTurn(boss, sender, { db: trx });
     return created;
   });
   return { campaign, duplicateRecipients: prepared.duplicateRecipients };
+}
+
+/** `send_at` as a date, refused beyond a year ahead (a past one means "now"). */
+function scheduledStart(sendAt: string | null | undefined, now: Date): Date | null {
+  if (sendAt === null || sendAt === undefined) return null;
+  const at = new Date(sendAt);
+  const latest = latestSendAt(now);
+  if (at > latest) {
+    throw validationError(
+      'SEND_AT_TOO_FAR',
+      `send_at may be at most a year ahead (until ${latest.toISOString()})`,
+      { send_at: sendAt, latest: latest.toISOString() },
+    );
+  }
+  return at;
 }
 
 /** The pause reasons that mean no connected session (rather than a worker that is not usable). */

@@ -4,7 +4,7 @@ import {
   MESSAGE_STATUSES,
   type MessageStatus,
 } from '@herald/domain';
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Campaign, Database } from '../database.ts';
 
 export interface NewCampaign {
@@ -14,14 +14,22 @@ export interface NewCampaign {
   media_url: string | null;
   total_messages: number;
   duplicates_removed: number;
+  /** A campaign with a future `send_at` is SCHEDULED until then. */
+  send_at?: Date | null;
 }
 
-/** Inserts a PENDING campaign whose messages are all still pending (counters add up to the total). */
+/**
+ * Inserts a campaign whose messages are all still pending (counters add up to the total): PENDING,
+ * or SCHEDULED while its `send_at` is ahead by the database clock (a past one sends now).
+ */
 export function insertCampaign(trx: Transaction<Database>, values: NewCampaign): Promise<Campaign> {
+  const sendAt = values.send_at ?? null;
   return trx
     .insertInto('campaigns')
     .values({
       ...values,
+      send_at: sendAt,
+      status: sql<CampaignStatus>`CASE WHEN ${sendAt}::timestamptz > now() THEN 'SCHEDULED' ELSE 'PENDING' END`,
       variables: JSON.stringify(values.variables),
       pending_messages: values.total_messages,
     })
@@ -62,7 +70,9 @@ const LIST_COLUMNS = [
   'sent_messages',
   'failed_messages',
   'unknown_messages',
+  'cancelled_messages',
   'duplicates_removed',
+  'send_at',
   'created_at',
   'started_at',
   'completed_at',
@@ -137,6 +147,7 @@ export async function countMessagesByStatus(
       eb.fn.coalesce(eb.fn.sum<number>('sent_messages'), eb.lit(0)).as('SENT'),
       eb.fn.coalesce(eb.fn.sum<number>('failed_messages'), eb.lit(0)).as('FAILED'),
       eb.fn.coalesce(eb.fn.sum<number>('unknown_messages'), eb.lit(0)).as('UNKNOWN'),
+      eb.fn.coalesce(eb.fn.sum<number>('cancelled_messages'), eb.lit(0)).as('CANCELLED'),
     ])
     .executeTakeFirstOrThrow();
   return Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, Number(row[s])])) as Record<

@@ -1,6 +1,7 @@
 import { type PacingDelay, type SessionStatus, type WorkerTier, workerDueAt } from '@herald/domain';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
+import { campaignClaimable } from './claimable.ts';
 import { type LeaseInput, leaseUntil } from './leases.ts';
 import { moveCampaignCounters } from './ledger.ts';
 import {
@@ -24,7 +25,7 @@ export interface ClaimedMessage {
   recipient: string;
   body: string;
   mediaUrl: string | null;
-  /** Including this attempt. */
+  /** Including this attempt, counted since the last retry of its campaign re-queued it. */
   attempts: number;
 }
 
@@ -64,8 +65,10 @@ interface SenderState {
  * One claim, in one transaction committed before the WAHA call: checks that we still hold the
  * lease, that the sender can send, that its pacing (`senderDueAt`: message delay, retry backoff)
  * and its worker's pacing (sender-switch delay, another sender in flight) allow a send now, then
- * moves the sender's oldest PENDING message to SENDING and marks the worker busy with it. The
+ * moves the sender's oldest claimable message to SENDING and marks the worker busy with it. The
  * delays are read here, on every claim, so a changed setting applies from the next send.
+ * Campaign controls (pause, cancel…) lock the sender row too, so a control that returned is seen
+ * by every later claim and none is half-way between its check and its commit.
  */
 export async function claimNextMessage(
   trx: Transaction<Database>,
@@ -93,15 +96,7 @@ export async function claimNextMessage(
   }
   const target = sendTargetOf(sender);
 
-  const next = await trx
-    .selectFrom('messages as m')
-    .innerJoin('campaigns as c', 'c.id', 'm.campaign_id')
-    .select(['m.id', 'm.campaign_id', 'm.recipient', 'm.body', 'c.media_url'])
-    .where('m.sender_number', '=', senderNumber)
-    .where('m.status', '=', 'PENDING')
-    .orderBy('m.id')
-    .limit(1)
-    .executeTakeFirst();
+  const next = await nextClaimableMessage(trx, senderNumber);
   if (!next) return { kind: 'empty' };
   if (sender.must_wait) {
     return waitAndRenew(trx, input, now, { at: sender.due_at, reason: sender.due_reason });
@@ -135,7 +130,7 @@ export async function claimNextMessage(
     })
     .where('id', '=', next.id)
     .where('status', '=', 'PENDING')
-    .returning('attempts')
+    .returning(['attempts', 'attempts_before_retry'])
     .executeTakeFirst();
   // Changed since we read it (a cancel, say): look again straight away.
   if (!claimed) return { kind: 'wait', now, until: now, reason: 'MESSAGE_CHANGED' };
@@ -159,10 +154,34 @@ export async function claimNextMessage(
       recipient: next.recipient,
       body: next.body,
       mediaUrl: next.media_url,
-      attempts: claimed.attempts,
+      attempts: claimed.attempts - claimed.attempts_before_retry,
     },
     target,
   };
+}
+
+/**
+ * The oldest PENDING message of the sender's oldest campaign that may send (`campaignClaimable`):
+ * a paused or scheduled campaign's messages wait while the sender's other campaigns go on.
+ */
+async function nextClaimableMessage(trx: Transaction<Database>, senderNumber: string) {
+  return (
+    await sql<{
+      id: number;
+      campaign_id: number;
+      recipient: string;
+      body: string;
+      media_url: string | null;
+    }>`
+      SELECT m.id, m.campaign_id, m.recipient, m.body, c.media_url
+      FROM (SELECT c.id, c.media_url FROM campaigns c
+            WHERE c.sender_number = ${senderNumber} AND ${campaignClaimable}
+            ORDER BY c.id LIMIT 1) c
+      CROSS JOIN LATERAL (SELECT id, campaign_id, recipient, body FROM messages
+                          WHERE campaign_id = c.id AND status = 'PENDING'
+                          ORDER BY id LIMIT 1) m
+    `.execute(trx)
+  ).rows[0];
 }
 
 /** A sender that can send has a session on a worker (`pauseReason` is null only then). */

@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
+import { senderHasClaimable } from './claimable.ts';
 import { markSendingLost } from './ledger.ts';
 import { canSend, sessionAndWorker } from './send-readiness.ts';
 
@@ -74,7 +75,7 @@ export async function renewSenderLease(
 
 /**
  * Ends a turn: gives the lease back (only if still ours) and says whether the sender has work left
- * and could send it, so the caller can enqueue a continuation in this same transaction. Releasing
+ * (messages of campaigns that may send) and could send it, so the caller can enqueue a continuation in this same transaction. Releasing
  * first matters: a turn enqueued by someone else while we held the lease found it taken and gave
  * up, and their messages were committed before that, so this later read sees them.
  */
@@ -91,8 +92,7 @@ export async function releaseSenderLease(
     .executeTakeFirst();
   const facts = await sql<{ pending: boolean; sendable: boolean }>`
     SELECT
-      EXISTS (SELECT 1 FROM messages
-              WHERE sender_number = s.phone_number AND status = 'PENDING') AS pending,
+      ${senderHasClaimable} AS pending,
       ${canSend} AS sendable
     FROM senders s ${sessionAndWorker}
     WHERE s.phone_number = ${input.senderNumber}

@@ -8,12 +8,14 @@ const COUNTER: Record<MessageStatus, string> = {
   SENT: 'sent_messages',
   FAILED: 'failed_messages',
   UNKNOWN: 'unknown_messages',
+  CANCELLED: 'cancelled_messages',
 };
 
 /**
  * Moves `count` messages of a campaign from one ledger status to another in its counters, and
  * settles the campaign's status in the same statement: IN_PROGRESS (with started_at) on the first
  * claim, COMPLETED or COMPLETED_WITH_ERRORS (with completed_at) once nothing is pending or sending.
+ * A CANCELLED campaign stays CANCELLED: its message in flight may still end after the cancel.
  * Counters only ever move relatively, in the transaction that changes the message rows, so the
  * table's CHECK (they add up to total_messages) holds at every commit.
  */
@@ -40,6 +42,7 @@ export async function moveCampaignCounters(
       ${sql.raw(COUNTER[from])} = ${sql.raw(COUNTER[from])} - ${count}::int,
       ${sql.raw(COUNTER[to])} = ${sql.raw(COUNTER[to])} + ${count}::int,
       status = CASE
+        WHEN status = 'CANCELLED' THEN status
         WHEN ${openAfter} = 0 THEN
           CASE WHEN ${errorsAfter} > 0 THEN 'COMPLETED_WITH_ERRORS' ELSE 'COMPLETED' END
         WHEN status = 'PENDING' AND ${claiming}::boolean THEN 'IN_PROGRESS'

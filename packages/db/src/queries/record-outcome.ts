@@ -8,6 +8,7 @@ import {
 } from '@herald/domain';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
+import { cancelIfCampaignCancelled } from './campaign-controls.ts';
 import { moveCampaignCounters } from './ledger.ts';
 
 const NOW = sql<Date>`now()`;
@@ -82,6 +83,7 @@ export async function recordOutcome(
     `.execute(trx)
   ).rows[0];
   if (changed) await moveCampaignCounters(trx, changed.campaign_id, changed.previous, to);
+  if (changed && to === 'PENDING') await cancelIfCampaignCancelled(trx, input.messageId);
 
   if (outcome.kind === 'PAUSE_SESSION') {
     await pauseSession(trx, senderNumber, input.workerId, outcome.wahaStatus);

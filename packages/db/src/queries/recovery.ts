@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
+import { senderHasClaimable } from './claimable.ts';
 import { markSendingLost } from './ledger.ts';
 import { senderDueAt, withDelaySettings } from './pacing.ts';
 import { canSend, sessionAndWorker } from './send-readiness.ts';
@@ -10,7 +11,7 @@ export interface ExpiredLeases {
   /** SENDING messages that became UNKNOWN. */
   lostMessages: number;
   /**
-   * Of those senders, the ones with PENDING messages that can send: they need a new turn. One
+   * Of those senders, the ones with claimable PENDING messages that can send: they need a new turn. One
    * that cannot send (paused) gets its turn from `findOverdueSenders` once it can.
    */
   resumable: string[];
@@ -50,14 +51,13 @@ export async function expireSenderLeases(
   const resumable = await sql<{ phone_number: string }>`
     SELECT s.phone_number FROM senders s ${sessionAndWorker}
     WHERE s.phone_number = ANY(${senders}::text[]) AND ${canSend}
-      AND EXISTS (SELECT 1 FROM messages m
-                  WHERE m.sender_number = s.phone_number AND m.status = 'PENDING')
+      AND ${senderHasClaimable}
   `.execute(trx);
   return { senders, lostMessages, resumable: resumable.rows.map((row) => row.phone_number) };
 }
 
 /**
- * Senders with PENDING messages, nobody holding their lease, able to send, and due (by the same
+ * Senders with claimable PENDING messages, nobody holding their lease, able to send, and due (by the same
  * `senderDueAt` the claim waits for) more than `graceSeconds` ago: their turn was lost (or they were
  * paused and their session or worker came back). Enqueueing a turn for each is safe: the queue
  * keeps one per sender.
@@ -72,8 +72,7 @@ export async function findOverdueSenders(
     WHERE (s.lease_owner IS NULL OR s.lease_expires_at < now())
       AND ${canSend}
       AND ${senderDueAt} < now() - make_interval(secs => ${options.graceSeconds}::float8)
-      AND EXISTS (SELECT 1 FROM messages m
-                  WHERE m.sender_number = s.phone_number AND m.status = 'PENDING')
+      AND ${senderHasClaimable}
     ORDER BY ${senderDueAt}
     LIMIT ${options.limit}
   `.execute(db);
