@@ -287,3 +287,14 @@ describe('retry', () => {
     );
   });
 });
+
+test('the control endpoints and send_at are documented in /openapi.json', async () => {
+  const doc = (await call('GET', `${gw.url}/openapi.json`)).body;
+  for (const action of ['pause', 'resume', 'cancel', 'retry']) {
+    const path = doc.paths[`/api/campaigns/{campaign_id}/${action}`];
+    assert.ok(path?.post, `${action} is documented`);
+    assert.ok(path.post.responses['409'], `${action} documents its 409`);
+  }
+  assert.ok(doc.components.schemas.SendCampaignRequest.properties.send_at);
+  assert.ok(doc.components.schemas.RetryCampaignRequest);
+});

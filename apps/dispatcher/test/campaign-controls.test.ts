@@ -231,7 +231,7 @@ describe('campaign controls with real processes', () => {
     assert.deepEqual(counters, rows);
   });
 
-  it('a scheduled campaign sends nothing early, survives a SIGKILL, and starts within a poll interval', async () => {
+  it('a scheduled campaign sends nothing early, survives a SIGKILL, and starts within a poll interval', async (t) => {
     const to = recipients(21674000000, 5);
     const { now } = await h.db
       .selectNoFrom((eb) => eb.fn<Date>('now').as('now'))
@@ -254,6 +254,7 @@ describe('campaign controls with real processes', () => {
     assert.ok(firstAccepted >= sendAt.getTime(), 'nothing was sent before send_at');
     assert.ok(done.started_at, 'it started');
     const lateMs = done.started_at.getTime() - sendAt.getTime();
+    t.diagnostic(`first claim ${lateMs} ms after send_at (poll interval ${POLL_MS} ms)`);
     assert.ok(lateMs >= 0, 'no claim before send_at');
     // The start task runs every poll interval (±20%); the turn it queues is fetched within one
     // more consumer poll.

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import {
   cancelPendingMessages,
+  hasDueCampaigns,
   lockCampaignForControl,
   requeueFailedMessages,
   setCampaignStatus,
@@ -195,10 +196,12 @@ describe('claims and campaign controls', () => {
               WHERE id = ${later.id}`.execute(t.db);
     const lease = await takeLease(t.db, phone);
     assert.equal((await claim(t.db, lease)).kind, 'empty', 'nothing of it is claimed before');
+    assert.equal(await hasDueCampaigns(t.db), true);
     const started = await t.db
       .transaction()
       .execute((trx) => startDueCampaigns(trx, { limit: 10 }));
     assert.deepEqual(started, [phone]);
+    assert.equal(await hasDueCampaigns(t.db), false, 'the one an hour ahead is not due');
     assert.equal((await campaignRow(t.db, campaign.id)).status, 'PENDING');
     assert.equal((await campaignRow(t.db, later.id)).status, 'SCHEDULED');
     assert.equal((await claimMessage(t.db, lease)).message.id, campaign.messageIds[0]);

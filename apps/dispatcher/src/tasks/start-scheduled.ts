@@ -1,4 +1,4 @@
-import { enqueueSenderTurn, startDueCampaigns } from '@herald/db';
+import { enqueueSenderTurn, hasDueCampaigns, startDueCampaigns } from '@herald/db';
 import type { DispatchContext } from '../context.ts';
 import type { PeriodicTask } from '../periodic.ts';
 
@@ -11,6 +11,7 @@ const STARTED_PER_PASS = 500;
  * within about one interval of its `send_at`.
  */
 export async function startScheduledOnce(ctx: DispatchContext): Promise<number> {
+  if (!(await hasDueCampaigns(ctx.db))) return 0;
   const senders = await ctx.db.transaction().execute(async (trx) => {
     const due = await startDueCampaigns(trx, { limit: STARTED_PER_PASS });
     for (const sender of due) await enqueueSenderTurn(ctx.boss, sender, { db: trx });

@@ -1,5 +1,5 @@
 import { type CampaignStatus, type MessageStatus, PERMANENT_FAILURE_CODES } from '@herald/domain';
-import { sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Campaign, Database } from '../database.ts';
 import { moveCampaignCounters } from './ledger.ts';
 
@@ -153,6 +153,15 @@ export async function requeueFailedMessages(
     await moveCampaignCounters(trx, campaignId, from, 'PENDING', count);
   }
   return result;
+}
+
+/** Whether any SCHEDULED campaign is due: one indexed read, so idle polling costs no transaction. */
+export async function hasDueCampaigns(db: Kysely<Database>): Promise<boolean> {
+  const due = await sql<{ due: boolean }>`
+    SELECT EXISTS (SELECT 1 FROM campaigns
+                   WHERE status = 'SCHEDULED' AND send_at <= now()) AS due
+  `.execute(db);
+  return due.rows[0]?.due ?? false;
 }
 
 /**
