@@ -8,6 +8,7 @@ import type { DispatchContext } from './context.ts';
 import { runSenderTurn } from './jobs/sender-turn.ts';
 import { type PeriodicTask, startPeriodicTasks } from './periodic.ts';
 import { createSweepTask } from './sweeper.ts';
+import { createExpireIdempotencyKeysTask } from './tasks/expire-idempotency-keys.ts';
 import { scheduleKeepalive } from './tasks/keepalive-sessions.ts';
 import { createProbeTask } from './tasks/probe-workers.ts';
 
@@ -103,7 +104,10 @@ export async function startDispatcher(
 
   // Periodic tasks of this dispatcher: the recovery sweep, and worker probing with session
   // reconciliation (the daily keep-alive is a pg-boss schedule, registered above).
-  const periodicTasks: PeriodicTask[] = [createSweepTask(ctx)];
+  const periodicTasks: PeriodicTask[] = [
+    createSweepTask(ctx),
+    createExpireIdempotencyKeysTask(ctx),
+  ];
   if (config.probeIntervalSeconds > 0) {
     periodicTasks.push(createProbeTask(ctx, { intervalSeconds: config.probeIntervalSeconds }));
   }

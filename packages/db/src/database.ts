@@ -92,6 +92,8 @@ export interface CampaignsTable {
   template: string;
   variables: ColumnType<Record<string, unknown>, string | undefined, string>;
   media_url: string | null;
+  /** Where this campaign's webhooks go (else CLIENT_WEBHOOK_URL). */
+  callback_url: ColumnType<string | null, string | null | undefined, string | null>;
   status: ColumnType<CampaignStatus, CampaignStatus | undefined, CampaignStatus>;
   total_messages: number;
   pending_messages: number;
@@ -133,6 +135,35 @@ export interface SecretsTable {
   created_at: CreatedAt;
 }
 
+export interface IdempotencyKeysTable {
+  sender_number: string;
+  key: string;
+  request_hash: string;
+  campaign_id: number;
+  response_status: number;
+  duplicate_recipients: ColumnType<string[], string, never>;
+  created_at: CreatedAt;
+}
+
+/** xid8 values travel as decimal text (they may exceed 2^53). */
+export interface CampaignEventsTable {
+  seq: ColumnType<string, never, never>;
+  xid: ColumnType<string, never, never>;
+  campaign_id: number;
+  message_id: number | null;
+  recipient: string | null;
+  status: string;
+  error_code: string | null;
+  occurred_at: CreatedAt;
+}
+
+export interface WebhookOutboxCursorTable {
+  id: ColumnType<number, number | undefined, never>;
+  xid: ColumnType<string, string | undefined, string>;
+  seq: ColumnType<string, string | undefined, string>;
+  updated_at: CreatedAt;
+}
+
 export interface Database {
   workers: WorkersTable;
   senders: SendersTable;
@@ -141,6 +172,9 @@ export interface Database {
   campaigns: CampaignsTable;
   messages: MessagesTable;
   secrets: SecretsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  campaign_events: CampaignEventsTable;
+  webhook_outbox_cursor: WebhookOutboxCursorTable;
 }
 
 export type Worker = Selectable<WorkersTable>;

@@ -5,6 +5,7 @@ export * from './queries/admin.ts';
 export * from './queries/campaigns.ts';
 export * from './queries/delays.ts';
 export * from './queries/dispatch.ts';
+export * from './queries/idempotency-keys.ts';
 export * from './queries/leases.ts';
 export * from './queries/ledger.ts';
 export * from './queries/message-acks.ts';

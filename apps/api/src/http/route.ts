@@ -21,7 +21,8 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   tags: string[];
   /** `admin`: key required; `open`: anyone (users are scoped by sender number). */
   access: 'admin' | 'open';
-  request?: { params?: P; query?: Q; body?: B };
+  /** `headers` are documented only: the handler reads and checks its own (they are optional). */
+  request?: { params?: P; query?: Q; body?: B; headers?: AnyObject };
   /** Success responses by status; the error responses are added from `errors`. */
   responses: Record<number, RouteResponse>;
   /** Error statuses this route can answer, documented with the shared error body. */
@@ -55,6 +56,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'Not found',
   409: 'Conflicts with the current state',
   413: 'Request too large',
+  422: 'Well-formed but refused (e.g. an idempotency key reused with another body)',
   502: 'A WAHA worker answered with an error',
   503: 'No capacity or a dependency is unavailable',
 };
@@ -133,6 +135,7 @@ function toOpenApi(spec: RouteSpec<AnyObject, AnyObject, z.ZodType>): RouteConfi
   // zod-to-openapi wants object schemas for params and query; ours always are.
   if (spec.request?.params) request.params = spec.request.params as never;
   if (spec.request?.query) request.query = spec.request.query as never;
+  if (spec.request?.headers) request.headers = spec.request.headers as never;
   if (spec.request?.body) {
     request.body = { content: { 'application/json': { schema: spec.request.body } } };
   }

@@ -6,6 +6,7 @@ import type { RouteModule } from '../deps.ts';
 import type { Caller } from '../http/auth.ts';
 import { noNul } from '../http/schemas.ts';
 import { getCampaignStatus } from '../services/campaign-status.ts';
+import { hashRequest, parseIdempotencyKey } from '../services/idempotency.ts';
 import { getCampaignOverview, listCampaignPage } from '../services/list-campaigns.ts';
 import { resolveSenderScope } from '../services/sender-scope.ts';
 import { submitCampaign } from '../services/submit-campaign.ts';
@@ -80,8 +81,25 @@ export const SendCampaignBody = z
         description:
           'An http(s) image, video or document sent with the text as caption (WAHA Plus workers only)',
       }),
+    callback_url: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .refine(noNul, 'must not contain NUL')
+      .nullish()
+      .meta({
+        description:
+          "Where Herald POSTs this campaign's signed `message.status` and `campaign.status` events (default CLIENT_WEBHOOK_URL). Loopback, private and link-local addresses are refused.",
+      }),
   })
   .meta({ id: 'SendCampaignRequest' });
+
+const IdempotencyHeaders = z.object({
+  'idempotency-key': z.string().optional().meta({
+    description:
+      'Up to 255 printable characters. Resubmitting the same body with the same key returns the campaign the first submit created (kept at least 24 h, per sender); another body with that key is refused (422 IDEMPOTENCY_KEY_REUSED).',
+    example: '4b0e3c4e-8f9a-4a57-9d36-2f1d8b7f0c11',
+  }),
+});
 
 const SenderNumberQuery = z.string().max(64).optional().meta({
   description:
@@ -142,12 +160,24 @@ export const campaignRoutes: RouteModule = (r, deps) => {
     summary: 'Submit a campaign: validated, stored and queued for its sender in one transaction',
     tags: ['Campaigns'],
     access: 'open',
-    request: { body: SendCampaignBody },
-    responses: { 201: { description: 'The campaign is queued', schema: CampaignCreatedDto } },
-    errors: [409, 413],
-    handler: async ({ body }) => {
-      const submitted = await submitCampaign(deps, body);
-      return { status: 201, body: toCampaignCreatedDto(submitted) };
+    request: { body: SendCampaignBody, headers: IdempotencyHeaders },
+    responses: {
+      201: {
+        description:
+          'The campaign is queued (or, with an Idempotency-Key already used with this body, the campaign it created; header Idempotent-Replayed: true)',
+        schema: CampaignCreatedDto,
+      },
+    },
+    errors: [409, 413, 422],
+    handler: async ({ body, req }) => {
+      const key = parseIdempotencyKey(req.get('idempotency-key'));
+      const claim = key === undefined ? undefined : { key, requestHash: hashRequest(body) };
+      const submitted = await submitCampaign(deps, body, claim);
+      return {
+        status: 201,
+        body: toCampaignCreatedDto(submitted),
+        ...(submitted.replayed ? { headers: { 'Idempotent-Replayed': 'true' } } : {}),
+      };
     },
   });
 

@@ -1,9 +1,13 @@
 import {
   type Campaign,
+  type Database,
   enqueueSenderTurn,
+  findCampaign,
+  findIdempotencyKey,
   findSenderReadiness,
   insertCampaign,
   insertCampaignMessages,
+  insertIdempotencyKey,
   lockOrCreateSender,
   type PauseReason,
 } from '@herald/db';
@@ -16,7 +20,9 @@ import {
   type TemplateVariables,
   validationError,
 } from '@herald/domain';
+import type { Kysely } from 'kysely';
 import type { AppDeps } from '../deps.ts';
+import { assertSameRequest, type IdempotencyClaim } from './idempotency.ts';
 
 export interface SubmitCampaignInput {
   sender_number: string;
@@ -24,12 +30,17 @@ export interface SubmitCampaignInput {
   variables?: TemplateVariables | null | undefined;
   recipients: RecipientInput[];
   media_url?: string | null | undefined;
+  callback_url?: string | null | undefined;
 }
 
 export interface SubmittedCampaign {
   campaign: Campaign;
   duplicateRecipients: string[];
+  /** True when an Idempotency-Key matched an earlier submit, whose campaign this is. */
+  replayed: boolean;
 }
+
+const CREATED = 201;
 
 /**
  * Validates a campaign and commits it together with its sender's turn: the campaign row, every
@@ -39,6 +50,7 @@ export interface SubmittedCampaign {
 export async function submitCampaign(
   deps: Pick<AppDeps, 'db' | 'boss' | 'config'>,
   input: SubmitCampaignInput,
+  idempotency?: IdempotencyClaim,
 ): Promise<SubmittedCampaign> {
   const { config, db, boss } = deps;
   if (input.recipients.length > config.maxRecipients) {
@@ -58,6 +70,11 @@ export async function submitCampaign(
       { sender_number: input.sender_number },
     );
   }
+  // A retried submit answers before any work, whatever changed since (the session, the limits).
+  if (idempotency) {
+    const earlier = await replayOf(db, sender, idempotency);
+    if (earlier) return earlier;
+  }
   const variables = input.variables ?? {};
   const mediaUrl = input.media_url ?? null;
   const prepared = prepareMessages(
@@ -66,23 +83,57 @@ export async function submitCampaign(
   );
   await assertSenderCanSend(deps, sender, mediaUrl !== null);
 
-  const campaign = await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx): Promise<SubmittedCampaign> => {
+    // The sender's row lock serialises its submits: of racing requests with one key, the first
+    // inserts, and each later one finds its key here and answers with that campaign.
     await lockOrCreateSender(trx, sender);
+    if (idempotency) {
+      const earlier = await replayOf(trx, sender, idempotency);
+      if (earlier) return earlier;
+    }
     const created = await insertCampaign(trx, {
       sender_number: sender,
       template: input.template,
       variables,
       media_url: mediaUrl,
+      callback_url: input.callback_url ?? null,
       total_messages: prepared.recipients.length,
       duplicates_removed: prepared.duplicatesRemoved,
     });
     await insertCampaignMessages(trx, created, prepared.recipients, prepared.bodies);
+    if (idempotency) {
+      await insertIdempotencyKey(trx, {
+        sender_number: sender,
+        key: idempotency.key,
+        request_hash: idempotency.requestHash,
+        campaign_id: created.id,
+        response_status: CREATED,
+        duplicate_recipients: prepared.duplicateRecipients,
+      });
+    }
     // Through pg-boss's adapter the job row is part of this transaction. A null id means a turn
     // for this sender is already queued; it will find these messages.
     await enqueueSenderTurn(boss, sender, { db: trx });
-    return created;
+    return {
+      campaign: created,
+      duplicateRecipients: prepared.duplicateRecipients,
+      replayed: false,
+    };
   });
-  return { campaign, duplicateRecipients: prepared.duplicateRecipients };
+}
+
+/** The campaign an earlier submit with this key created, or undefined; 422 for another body. */
+async function replayOf(
+  db: Kysely<Database>,
+  sender: string,
+  claim: IdempotencyClaim,
+): Promise<SubmittedCampaign | undefined> {
+  const stored = await findIdempotencyKey(db, sender, claim.key);
+  if (!stored) return undefined;
+  assertSameRequest(stored, claim);
+  const campaign = await findCampaign(db, stored.campaign_id);
+  if (!campaign) return undefined;
+  return { campaign, duplicateRecipients: stored.duplicate_recipients, replayed: true };
 }
 
 /** The pause reasons that mean no connected session (rather than a worker that is not usable). */
