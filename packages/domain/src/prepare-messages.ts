@@ -1,6 +1,6 @@
 import { validationError } from './errors.ts';
 import type { PhoneNormalizer } from './phone.ts';
-import { placeholdersOf, renderTemplate, type TemplateVariables } from './template.ts';
+import { compileTemplate, type TemplateVariables } from './template.ts';
 
 /** A recipient as the API accepts it: a phone number, or one with its own template variables. */
 export type RecipientInput = string | { phone: string; variables?: TemplateVariables | undefined };
@@ -80,35 +80,54 @@ function normalizeAll(recipients: readonly RecipientInput[], normalize: PhoneNor
   return normalized;
 }
 
+/** How many recipients a MISSING_VARIABLES error names (the first ones, in the caller's order). */
+export const MISSING_VARIABLES_REPORTED = 20;
+
 function renderAll(draft: CampaignDraft, items: readonly RecipientInput[]): string[] {
-  const names = placeholdersOf(draft.template);
+  const template = compileTemplate(draft.template);
+  const shared = draft.variables;
+  const fromCampaign = (name: string) => (Object.hasOwn(shared, name) ? shared[name] : undefined);
   const perRecipient = items.some((item) => ownVariablesOf(item) !== undefined);
   if (!perRecipient) {
-    const missing = names.filter((name) => !Object.hasOwn(draft.variables, name));
+    const missing = template.names.filter((name) => fromCampaign(name) === undefined);
     if (missing.length > 0) throw missingVariablesError(missing);
     // One text for everyone: render once, share the string.
-    return new Array<string>(items.length).fill(renderTemplate(draft.template, draft.variables));
+    return new Array<string>(items.length).fill(template.render(fromCampaign) as string);
   }
   const byRecipient: { recipient: string; missing: string[] }[] = [];
+  let concerned = 0;
   const bodies = items.map((item) => {
-    const own = ownVariablesOf(item) ?? {};
-    const missing = names.filter(
-      (n) => !Object.hasOwn(own, n) && !Object.hasOwn(draft.variables, n),
-    );
-    if (missing.length > 0) byRecipient.push({ recipient: phoneOf(item), missing });
-    return missing.length > 0 ? '' : renderTemplate(draft.template, { ...draft.variables, ...own });
+    const own = ownVariablesOf(item);
+    const lookup = own
+      ? (name: string) => (Object.hasOwn(own, name) ? own[name] : fromCampaign(name))
+      : fromCampaign;
+    const body = template.render(lookup);
+    if (body !== null) return body;
+    // The slow path runs only for recipients with a gap, and lists only the first few.
+    concerned += 1;
+    if (byRecipient.length < MISSING_VARIABLES_REPORTED) {
+      const missing = template.names.filter((name) => lookup(name) === undefined);
+      byRecipient.push({ recipient: phoneOf(item), missing });
+    }
+    return '';
   });
-  if (byRecipient.length > 0) {
+  if (concerned > 0) {
     const union = [...new Set(byRecipient.flatMap((r) => r.missing))];
-    throw missingVariablesError(union, byRecipient);
+    throw missingVariablesError(union, {
+      by_recipient: byRecipient,
+      recipients_concerned: concerned,
+    });
   }
   return bodies;
 }
 
-function missingVariablesError(missing: string[], byRecipient?: unknown[]) {
+function missingVariablesError(missing: string[], perRecipient?: Record<string, unknown>) {
+  const whom = perRecipient
+    ? ` for ${perRecipient.recipients_concerned} recipient(s); the first ones are listed`
+    : '';
   return validationError(
     'MISSING_VARIABLES',
-    `The template uses {{${missing.join('}}, {{')}}} but no value was given`,
-    byRecipient ? { missing, by_recipient: byRecipient } : { missing },
+    `The template uses {{${missing.join('}}, {{')}}} but no value was given${whom}`,
+    { missing, ...perRecipient },
   );
 }

@@ -13,3 +13,29 @@ export function renderTemplate(template: string, variables: TemplateVariables): 
     Object.hasOwn(variables, name) ? String(variables[name]) : whole,
   );
 }
+
+/** A template split once into text and placeholders, to render many recipients cheaply. */
+export interface CompiledTemplate {
+  /** Distinct placeholder names, in order of first use. */
+  names: string[];
+  /** Renders with `lookup`; null when some placeholder has no value (nothing partial). */
+  render(lookup: (name: string) => string | number | boolean | undefined): string | null;
+}
+
+export function compileTemplate(template: string): CompiledTemplate {
+  // split() with one capture group alternates text and names: text, name, text, …, text.
+  const parts = template.split(new RegExp(PLACEHOLDER.source));
+  const names = [...new Set(parts.filter((_, i) => i % 2 === 1))];
+  return {
+    names,
+    render(lookup) {
+      let out = parts[0] as string;
+      for (let i = 1; i < parts.length; i += 2) {
+        const value = lookup(parts[i] as string);
+        if (value === undefined) return null;
+        out += String(value) + (parts[i + 1] as string);
+      }
+      return out;
+    },
+  };
+}

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createPhoneNormalizer, HeraldError, prepareMessages } from '../src/index.ts';
+import {
+  createPhoneNormalizer,
+  HeraldError,
+  MISSING_VARIABLES_REPORTED,
+  prepareMessages,
+  type RecipientInput,
+} from '../src/index.ts';
 
 const normalize = createPhoneNormalizer('TN');
 const draft = {
@@ -68,7 +74,42 @@ describe('message preparation', () => {
     assert.deepEqual(perRecipient.details, {
       missing: ['name'],
       by_recipient: [{ recipient: '21698000001', missing: ['name'] }],
+      recipients_concerned: 1,
     });
+  });
+
+  it('names only the first recipients concerned, and how many there are', () => {
+    const recipients = Array.from(
+      { length: 50 },
+      (_, i): RecipientInput => ({
+        phone: String(21698000100 + i),
+        variables: i % 2 === 0 ? { name: `R${i}` } : {},
+      }),
+    );
+    const error = rejection(() =>
+      prepareMessages({ ...draft, variables: { offer: '1%' }, recipients }, normalize),
+    );
+    const details = error.details as { by_recipient: { recipient: string }[] };
+    assert.equal(error.code, 'MISSING_VARIABLES');
+    assert.equal(details.by_recipient.length, MISSING_VARIABLES_REPORTED);
+    assert.equal(details.by_recipient[0]?.recipient, '21698000101');
+    assert.equal(details.by_recipient[1]?.recipient, '21698000103');
+    assert.equal((error.details as { recipients_concerned: number }).recipients_concerned, 25);
+  });
+
+  it('mixes strings and objects, and an object without variables uses the campaign values', () => {
+    const prepared = prepareMessages(
+      {
+        ...draft,
+        recipients: [
+          { phone: '21698000001' },
+          '21698000002',
+          { phone: '21698000003', variables: { offer: '50%', extra: 'unused' } },
+        ],
+      },
+      normalize,
+    );
+    assert.deepEqual(prepared.bodies, ['Hello Sami, 10%!', 'Hello Sami, 10%!', 'Hello Sami, 50%!']);
   });
 
   it('refuses a text that renders empty unless there is media to send', () => {
