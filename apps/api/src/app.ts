@@ -6,6 +6,7 @@ import { createOpenApiRegistry, serveOpenApi } from './http/openapi.ts';
 import { assignRequestId } from './http/request-id.ts';
 import { createRouteRegistrar } from './http/route.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { campaignEventRoutes } from './routes/campaign-events.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { delayRoutes } from './routes/delays.ts';
 import { sessionRoutes } from './routes/sessions.ts';
@@ -14,6 +15,7 @@ import { workerRoutes } from './routes/workers.ts';
 
 const ROUTE_MODULES: RouteModule[] = [
   campaignRoutes,
+  campaignEventRoutes,
   sessionRoutes,
   workerRoutes,
   delayRoutes,

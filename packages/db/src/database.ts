@@ -147,7 +147,7 @@ export interface IdempotencyKeysTable {
 
 /** xid8 values travel as decimal text (they may exceed 2^53). */
 export interface CampaignEventsTable {
-  seq: ColumnType<string, never, never>;
+  seq: ColumnType<number, never, never>;
   xid: ColumnType<string, never, never>;
   campaign_id: number;
   message_id: number | null;

@@ -1,7 +1,9 @@
+export * from './campaign-notifications.ts';
 export * from './client.ts';
 export type * from './database.ts';
 export * from './migrate.ts';
 export * from './queries/admin.ts';
+export * from './queries/campaign-events.ts';
 export * from './queries/campaigns.ts';
 export * from './queries/delays.ts';
 export * from './queries/dispatch.ts';

@@ -1,3 +1,4 @@
+export * from './campaign-lifecycle.ts';
 export * from './date-range.ts';
 export * from './deadline.ts';
 export * from './errors.ts';

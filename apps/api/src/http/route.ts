@@ -11,6 +11,8 @@ export interface RouteResponse {
   description: string;
   /** Omitted for empty responses (204). */
   schema?: z.ZodType;
+  /** Default application/json. */
+  contentType?: string;
 }
 
 export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {
@@ -41,7 +43,10 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   }) => Promise<HandlerResult>;
 }
 
-export type HandlerResult = { status: number; body?: unknown; headers?: Record<string, string> };
+export type HandlerResult =
+  | { status: number; body?: unknown; headers?: Record<string, string> }
+  /** A long-lived response (Server-Sent Events): the handler writes it itself. */
+  | { stream: (res: Response) => void };
 
 export interface RouteRegistrar {
   route<P extends AnyObject, Q extends AnyObject, B extends z.ZodType = z.ZodUndefined>(
@@ -92,6 +97,7 @@ export function createRouteRegistrar(
           req,
         };
         const result = await spec.handler(input as Parameters<typeof spec.handler>[0]);
+        if ('stream' in result) return result.stream(res);
         if (result.headers) res.set(result.headers);
         if (result.body === undefined) res.status(result.status).end();
         else res.status(result.status).json(result.body);
@@ -119,7 +125,7 @@ function toOpenApi(spec: RouteSpec<AnyObject, AnyObject, z.ZodType>): RouteConfi
     responses[status] = response.schema
       ? {
           description: response.description,
-          content: { 'application/json': { schema: response.schema } },
+          content: { [response.contentType ?? 'application/json']: { schema: response.schema } },
         }
       : { description: response.description };
   }
