@@ -1,5 +1,6 @@
 import {
   type Campaign,
+  type Database,
   enqueueSenderTurn,
   findSenderReadiness,
   insertCampaign,
@@ -11,11 +12,13 @@ import {
   conflict,
   createPhoneNormalizer,
   HeraldError,
+  type PreparedMessages,
   prepareMessages,
   type RecipientInput,
   type TemplateVariables,
   validationError,
 } from '@herald/domain';
+import type { Transaction } from 'kysely';
 import type { AppDeps } from '../deps.ts';
 
 export interface SubmitCampaignInput {
@@ -41,14 +44,6 @@ export async function submitCampaign(
   input: SubmitCampaignInput,
 ): Promise<SubmittedCampaign> {
   const { config, db, boss } = deps;
-  if (input.recipients.length > config.maxRecipients) {
-    throw new HeraldError(
-      'too_large',
-      'TOO_MANY_RECIPIENTS',
-      `A campaign may have at most ${config.maxRecipients} recipients; split the list`,
-      { max: config.maxRecipients, given: input.recipients.length },
-    );
-  }
   const normalize = createPhoneNormalizer(config.defaultCountry);
   const sender = normalize(input.sender_number);
   if (sender === null) {
@@ -60,11 +55,20 @@ export async function submitCampaign(
   }
   const variables = input.variables ?? {};
   const mediaUrl = input.media_url ?? null;
+  // The cheap check first: no recipient list is examined for a sender that cannot send.
+  await assertSenderCanSend(deps, sender, mediaUrl !== null);
   const prepared = prepareMessages(
     { template: input.template, variables, recipients: input.recipients, media_url: mediaUrl },
     normalize,
   );
-  await assertSenderCanSend(deps, sender, mediaUrl !== null);
+  if (prepared.totalLength > config.maxCampaignText) {
+    throw new HeraldError(
+      'too_large',
+      'CAMPAIGN_TOO_LARGE',
+      `The campaign's messages add up to ${prepared.totalLength} characters, more than ${config.maxCampaignText} (MAX_CAMPAIGN_TEXT); split the list`,
+      { max: config.maxCampaignText, given: prepared.totalLength },
+    );
+  }
 
   const campaign = await db.transaction().execute(async (trx) => {
     await lockOrCreateSender(trx, sender);
@@ -76,13 +80,28 @@ export async function submitCampaign(
       total_messages: prepared.recipients.length,
       duplicates_removed: prepared.duplicatesRemoved,
     });
-    await insertCampaignMessages(trx, created, prepared.recipients, prepared.bodies);
+    await insertInBatches(trx, created, prepared);
     // Through pg-boss's adapter the job row is part of this transaction. A null id means a turn
     // for this sender is already queued; it will find these messages.
     await enqueueSenderTurn(boss, sender, { db: trx });
     return created;
   });
   return { campaign, duplicateRecipients: prepared.duplicateRecipients };
+}
+
+/** Rendered text per insert: bounds the memory a campaign of long texts takes to store. */
+const BATCH_CHARS = 4_000_000;
+const BATCH_ROWS = 10_000;
+
+/** Renders and inserts the messages a batch at a time, in order, inside the caller's transaction. */
+async function insertInBatches(
+  trx: Transaction<Database>,
+  campaign: Campaign,
+  prepared: PreparedMessages,
+): Promise<void> {
+  for (const batch of prepared.batches(BATCH_CHARS, BATCH_ROWS)) {
+    await insertCampaignMessages(trx, campaign, batch.recipients, batch.bodies);
+  }
 }
 
 /** The pause reasons that mean no connected session (rather than a worker that is not usable). */
