@@ -2,6 +2,16 @@ CREATE SCHEMA public;
 
 COMMENT ON SCHEMA public IS 'standard public schema';
 
+CREATE TABLE public.campaign_media (
+    campaign_id bigint NOT NULL,
+    mimetype text NOT NULL,
+    filename text NOT NULL,
+    size_bytes integer NOT NULL,
+    data bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT campaign_media_size_bytes_check CHECK ((size_bytes > 0))
+);
+
 CREATE TABLE public.campaigns (
     id bigint NOT NULL,
     sender_number text NOT NULL,
@@ -120,6 +130,11 @@ CREATE TABLE public.sessions (
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE public.waha_webhook_events (
+    event_id text NOT NULL,
+    received_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
 CREATE TABLE public.workers (
     id bigint NOT NULL,
     name text NOT NULL,
@@ -154,6 +169,9 @@ ALTER TABLE public.workers ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+ALTER TABLE ONLY public.campaign_media
+    ADD CONSTRAINT campaign_media_pkey PRIMARY KEY (campaign_id);
+
 ALTER TABLE ONLY public.campaigns
     ADD CONSTRAINT campaigns_pkey PRIMARY KEY (id);
 
@@ -171,6 +189,9 @@ ALTER TABLE ONLY public.senders
 
 ALTER TABLE ONLY public.sessions
     ADD CONSTRAINT sessions_pkey PRIMARY KEY (phone_number);
+
+ALTER TABLE ONLY public.waha_webhook_events
+    ADD CONSTRAINT waha_webhook_events_pkey PRIMARY KEY (event_id);
 
 ALTER TABLE ONLY public.workers
     ADD CONSTRAINT workers_pkey PRIMARY KEY (id);
@@ -198,7 +219,12 @@ CREATE INDEX senders_lease_idx ON public.senders USING btree (lease_expires_at) 
 
 CREATE UNIQUE INDEX sessions_worker_name_idx ON public.sessions USING btree (worker_id, waha_session) WHERE (worker_id IS NOT NULL);
 
+CREATE INDEX waha_webhook_events_received_idx ON public.waha_webhook_events USING btree (received_at);
+
 CREATE INDEX workers_next_probe_idx ON public.workers USING btree (next_probe_at);
+
+ALTER TABLE ONLY public.campaign_media
+    ADD CONSTRAINT campaign_media_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.campaigns
     ADD CONSTRAINT campaigns_sender_number_fkey FOREIGN KEY (sender_number) REFERENCES public.senders(phone_number);

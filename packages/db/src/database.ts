@@ -133,6 +133,20 @@ export interface SecretsTable {
   created_at: CreatedAt;
 }
 
+export interface CampaignMediaTable {
+  campaign_id: number;
+  mimetype: string;
+  filename: string;
+  size_bytes: number;
+  data: Buffer;
+  created_at: CreatedAt;
+}
+
+export interface WahaWebhookEventsTable {
+  event_id: string;
+  received_at: CreatedAt;
+}
+
 export interface Database {
   workers: WorkersTable;
   senders: SendersTable;
@@ -141,6 +155,8 @@ export interface Database {
   campaigns: CampaignsTable;
   messages: MessagesTable;
   secrets: SecretsTable;
+  campaign_media: CampaignMediaTable;
+  waha_webhook_events: WahaWebhookEventsTable;
 }
 
 export type Worker = Selectable<WorkersTable>;
