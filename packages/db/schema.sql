@@ -42,6 +42,16 @@ ALTER TABLE public.campaign_events ALTER COLUMN seq ADD GENERATED ALWAYS AS IDEN
     CACHE 1
 );
 
+CREATE TABLE public.campaign_media (
+    campaign_id bigint NOT NULL,
+    mimetype text NOT NULL,
+    filename text NOT NULL,
+    size_bytes integer NOT NULL,
+    data bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT campaign_media_size_bytes_check CHECK ((size_bytes > 0))
+);
+
 CREATE TABLE public.campaigns (
     id bigint NOT NULL,
     sender_number text NOT NULL,
@@ -171,6 +181,11 @@ CREATE TABLE public.sessions (
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE public.waha_webhook_events (
+    event_id text NOT NULL,
+    received_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
 CREATE TABLE public.webhook_outbox_cursor (
     id smallint DEFAULT 1 NOT NULL,
     xid xid8 DEFAULT '0'::xid8 NOT NULL,
@@ -216,6 +231,9 @@ ALTER TABLE public.workers ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 ALTER TABLE ONLY public.campaign_events
     ADD CONSTRAINT campaign_events_pkey PRIMARY KEY (xid, seq);
 
+ALTER TABLE ONLY public.campaign_media
+    ADD CONSTRAINT campaign_media_pkey PRIMARY KEY (campaign_id);
+
 ALTER TABLE ONLY public.campaigns
     ADD CONSTRAINT campaigns_pkey PRIMARY KEY (id);
 
@@ -236,6 +254,9 @@ ALTER TABLE ONLY public.senders
 
 ALTER TABLE ONLY public.sessions
     ADD CONSTRAINT sessions_pkey PRIMARY KEY (phone_number);
+
+ALTER TABLE ONLY public.waha_webhook_events
+    ADD CONSTRAINT waha_webhook_events_pkey PRIMARY KEY (event_id);
 
 ALTER TABLE ONLY public.webhook_outbox_cursor
     ADD CONSTRAINT webhook_outbox_cursor_pkey PRIMARY KEY (id);
@@ -270,6 +291,8 @@ CREATE INDEX senders_lease_idx ON public.senders USING btree (lease_expires_at) 
 
 CREATE UNIQUE INDEX sessions_worker_name_idx ON public.sessions USING btree (worker_id, waha_session) WHERE (worker_id IS NOT NULL);
 
+CREATE INDEX waha_webhook_events_received_idx ON public.waha_webhook_events USING btree (received_at);
+
 CREATE INDEX workers_next_probe_idx ON public.workers USING btree (next_probe_at);
 
 CREATE TRIGGER campaigns_status_event AFTER UPDATE OF status ON public.campaigns FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION public.record_campaign_event();
@@ -278,6 +301,9 @@ CREATE TRIGGER messages_status_event AFTER UPDATE OF status ON public.messages F
 
 ALTER TABLE ONLY public.campaign_events
     ADD CONSTRAINT campaign_events_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.campaign_media
+    ADD CONSTRAINT campaign_media_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.campaigns
     ADD CONSTRAINT campaigns_sender_number_fkey FOREIGN KEY (sender_number) REFERENCES public.senders(phone_number);

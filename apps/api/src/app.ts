@@ -1,6 +1,7 @@
 import express from 'express';
 import type { AppDeps, RouteModule } from './deps.ts';
 import { adminKeyCheck } from './http/auth.ts';
+import { defaultBodyLimit, maxJsonContainers } from './http/body-limits.ts';
 import { errorHandler, routeNotFound } from './http/errors.ts';
 import { createOpenApiRegistry, serveOpenApi } from './http/openapi.ts';
 import { assignRequestId } from './http/request-id.ts';
@@ -47,7 +48,8 @@ export function createApp(deps: AppDeps): express.Express {
   const registry = createOpenApiRegistry();
   // Each route parses its own body: JSON, or raw bytes for a signed one (webhooks).
   const r = createRouteRegistrar(router, registry, adminKeyCheck(deps.adminKeyHash), {
-    bodyLimit: deps.config.bodyLimit,
+    bodyLimit: deps.config.bodyLimit ?? defaultBodyLimit(deps.config.maxRecipients),
+    maxJsonContainers: maxJsonContainers(deps.config.maxRecipients),
   });
   for (const register of ROUTE_MODULES) register(r, deps);
   router.get('/health', (_req, res) => {

@@ -164,6 +164,20 @@ export interface WebhookOutboxCursorTable {
   updated_at: CreatedAt;
 }
 
+export interface CampaignMediaTable {
+  campaign_id: number;
+  mimetype: string;
+  filename: string;
+  size_bytes: number;
+  data: Buffer;
+  created_at: CreatedAt;
+}
+
+export interface WahaWebhookEventsTable {
+  event_id: string;
+  received_at: CreatedAt;
+}
+
 export interface Database {
   workers: WorkersTable;
   senders: SendersTable;
@@ -175,6 +189,8 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   campaign_events: CampaignEventsTable;
   webhook_outbox_cursor: WebhookOutboxCursorTable;
+  campaign_media: CampaignMediaTable;
+  waha_webhook_events: WahaWebhookEventsTable;
 }
 
 export type Worker = Selectable<WorkersTable>;

@@ -2,6 +2,7 @@ import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openap
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { type AdminKeyCheck, type Caller, identifyCaller, requireAdmin } from './auth.ts';
+import { assertJsonContainersAtMost, assertWellFormedText } from './body-limits.ts';
 import { ErrorBody, malformedJson } from './errors.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -34,6 +35,8 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
    * before they are parsed at all, so nothing unauthenticated is ever read.
    */
   verifyRawBody?: (raw: Buffer, req: Request) => void;
+  /** Overrides the gateway's body limit for this route (a webhook needs far less). */
+  bodyLimit?: number | string;
   handler: (input: {
     params: z.infer<P>;
     query: z.infer<Q>;
@@ -75,20 +78,27 @@ export function createRouteRegistrar(
   router: Router,
   registry: OpenAPIRegistry,
   checkAdminKey: AdminKeyCheck,
-  options: { bodyLimit: string },
+  options: { bodyLimit: number | string; maxJsonContainers: number },
 ): RouteRegistrar {
-  const jsonBody = express.json({ limit: options.bodyLimit });
-  const rawBody = express.raw({ type: () => true, limit: options.bodyLimit });
+  // The containers are counted on the raw bytes, before JSON.parse builds them.
+  const verify = (_req: unknown, _res: unknown, raw: Buffer) =>
+    assertJsonContainersAtMost(raw, options.maxJsonContainers);
+  const jsonBody = express.json({ limit: options.bodyLimit, verify });
   return {
     route(spec) {
       registry.registerPath(toOpenApi(spec));
       const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
       const { verifyRawBody } = spec;
-      const bodyParser: RequestHandler = verifyRawBody ? rawBody : jsonBody;
+      const limit = spec.bodyLimit ?? options.bodyLimit;
+      const bodyParser: RequestHandler = verifyRawBody
+        ? express.raw({ type: () => true, limit })
+        : spec.bodyLimit
+          ? express.json({ limit, verify })
+          : jsonBody;
       router[spec.method](expressPath, bodyParser, async (req: Request, res: Response) => {
         const caller = identifyCaller(req, checkAdminKey);
         if (spec.access === 'admin') requireAdmin(caller);
-        const body = verifyRawBody ? verifiedJson(req, verifyRawBody) : req.body;
+        const body = verifyRawBody ? verifiedJson(req, verifyRawBody, options) : req.body;
         const input = {
           params: spec.request?.params ? spec.request.params.parse(req.params) : {},
           query: spec.request?.query ? spec.request.query.parse(req.query) : {},
@@ -96,6 +106,10 @@ export function createRouteRegistrar(
           caller,
           req,
         };
+        // On the parsed values, which the schemas have bounded: the text must be storable.
+        assertWellFormedText(input.params, 'params');
+        assertWellFormedText(input.query, 'query');
+        assertWellFormedText(input.body, 'body');
         const result = await spec.handler(input as Parameters<typeof spec.handler>[0]);
         if ('stream' in result) return result.stream(res);
         if (result.headers) res.set(result.headers);
@@ -107,11 +121,16 @@ export function createRouteRegistrar(
 }
 
 /** The JSON of a body whose raw bytes `verify` accepted first. */
-function verifiedJson(req: Request, verify: (raw: Buffer, req: Request) => void): unknown {
+function verifiedJson(
+  req: Request,
+  verify: (raw: Buffer, req: Request) => void,
+  options: { maxJsonContainers: number },
+): unknown {
   const raw: unknown = req.body;
   const bytes = Buffer.isBuffer(raw) ? raw : Buffer.alloc(0);
   verify(bytes, req);
   if (bytes.length === 0) return undefined;
+  assertJsonContainersAtMost(bytes, options.maxJsonContainers);
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch {

@@ -1,5 +1,5 @@
 import { strictBoolean } from '@herald/config';
-import { CAMPAIGN_STATUSES, parseDateBound } from '@herald/domain';
+import { CAMPAIGN_STATUSES, MAX_MESSAGE_LENGTH, parseDateBound } from '@herald/domain';
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { RouteModule } from '../deps.ts';
@@ -23,6 +23,9 @@ import {
 
 export const MAX_TEMPLATE_LENGTH = 4096;
 
+/** Variables one record may hold; a template has room for only so many placeholders anyway. */
+export const MAX_VARIABLES = 100;
+
 const TemplateVariables = z
   .record(
     z.string().min(1).max(64),
@@ -32,9 +35,12 @@ const TemplateVariables = z
       z.boolean(),
     ]),
   )
+  .refine((vars) => Object.keys(vars).length <= MAX_VARIABLES, {
+    message: `at most ${MAX_VARIABLES} variables`,
+  })
   .meta({
     id: 'TemplateVariables',
-    description: 'Values for the `{{name}}` placeholders of the template',
+    description: `Values for the \`{{name}}\` placeholders of the template (at most ${MAX_VARIABLES})`,
   });
 
 const RecipientWithVariables = z
@@ -48,50 +54,61 @@ const RecipientWithVariables = z
       "A recipient with its own variables, which override the campaign's for this recipient",
   });
 
-export const SendCampaignBody = z
-  .object({
-    sender_number: z.string().min(1).max(64).meta({
-      description: 'Your number: international (with or without +) or national in DEFAULT_COUNTRY',
-      example: '42108077',
-    }),
-    template: z
-      .string()
-      .max(MAX_TEMPLATE_LENGTH)
-      .refine((s) => s.trim() !== '', 'must not be blank')
-      .refine(noNul, 'must not contain NUL')
-      .meta({
-        description: 'Message text; `{{name}}` placeholders are filled from the variables',
-        example: 'Hello {{name}}!',
-      }),
-    variables: TemplateVariables.nullish(),
-    recipients: z
-      .array(z.union([z.string().min(1).max(64), RecipientWithVariables]))
-      .min(1)
-      .meta({
+/**
+ * The body of POST /api/send. Every part is bounded in the schema itself, the recipient count
+ * included: zod checks an array's length before its items, so a body of millions of items is
+ * refused without parsing them.
+ */
+export function sendCampaignBody(maxRecipients: number) {
+  return z
+    .object({
+      sender_number: z.string().min(1).max(64).meta({
         description:
-          'Phone numbers (as for sender_number). Herald extension: an item may also be `{phone, variables}` with per-recipient variables. Duplicates (after normalisation) are removed and reported; at most MAX_RECIPIENTS items.',
-        example: ['21642108101'],
+          'Your number: international (with or without +) or national in DEFAULT_COUNTRY',
+        example: '42108077',
       }),
-    media_url: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
-      .refine(noNul, 'must not contain NUL')
-      .nullish()
-      .meta({
-        description:
-          'An http(s) image, video or document sent with the text as caption (WAHA Plus workers only)',
-      }),
-    callback_url: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
-      .refine(noNul, 'must not contain NUL')
-      .nullish()
-      .meta({
-        description:
-          "Where Herald POSTs this campaign's signed `message.status` and `campaign.status` events (default CLIENT_WEBHOOK_URL). Loopback, private and link-local addresses are refused.",
-      }),
-  })
-  .meta({ id: 'SendCampaignRequest' });
+      template: z
+        .string()
+        .max(MAX_TEMPLATE_LENGTH)
+        .refine((s) => s.trim() !== '', 'must not be blank')
+        .refine(noNul, 'must not contain NUL')
+        .meta({
+          description: `Message text; \`{{name}}\` placeholders are filled from the variables. Each rendered message may have at most ${MAX_MESSAGE_LENGTH} characters.`,
+          example: 'Hello {{name}}!',
+        }),
+      variables: TemplateVariables.nullish(),
+      recipients: z
+        .array(z.union([z.string().min(1).max(64), RecipientWithVariables]))
+        .min(1)
+        .max(maxRecipients, {
+          error: `at most ${maxRecipients} recipients (MAX_RECIPIENTS); split the list`,
+        })
+        .meta({
+          description:
+            'Phone numbers (as for sender_number). Herald extension: an item may also be `{phone, variables}` with per-recipient variables. Duplicates (after normalisation) are removed and reported; at most MAX_RECIPIENTS items.',
+          example: ['21642108101'],
+        }),
+      media_url: z
+        .url({ protocol: /^https?$/ })
+        .max(2048)
+        .refine(noNul, 'must not contain NUL')
+        .nullish()
+        .meta({
+          description:
+            'An http(s) image, video or document sent with the text as caption (WAHA Plus workers only)',
+        }),
+      callback_url: z
+        .url({ protocol: /^https?$/ })
+        .max(2048)
+        .refine(noNul, 'must not contain NUL')
+        .nullish()
+        .meta({
+          description:
+            "Where Herald POSTs this campaign's signed `message.status` and `campaign.status` events (default CLIENT_WEBHOOK_URL). Loopback, private and link-local addresses are refused.",
+        }),
+    })
+    .meta({ id: 'SendCampaignRequest' });
+}
 
 const IdempotencyHeaders = z.object({
   'idempotency-key': z.string().optional().meta({
@@ -160,7 +177,7 @@ export const campaignRoutes: RouteModule = (r, deps) => {
     summary: 'Submit a campaign: validated, stored and queued for its sender in one transaction',
     tags: ['Campaigns'],
     access: 'open',
-    request: { body: SendCampaignBody, headers: IdempotencyHeaders },
+    request: { body: sendCampaignBody(deps.config.maxRecipients), headers: IdempotencyHeaders },
     responses: {
       201: {
         description:

@@ -15,12 +15,13 @@ import {
   conflict,
   createPhoneNormalizer,
   HeraldError,
+  type PreparedMessages,
   prepareMessages,
   type RecipientInput,
   type TemplateVariables,
   validationError,
 } from '@herald/domain';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { AppDeps } from '../deps.ts';
 import { assertSameRequest, type IdempotencyClaim } from './idempotency.ts';
 
@@ -53,14 +54,6 @@ export async function submitCampaign(
   idempotency?: IdempotencyClaim,
 ): Promise<SubmittedCampaign> {
   const { config, db, boss } = deps;
-  if (input.recipients.length > config.maxRecipients) {
-    throw new HeraldError(
-      'too_large',
-      'TOO_MANY_RECIPIENTS',
-      `A campaign may have at most ${config.maxRecipients} recipients; split the list`,
-      { max: config.maxRecipients, given: input.recipients.length },
-    );
-  }
   const normalize = createPhoneNormalizer(config.defaultCountry);
   const sender = normalize(input.sender_number);
   if (sender === null) {
@@ -77,11 +70,20 @@ export async function submitCampaign(
   }
   const variables = input.variables ?? {};
   const mediaUrl = input.media_url ?? null;
+  // The cheap check first: no recipient list is examined for a sender that cannot send.
+  await assertSenderCanSend(deps, sender, mediaUrl !== null);
   const prepared = prepareMessages(
     { template: input.template, variables, recipients: input.recipients, media_url: mediaUrl },
     normalize,
   );
-  await assertSenderCanSend(deps, sender, mediaUrl !== null);
+  if (prepared.totalLength > config.maxCampaignText) {
+    throw new HeraldError(
+      'too_large',
+      'CAMPAIGN_TOO_LARGE',
+      `The campaign's messages add up to ${prepared.totalLength} characters, more than ${config.maxCampaignText} (MAX_CAMPAIGN_TEXT); split the list`,
+      { max: config.maxCampaignText, given: prepared.totalLength },
+    );
+  }
 
   return db.transaction().execute(async (trx): Promise<SubmittedCampaign> => {
     // The sender's row lock serialises its submits: of racing requests with one key, the first
@@ -100,7 +102,7 @@ export async function submitCampaign(
       total_messages: prepared.recipients.length,
       duplicates_removed: prepared.duplicatesRemoved,
     });
-    await insertCampaignMessages(trx, created, prepared.recipients, prepared.bodies);
+    await insertInBatches(trx, created, prepared);
     if (idempotency) {
       await insertIdempotencyKey(trx, {
         sender_number: sender,
@@ -134,6 +136,21 @@ async function replayOf(
   const campaign = await findCampaign(db, stored.campaign_id);
   if (!campaign) return undefined;
   return { campaign, duplicateRecipients: stored.duplicate_recipients, replayed: true };
+}
+
+/** Rendered text per insert: bounds the memory a campaign of long texts takes to store. */
+const BATCH_CHARS = 4_000_000;
+const BATCH_ROWS = 10_000;
+
+/** Renders and inserts the messages a batch at a time, in order, inside the caller's transaction. */
+async function insertInBatches(
+  trx: Transaction<Database>,
+  campaign: Campaign,
+  prepared: PreparedMessages,
+): Promise<void> {
+  for (const batch of prepared.batches(BATCH_CHARS, BATCH_ROWS)) {
+    await insertCampaignMessages(trx, campaign, batch.recipients, batch.bodies);
+  }
 }
 
 /** The pause reasons that mean no connected session (rather than a worker that is not usable). */
