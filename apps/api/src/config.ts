@@ -45,6 +45,8 @@ export const ApiConfigSchema = z.object({
   /** `expiry_warning` turns true this many days before a session's estimated expiry. */
   EXPIRY_WARNING_DAYS: z.coerce.number().min(0).max(30).default(2),
   TRUST_PROXY: strictBoolean.default(false),
+  /** Lets a campaign's callback_url point at loopback, private or link-local addresses. */
+  CLIENT_WEBHOOK_ALLOW_PRIVATE: strictBoolean.default(false),
   ...loggingEnv,
 });
 

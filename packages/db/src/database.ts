@@ -160,7 +160,7 @@ export interface CampaignEventsTable {
 export interface WebhookOutboxCursorTable {
   id: ColumnType<number, number | undefined, never>;
   xid: ColumnType<string, string | undefined, string>;
-  seq: ColumnType<string, string | undefined, string>;
+  seq: ColumnType<number, number | undefined, number>;
   updated_at: CreatedAt;
 }
 

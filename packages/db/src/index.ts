@@ -24,6 +24,7 @@ export * from './queries/session-placement.ts';
 export * from './queries/session-views.ts';
 export * from './queries/sessions.ts';
 export * from './queries/webhook-events.ts';
+export * from './queries/webhook-outbox.ts';
 export * from './queries/workers.ts';
 export * from './queue.ts';
 export * from './schema-dump.ts';

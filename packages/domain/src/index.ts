@@ -1,4 +1,5 @@
 export * from './campaign-lifecycle.ts';
+export * from './client-webhooks.ts';
 export * from './date-range.ts';
 export * from './deadline.ts';
 export * from './errors.ts';

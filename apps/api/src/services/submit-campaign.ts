@@ -23,6 +23,7 @@ import {
 } from '@herald/domain';
 import type { Kysely, Transaction } from 'kysely';
 import type { AppDeps } from '../deps.ts';
+import { assertCallbackUrlAllowed } from './callback-url.ts';
 import { assertSameRequest, type IdempotencyClaim } from './idempotency.ts';
 
 export interface SubmitCampaignInput {
@@ -67,6 +68,9 @@ export async function submitCampaign(
   if (idempotency) {
     const earlier = await replayOf(db, sender, idempotency);
     if (earlier) return earlier;
+  }
+  if (input.callback_url) {
+    await assertCallbackUrlAllowed(input.callback_url, config.clientWebhookAllowPrivate);
   }
   const variables = input.variables ?? {};
   const mediaUrl = input.media_url ?? null;
