@@ -17,8 +17,8 @@ import { createHarness, type Harness } from './harness.ts';
 const SECRET = 'client-webhook-secret-0123456789';
 const FAILURES = 3;
 
-/** A receiver that answers 500 to its first FAILURES requests, then 200, and keeps what came. */
-async function startReceiver() {
+/** A receiver that answers 500 to its first `failures` requests, then 204, and keeps what came. */
+async function startReceiver(failures = FAILURES) {
   const received: { event: ClientWebhookEvent; signed: boolean }[] = [];
   let requests = 0;
   const server: Server = createServer((req, res) => {
@@ -26,7 +26,7 @@ async function startReceiver() {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       requests += 1;
-      if (requests <= FAILURES) {
+      if (requests <= failures) {
         res.writeHead(500).end();
         return;
       }
@@ -121,5 +121,37 @@ describe('client webhooks', () => {
     );
     assert.equal(sent?.event.campaign_id, campaign.id);
     assert.match(sent?.event.data.recipient ?? '', /^2165000500\d$/);
+  });
+
+  it("sends a campaign's events to its callback_url rather than CLIENT_WEBHOOK_URL", async () => {
+    const own = await startReceiver(0);
+    try {
+      const emulator = await h.emulator({ tier: 'PLUS' });
+      const sender = '21620000502';
+      await h.connectSender(emulator, sender);
+      const campaign = await makeCampaign(h.db, {
+        sender,
+        recipients: recipients(21650006000, 3),
+        body: 'Hello',
+      });
+      await h.db
+        .updateTable('campaigns')
+        .set({ callback_url: own.url })
+        .where('id', '=', campaign.id)
+        .execute();
+      const before = receiver.received.length;
+      await enqueueTurn(h.boss, sender);
+      await waitForCampaignDone(h.db, campaign.id);
+      // 3 messages × (SENDING, SENT) + IN_PROGRESS + COMPLETED.
+      await waitFor(() => new Set(own.received.map((r) => r.event.id)).size === 8, {
+        timeoutMs: 30_000,
+        what: 'the campaign events at its own receiver',
+      });
+      assert.ok(own.received.every((r) => r.event.campaign_id === campaign.id && r.signed));
+      const elsewhere = receiver.received.slice(before);
+      assert.ok(elsewhere.every((r) => r.event.campaign_id !== campaign.id));
+    } finally {
+      await own.close();
+    }
   });
 });
