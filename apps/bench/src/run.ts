@@ -6,6 +6,7 @@ import { type ReportSection, renderBenchmarks } from './report.ts';
 import type { Scenario } from './scenario.ts';
 import { pacingOverheadScenario } from './scenarios/pacing-overhead.ts';
 import { recoveryScenario } from './scenarios/recovery.ts';
+import { sseFanoutScenario } from './scenarios/sse-fanout.ts';
 import { submitScenario } from './scenarios/submit.ts';
 import { throughputScenario } from './scenarios/throughput.ts';
 
@@ -14,6 +15,7 @@ const SCENARIOS: Scenario[] = [
   pacingOverheadScenario,
   throughputScenario,
   recoveryScenario,
+  sseFanoutScenario,
 ];
 const FULL_OUTPUT = fileURLToPath(new URL('../../../BENCHMARKS.md', import.meta.url));
 const PARTIAL_OUTPUT = fileURLToPath(new URL('../../../BENCHMARKS.partial.md', import.meta.url));
