@@ -10,7 +10,7 @@ import { runSenderTurn } from './jobs/sender-turn.ts';
 import { type PeriodicTask, startPeriodicTasks } from './periodic.ts';
 import { createSweepTask } from './sweeper.ts';
 import { createDrainWebhookOutboxTask } from './tasks/drain-webhook-outbox.ts';
-import { createExpireIdempotencyKeysTask } from './tasks/expire-idempotency-keys.ts';
+import { createExpireOldRecordsTask } from './tasks/expire-old-records.ts';
 import { scheduleKeepalive } from './tasks/keepalive-sessions.ts';
 import { createProbeTask } from './tasks/probe-workers.ts';
 
@@ -110,10 +110,7 @@ export async function startDispatcher(
 
   // Periodic tasks of this dispatcher: the recovery sweep, and worker probing with session
   // reconciliation (the daily keep-alive is a pg-boss schedule, registered above).
-  const periodicTasks: PeriodicTask[] = [
-    createSweepTask(ctx),
-    createExpireIdempotencyKeysTask(ctx),
-  ];
+  const periodicTasks: PeriodicTask[] = [createSweepTask(ctx), createExpireOldRecordsTask(ctx)];
   if (config.probeIntervalSeconds > 0) {
     periodicTasks.push(createProbeTask(ctx, { intervalSeconds: config.probeIntervalSeconds }));
   }

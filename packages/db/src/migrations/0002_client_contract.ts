@@ -24,8 +24,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   // Every status change of a message or a campaign, written by triggers in the transaction that
   // makes it, whichever code path that is. Readers order events by (xid, seq) and read only
-  // below the oldest running transaction (pg_snapshot_xmin): sequence values commit out of order,
-  // but no transaction below that horizon can still add an event, so a cursor never skips one.
+  // below the oldest transaction of this database still running (FEED_HORIZON): sequence values
+  // commit out of order, but nothing below that horizon can still add an event, so a cursor never
+  // skips one.
   await sql`
     CREATE TABLE campaign_events (
       seq bigint GENERATED ALWAYS AS IDENTITY,

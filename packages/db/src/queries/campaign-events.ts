@@ -42,6 +42,22 @@ export interface FeedSnapshot {
   eventsAboveHorizon: boolean;
 }
 
+/**
+ * The feed horizon (xid8): the oldest transaction of this database still running, else the next
+ * xid to be assigned. Events of transactions below it are final. Postgres' own snapshot xmin
+ * would do, but it counts every database of the cluster: a long transaction elsewhere would hold
+ * every stream back. A transaction of this database that starts later gets a larger xid.
+ */
+export const FEED_HORIZON = sql<string>`(
+  SELECT COALESCE(
+    (SELECT min(x) FROM pg_snapshot_xip(s.snap) AS x
+     WHERE (x::text::bigint % 4294967296) IN (
+       SELECT backend_xid::text::bigint FROM pg_stat_activity
+       WHERE datname = current_database() AND backend_xid IS NOT NULL)),
+    pg_snapshot_xmax(s.snap))
+  FROM (SELECT pg_current_snapshot() AS snap) s
+)`;
+
 /** The horizon, the campaign and whether later events wait above the horizon, in one snapshot. */
 export async function readFeedSnapshot(
   db: Kysely<Database>,
@@ -53,13 +69,13 @@ export async function readFeedSnapshot(
     campaign: Campaign | null;
     above: boolean;
   }>`
-    WITH s AS (SELECT pg_current_snapshot() AS snap)
-    SELECT pg_snapshot_xmin(s.snap)::text AS horizon,
-           pg_snapshot_xmax(s.snap)::text AS snapshot_end,
+    WITH h AS (SELECT ${FEED_HORIZON} AS horizon, pg_snapshot_xmax(pg_current_snapshot()) AS snap_end)
+    SELECT h.horizon::text AS horizon,
+           h.snap_end::text AS snapshot_end,
            (SELECT to_jsonb(c) FROM campaigns c WHERE c.id = ${campaignId}) AS campaign,
            EXISTS (SELECT 1 FROM campaign_events e
-                   WHERE e.campaign_id = ${campaignId} AND e.xid >= pg_snapshot_xmin(s.snap)) AS above
-    FROM s
+                   WHERE e.campaign_id = ${campaignId} AND e.xid >= h.horizon) AS above
+    FROM h
   `.execute(db);
   const row = rows[0] as NonNullable<(typeof rows)[0]>;
   return {
@@ -100,4 +116,23 @@ export async function readCampaignEvents(
     LIMIT ${limit}
   `.execute(db);
   return rows.map(({ xid, seq, ...event }) => ({ cursor: { xid, seq }, ...event }));
+}
+
+/**
+ * Forgets change-feed events older than `keepSeconds`, at most `limit` per call (streams then
+ * replay a finished campaign from its first kept event; webhook jobs were made long before).
+ */
+export async function deleteOldCampaignEvents(
+  db: Kysely<Database>,
+  keepSeconds: number,
+  limit: number,
+): Promise<number> {
+  const result = await sql`
+    DELETE FROM campaign_events WHERE (xid, seq) IN (
+      SELECT xid, seq FROM campaign_events
+      WHERE occurred_at < now() - make_interval(secs => ${keepSeconds}::float8)
+      LIMIT ${limit}
+    )
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
 }

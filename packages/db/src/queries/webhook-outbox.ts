@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
-import type { CampaignEvent, EventCursor } from './campaign-events.ts';
+import { type CampaignEvent, type EventCursor, FEED_HORIZON } from './campaign-events.ts';
 
 export interface OutboxEvent extends CampaignEvent {
   /** The campaign's own webhook target, if it has one. */
@@ -28,7 +28,7 @@ export async function takeWebhookOutbox(
            e.error_code, e.occurred_at, c.callback_url
     FROM campaign_events e JOIN campaigns c ON c.id = e.campaign_id
     WHERE (e.xid, e.seq) > (${cursor.xid}::xid8, ${cursor.seq}::bigint)
-      AND e.xid < pg_snapshot_xmin(pg_current_snapshot())
+      AND e.xid < ${FEED_HORIZON}
     ORDER BY e.xid, e.seq
     LIMIT ${limit}
   `.execute(trx);
