@@ -52,7 +52,8 @@ export async function startClientWebhookWorker(
   });
   const workId = await boss.work(
     CLIENT_WEBHOOK_QUEUE,
-    { batchSize: 1, localConcurrency: 4, pollingIntervalSeconds: 0.5 },
+    // Two fetch loops of one job each: an idle dispatcher asks for webhooks twice a second.
+    { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: 1 },
     async ([job]) => {
       if (!job) return;
       const payload = ClientWebhookPayload.safeParse(job.data);
