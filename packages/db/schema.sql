@@ -2,6 +2,56 @@ CREATE SCHEMA public;
 
 COMMENT ON SCHEMA public IS 'standard public schema';
 
+CREATE FUNCTION public.record_campaign_event() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+    BEGIN
+      INSERT INTO campaign_events (campaign_id, status) VALUES (NEW.id, NEW.status);
+      PERFORM pg_notify('herald_campaign_events', NEW.id::text);
+      RETURN NULL;
+    END $$;
+
+CREATE FUNCTION public.record_message_event() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+    BEGIN
+      INSERT INTO campaign_events (campaign_id, message_id, recipient, status, error_code)
+      VALUES (NEW.campaign_id, NEW.id, NEW.recipient, NEW.status, NEW.error_code);
+      -- A wake-up only: listeners read the table. Postgres folds repeats within a transaction.
+      PERFORM pg_notify('herald_campaign_events', NEW.campaign_id::text);
+      RETURN NULL;
+    END $$;
+
+CREATE TABLE public.campaign_events (
+    seq bigint NOT NULL,
+    xid xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    campaign_id bigint NOT NULL,
+    message_id bigint,
+    recipient text,
+    status text NOT NULL,
+    error_code text,
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE public.campaign_events ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.campaign_events_seq_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.campaign_media (
+    campaign_id bigint NOT NULL,
+    mimetype text NOT NULL,
+    filename text NOT NULL,
+    size_bytes integer NOT NULL,
+    data bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT campaign_media_size_bytes_check CHECK ((size_bytes > 0))
+);
+
 CREATE TABLE public.campaigns (
     id bigint NOT NULL,
     sender_number text NOT NULL,
@@ -22,6 +72,7 @@ CREATE TABLE public.campaigns (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     cancelled_messages integer DEFAULT 0 NOT NULL,
     send_at timestamp with time zone,
+    callback_url text,
     CONSTRAINT campaigns_cancelled_messages_check CHECK ((cancelled_messages >= 0)),
     CONSTRAINT campaigns_check CHECK (((((((pending_messages + sending_messages) + sent_messages) + failed_messages) + unknown_messages) + cancelled_messages) = total_messages)),
     CONSTRAINT campaigns_failed_messages_check CHECK ((failed_messages >= 0)),
@@ -50,6 +101,16 @@ CREATE TABLE public.delay_settings (
     CONSTRAINT delay_settings_id_check CHECK ((id = 1)),
     CONSTRAINT delay_settings_message_delay_check CHECK ((message_delay >= (0)::numeric)),
     CONSTRAINT delay_settings_sender_switch_delay_check CHECK ((sender_switch_delay >= (0)::numeric))
+);
+
+CREATE TABLE public.idempotency_keys (
+    sender_number text NOT NULL,
+    key text NOT NULL,
+    request_hash text NOT NULL,
+    campaign_id bigint NOT NULL,
+    response_status smallint NOT NULL,
+    duplicate_recipients jsonb DEFAULT '[]'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 CREATE TABLE public.messages (
@@ -124,6 +185,19 @@ CREATE TABLE public.sessions (
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE public.waha_webhook_events (
+    event_id text NOT NULL,
+    received_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE public.webhook_outbox_cursor (
+    id smallint DEFAULT 1 NOT NULL,
+    xid xid8 DEFAULT '0'::xid8 NOT NULL,
+    seq bigint DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_outbox_cursor_id_check CHECK ((id = 1))
+);
+
 CREATE TABLE public.workers (
     id bigint NOT NULL,
     name text NOT NULL,
@@ -158,11 +232,20 @@ ALTER TABLE public.workers ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+ALTER TABLE ONLY public.campaign_events
+    ADD CONSTRAINT campaign_events_pkey PRIMARY KEY (xid, seq);
+
+ALTER TABLE ONLY public.campaign_media
+    ADD CONSTRAINT campaign_media_pkey PRIMARY KEY (campaign_id);
+
 ALTER TABLE ONLY public.campaigns
     ADD CONSTRAINT campaigns_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.delay_settings
     ADD CONSTRAINT delay_settings_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (sender_number, key);
 
 ALTER TABLE ONLY public.messages
     ADD CONSTRAINT messages_pkey PRIMARY KEY (id);
@@ -176,11 +259,19 @@ ALTER TABLE ONLY public.senders
 ALTER TABLE ONLY public.sessions
     ADD CONSTRAINT sessions_pkey PRIMARY KEY (phone_number);
 
+ALTER TABLE ONLY public.waha_webhook_events
+    ADD CONSTRAINT waha_webhook_events_pkey PRIMARY KEY (event_id);
+
+ALTER TABLE ONLY public.webhook_outbox_cursor
+    ADD CONSTRAINT webhook_outbox_cursor_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.workers
     ADD CONSTRAINT workers_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.workers
     ADD CONSTRAINT workers_url_key UNIQUE (url);
+
+CREATE INDEX campaign_events_campaign_idx ON public.campaign_events USING btree (campaign_id, xid, seq);
 
 CREATE INDEX campaigns_claimable_idx ON public.campaigns USING btree (sender_number, id) WHERE ((pending_messages > 0) AND (status = ANY (ARRAY['PENDING'::text, 'IN_PROGRESS'::text])));
 
@@ -191,6 +282,8 @@ CREATE INDEX campaigns_scheduled_idx ON public.campaigns USING btree (send_at) W
 CREATE INDEX campaigns_sender_created_idx ON public.campaigns USING btree (sender_number, created_at DESC);
 
 CREATE INDEX campaigns_status_idx ON public.campaigns USING btree (status);
+
+CREATE INDEX idempotency_keys_created_idx ON public.idempotency_keys USING btree (created_at);
 
 CREATE INDEX messages_campaign_idx ON public.messages USING btree (campaign_id, id);
 
@@ -208,10 +301,25 @@ CREATE INDEX senders_lease_idx ON public.senders USING btree (lease_expires_at) 
 
 CREATE UNIQUE INDEX sessions_worker_name_idx ON public.sessions USING btree (worker_id, waha_session) WHERE (worker_id IS NOT NULL);
 
+CREATE INDEX waha_webhook_events_received_idx ON public.waha_webhook_events USING btree (received_at);
+
 CREATE INDEX workers_next_probe_idx ON public.workers USING btree (next_probe_at);
+
+CREATE TRIGGER campaigns_status_event AFTER UPDATE OF status ON public.campaigns FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION public.record_campaign_event();
+
+CREATE TRIGGER messages_status_event AFTER UPDATE OF status ON public.messages FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION public.record_message_event();
+
+ALTER TABLE ONLY public.campaign_events
+    ADD CONSTRAINT campaign_events_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.campaign_media
+    ADD CONSTRAINT campaign_media_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.campaigns
     ADD CONSTRAINT campaigns_sender_number_fkey FOREIGN KEY (sender_number) REFERENCES public.senders(phone_number);
+
+ALTER TABLE ONLY public.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.messages
     ADD CONSTRAINT messages_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE CASCADE;

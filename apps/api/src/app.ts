@@ -1,12 +1,14 @@
 import express from 'express';
 import type { AppDeps, RouteModule } from './deps.ts';
 import { adminKeyCheck } from './http/auth.ts';
+import { defaultBodyLimit, maxJsonContainers } from './http/body-limits.ts';
 import { errorHandler, routeNotFound } from './http/errors.ts';
 import { createOpenApiRegistry, serveOpenApi } from './http/openapi.ts';
 import { assignRequestId } from './http/request-id.ts';
 import { createRouteRegistrar } from './http/route.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { campaignControlRoutes } from './routes/campaign-controls.ts';
+import { campaignEventRoutes } from './routes/campaign-events.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { delayRoutes } from './routes/delays.ts';
 import { sessionRoutes } from './routes/sessions.ts';
@@ -16,6 +18,7 @@ import { workerRoutes } from './routes/workers.ts';
 const ROUTE_MODULES: RouteModule[] = [
   campaignRoutes,
   campaignControlRoutes,
+  campaignEventRoutes,
   sessionRoutes,
   workerRoutes,
   delayRoutes,
@@ -47,7 +50,8 @@ export function createApp(deps: AppDeps): express.Express {
   const registry = createOpenApiRegistry();
   // Each route parses its own body: JSON, or raw bytes for a signed one (webhooks).
   const r = createRouteRegistrar(router, registry, adminKeyCheck(deps.adminKeyHash), {
-    bodyLimit: deps.config.bodyLimit,
+    bodyLimit: deps.config.bodyLimit ?? defaultBodyLimit(deps.config.maxRecipients),
+    maxJsonContainers: maxJsonContainers(deps.config.maxRecipients),
   });
   for (const register of ROUTE_MODULES) register(r, deps);
   router.get('/health', (_req, res) => {

@@ -3,6 +3,8 @@ import { type CountryCode, isCountryCode } from '@herald/domain';
 import { z } from 'zod';
 
 const seconds = z.coerce.number().min(0).max(86_400);
+/** A size as body-parser reads it: `512kb`, `10mb`, or bytes. */
+const byteSize = z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb)?$/i, 'must be a size such as 10mb');
 
 const WEAK_KEYS = new Set(['', '123', '321', 'admin', 'password', 'changeme', 'secret']);
 
@@ -28,7 +30,12 @@ export const ApiConfigSchema = z.object({
     .default('TN'),
   MAX_LIVE_SESSIONS: z.coerce.number().int().min(1).default(100),
   MAX_RECIPIENTS: z.coerce.number().int().min(1).default(100_000),
-  BODY_LIMIT: z.string().default('20mb'),
+  /** JSON body limit (`10mb` or bytes); unset, it is derived from MAX_RECIPIENTS. */
+  BODY_LIMIT: byteSize.optional(),
+  /** Body limit of the WAHA webhook route: an event is small, and it is read before it is verified. */
+  WEBHOOK_BODY_LIMIT: byteSize.default('1mb'),
+  /** The total rendered text of one campaign, in characters: bounds the rows one request writes. */
+  MAX_CAMPAIGN_TEXT: z.coerce.number().int().min(65_536).default(200_000_000),
   QR_TTL_SECONDS: z.coerce.number().int().min(1).default(20),
   WAHA_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
   /** Bound on the live WAHA read behind GET /api/sessions/{phone}; the stored state answers after it. */
@@ -38,6 +45,8 @@ export const ApiConfigSchema = z.object({
   /** `expiry_warning` turns true this many days before a session's estimated expiry. */
   EXPIRY_WARNING_DAYS: z.coerce.number().min(0).max(30).default(2),
   TRUST_PROXY: strictBoolean.default(false),
+  /** Lets a campaign's callback_url point at loopback, private or link-local addresses. */
+  CLIENT_WEBHOOK_ALLOW_PRIVATE: strictBoolean.default(false),
   ...loggingEnv,
 });
 

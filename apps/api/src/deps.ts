@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { ApiConfig } from './config.ts';
 import type { RouteRegistrar } from './http/route.ts';
+import type { CampaignFeedHub } from './services/campaign-feed.ts';
 
 /** What the routes and services of one gateway share. */
 export interface AppDeps {
@@ -20,6 +21,8 @@ export interface AppDeps {
   webhookHmacKey: string;
   /** How WAHA workers reach this gateway: PUBLIC_URL, else the address it listens on. */
   publicUrl: string;
+  /** Live campaign feeds (one LISTEN connection, opened by the first stream). */
+  campaignFeed: CampaignFeedHub;
   /** Injected clock, so expiry logic is testable. */
   now: () => Date;
   startedAt: Date;

@@ -12,6 +12,7 @@ import type { Logger } from '@herald/logging';
 import { createWahaClientCache } from '@herald/waha';
 import { createApp } from './app.ts';
 import type { ApiConfig } from './config.ts';
+import { createCampaignFeedHub } from './services/campaign-feed.ts';
 import { ensureAdminKey, ensureWebhookKey } from './services/secrets.ts';
 
 export interface RunningGateway {
@@ -70,6 +71,7 @@ export async function startGateway(
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host}:${port}`;
+  const campaignFeed = createCampaignFeedHub(db, config.databaseUrl, logger);
   const app = createApp({
     config,
     db,
@@ -78,6 +80,7 @@ export async function startGateway(
     waha,
     adminKeyHash: adminKey.hash,
     webhookHmacKey,
+    campaignFeed,
     publicUrl: config.publicUrl ?? url,
     now: options.now ?? (() => new Date()),
     startedAt: new Date(),
@@ -90,6 +93,8 @@ export async function startGateway(
     generatedAdminKey: adminKey.generated,
     async close() {
       server.closeIdleConnections();
+      // Streams end first, or the server would wait for them forever.
+      await campaignFeed.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await boss.stop({ graceful: true, close: true });
       await waha.closeAll();

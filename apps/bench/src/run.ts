@@ -7,6 +7,7 @@ import type { Scenario } from './scenario.ts';
 import { pacingOverheadScenario } from './scenarios/pacing-overhead.ts';
 import { pauseLatencyScenario } from './scenarios/pause-latency.ts';
 import { recoveryScenario } from './scenarios/recovery.ts';
+import { sseFanoutScenario } from './scenarios/sse-fanout.ts';
 import { submitScenario } from './scenarios/submit.ts';
 import { throughputScenario } from './scenarios/throughput.ts';
 
@@ -16,6 +17,7 @@ const SCENARIOS: Scenario[] = [
   throughputScenario,
   recoveryScenario,
   pauseLatencyScenario,
+  sseFanoutScenario,
 ];
 const FULL_OUTPUT = fileURLToPath(new URL('../../../BENCHMARKS.md', import.meta.url));
 const PARTIAL_OUTPUT = fileURLToPath(new URL('../../../BENCHMARKS.partial.md', import.meta.url));

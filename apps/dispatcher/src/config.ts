@@ -37,9 +37,27 @@ export const DispatcherConfigSchema = z
     KEEPALIVE_DAYS: z.coerce.number().min(1).max(29).default(12),
     /** When the daily keep-alive runs (cron, UTC). */
     KEEPALIVE_CRON: z.string().min(1).default('0 4 * * *'),
+    /** Herald's webhooks to the client: the target of campaigns without a callback_url. */
+    CLIENT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Signs every client webhook (HMAC-SHA256); no webhook is sent without it. */
+    CLIENT_WEBHOOK_SECRET: z.string().min(16).optional(),
+    /** Lets webhooks reach loopback, private and link-local addresses (a receiver on your LAN). */
+    CLIENT_WEBHOOK_ALLOW_PRIVATE: strictBoolean.default(false),
+    /** How often the change feed is turned into webhook jobs. */
+    WEBHOOK_DRAIN_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+    /** First retry delay of a failed webhook; it doubles (with jitter) up to an hour. */
+    WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+    WEBHOOK_RETRY_LIMIT: z.coerce.number().int().min(0).max(100).default(20),
     ...loggingEnv,
   })
   .superRefine((env, ctx) => {
+    if (env.CLIENT_WEBHOOK_URL && !env.CLIENT_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CLIENT_WEBHOOK_SECRET'],
+        message: 'is required with CLIENT_WEBHOOK_URL (webhooks are always signed)',
+      });
+    }
     // A call must end (or time out) while its lease still stands, or another dispatcher could
     // give the message up as UNKNOWN and start sending for the sender while it is in flight.
     if (env.SEND_TIMEOUT_MS > env.LEASE_SECONDS * 1000 - LEASE_MARGIN_MS) {

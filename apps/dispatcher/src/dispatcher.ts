@@ -5,9 +5,12 @@ import { createWahaClientCache, type WahaClientCache } from '@herald/waha';
 import type { DispatcherConfig } from './config.ts';
 import { startConsumer } from './consumer.ts';
 import type { DispatchContext } from './context.ts';
+import { ensureClientWebhookQueue, startClientWebhookWorker } from './jobs/client-webhook.ts';
 import { runSenderTurn } from './jobs/sender-turn.ts';
 import { type PeriodicTask, startPeriodicTasks } from './periodic.ts';
 import { createSweepTask } from './sweeper.ts';
+import { createDrainWebhookOutboxTask } from './tasks/drain-webhook-outbox.ts';
+import { createExpireOldRecordsTask } from './tasks/expire-old-records.ts';
 import { scheduleKeepalive } from './tasks/keepalive-sessions.ts';
 import { createProbeTask } from './tasks/probe-workers.ts';
 import { createScheduledStartTask } from './tasks/start-scheduled.ts';
@@ -61,6 +64,10 @@ export async function startDispatcher(
     await migrateToLatest(db);
     await boss.start();
     await ensureQueues(boss, { turnExpireSeconds });
+    await ensureClientWebhookQueue(boss, {
+      retryDelaySeconds: config.webhookRetryDelaySeconds,
+      retryLimit: config.webhookRetryLimit,
+    });
     await scheduleKeepalive(
       boss,
       { db, boss, logger, wahaClients },
@@ -104,9 +111,31 @@ export async function startDispatcher(
 
   // Periodic tasks of this dispatcher: the recovery sweep, scheduled campaign starts, and worker probing with session
   // reconciliation (the daily keep-alive is a pg-boss schedule, registered above).
-  const periodicTasks: PeriodicTask[] = [createSweepTask(ctx), createScheduledStartTask(ctx)];
+  const periodicTasks: PeriodicTask[] = [
+    createSweepTask(ctx),
+    createScheduledStartTask(ctx),
+    createExpireOldRecordsTask(ctx),
+  ];
   if (config.probeIntervalSeconds > 0) {
     periodicTasks.push(createProbeTask(ctx, { intervalSeconds: config.probeIntervalSeconds }));
+  }
+  // Client webhooks need their secret: without it nothing is drained, so nothing is lost.
+  const secret = config.clientWebhookSecret;
+  const webhooks = secret
+    ? await startClientWebhookWorker(boss, logger, {
+        secret,
+        allowPrivate: config.clientWebhookAllowPrivate,
+        retryDelaySeconds: config.webhookRetryDelaySeconds,
+        retryLimit: config.webhookRetryLimit,
+      })
+    : null;
+  if (secret) {
+    periodicTasks.push(
+      createDrainWebhookOutboxTask(ctx, {
+        globalUrl: config.clientWebhookUrl,
+        intervalMs: config.webhookDrainMs,
+      }),
+    );
   }
   const periodic = startPeriodicTasks(periodicTasks, logger);
   logger.info('dispatcher started', {
@@ -120,6 +149,7 @@ export async function startDispatcher(
     logger.info('dispatcher stopping', { dispatcher_id: config.dispatcherId });
     await periodic.stop();
     await consumer.stop();
+    await webhooks?.stop();
     await boss.stop({ graceful: true, close: true, timeout: 10_000 });
     if (!deps.wahaClients) await wahaClients.closeAll();
     await db.destroy();

@@ -92,6 +92,8 @@ export interface CampaignsTable {
   template: string;
   variables: ColumnType<Record<string, unknown>, string | undefined, string>;
   media_url: string | null;
+  /** Where this campaign's webhooks go (else CLIENT_WEBHOOK_URL). */
+  callback_url: ColumnType<string | null, string | null | undefined, string | null>;
   status: ColumnType<CampaignStatus, CampaignStatus | undefined, CampaignStatus>;
   total_messages: number;
   pending_messages: number;
@@ -136,6 +138,49 @@ export interface SecretsTable {
   created_at: CreatedAt;
 }
 
+export interface IdempotencyKeysTable {
+  sender_number: string;
+  key: string;
+  request_hash: string;
+  campaign_id: number;
+  response_status: number;
+  duplicate_recipients: ColumnType<string[], string, never>;
+  created_at: CreatedAt;
+}
+
+/** xid8 values travel as decimal text (they may exceed 2^53). */
+export interface CampaignEventsTable {
+  seq: ColumnType<number, never, never>;
+  xid: ColumnType<string, never, never>;
+  campaign_id: number;
+  message_id: number | null;
+  recipient: string | null;
+  status: string;
+  error_code: string | null;
+  occurred_at: CreatedAt;
+}
+
+export interface WebhookOutboxCursorTable {
+  id: ColumnType<number, number | undefined, never>;
+  xid: ColumnType<string, string | undefined, string>;
+  seq: ColumnType<number, number | undefined, number>;
+  updated_at: CreatedAt;
+}
+
+export interface CampaignMediaTable {
+  campaign_id: number;
+  mimetype: string;
+  filename: string;
+  size_bytes: number;
+  data: Buffer;
+  created_at: CreatedAt;
+}
+
+export interface WahaWebhookEventsTable {
+  event_id: string;
+  received_at: CreatedAt;
+}
+
 export interface Database {
   workers: WorkersTable;
   senders: SendersTable;
@@ -144,6 +189,11 @@ export interface Database {
   campaigns: CampaignsTable;
   messages: MessagesTable;
   secrets: SecretsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  campaign_events: CampaignEventsTable;
+  webhook_outbox_cursor: WebhookOutboxCursorTable;
+  campaign_media: CampaignMediaTable;
+  waha_webhook_events: WahaWebhookEventsTable;
 }
 
 export type Worker = Selectable<WorkersTable>;

@@ -2,12 +2,16 @@ import type { Kysely } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import * as initial from './migrations/0001_initial.ts';
 import * as campaignControls from './migrations/0002_campaign_controls.ts';
+import * as clientContract from './migrations/0002_client_contract.ts';
+import * as mediaAndWebhookEvents from './migrations/0002_media-and-webhook-events.ts';
 
 // Listed explicitly rather than read from disk, so migrations work the same under tsx, in a
 // bundle, and in tests, and their order is reviewed in one place.
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_campaign_controls': campaignControls,
+  '0002_client_contract': clientContract,
+  '0002_media-and-webhook-events': mediaAndWebhookEvents,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

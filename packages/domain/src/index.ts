@@ -1,4 +1,6 @@
 export * from './campaign-controls.ts';
+export * from './campaign-lifecycle.ts';
+export * from './client-webhooks.ts';
 export * from './date-range.ts';
 export * from './deadline.ts';
 export * from './errors.ts';

@@ -1,4 +1,4 @@
-import { type ErrorKind, HeraldError } from '@herald/domain';
+import { type ErrorKind, HeraldError, MAX_LISTED_PROBLEMS } from '@herald/domain';
 import type { Logger } from '@herald/logging';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
@@ -10,6 +10,7 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   too_large: 413,
+  unprocessable: 422,
   upstream: 502,
   unavailable: 503,
   internal: 500,
@@ -52,12 +53,17 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
 function toHeraldError(error: unknown): HeraldError {
   if (error instanceof HeraldError) return error;
   if (error instanceof z.ZodError) {
-    const details = error.issues.map((issue) => ({
-      path: issue.path.join('.'),
-      message: issue.message,
+    // The first few problems are listed and the rest counted: a body of 100,000 bad items must
+    // not produce an error body many times its own size.
+    const details = error.issues.slice(0, MAX_LISTED_PROBLEMS).map((issue) => ({
+      path: issue.path.join('.').slice(0, 200),
+      message: issue.message.slice(0, 500),
     }));
     const first = details[0];
-    const message = first ? `${first.path || 'request'}: ${first.message}` : 'Invalid request';
+    const more = error.issues.length - details.length;
+    const message = first
+      ? `${first.path || 'request'}: ${first.message}${more > 0 ? ` (${error.issues.length} problems; the first ${details.length} are listed)` : ''}`
+      : 'Invalid request';
     return new HeraldError('validation', 'VALIDATION_FAILED', message, details);
   }
   // body-parser marks its own failures with a type and a 4xx status.
@@ -71,6 +77,16 @@ function toHeraldError(error: unknown): HeraldError {
       'validation',
       'UNSUPPORTED_ENCODING',
       'Unsupported request body encoding',
+    );
+  }
+  // Any other body-parser refusal (a gzip/deflate/br body that does not decode, a request cut
+  // short, a length that does not match) carries a 4xx status: the client's body, not our bug.
+  const status = (error as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new HeraldError(
+      'validation',
+      'MALFORMED_BODY',
+      'The request body could not be read: check its Content-Encoding and Content-Length',
     );
   }
   // The router cannot percent-decode a path parameter such as `%E0%A4%A`: the client's mistake.

@@ -2,6 +2,7 @@ import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openap
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { type AdminKeyCheck, type Caller, identifyCaller, requireAdmin } from './auth.ts';
+import { assertJsonContainersAtMost, assertWellFormedText } from './body-limits.ts';
 import { ErrorBody, malformedJson } from './errors.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -11,6 +12,8 @@ export interface RouteResponse {
   description: string;
   /** Omitted for empty responses (204). */
   schema?: z.ZodType;
+  /** Default application/json. */
+  contentType?: string;
 }
 
 export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {
@@ -21,7 +24,8 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   tags: string[];
   /** `admin`: key required; `open`: anyone (users are scoped by sender number). */
   access: 'admin' | 'open';
-  request?: { params?: P; query?: Q; body?: B };
+  /** `headers` are documented only: the handler reads and checks its own (they are optional). */
+  request?: { params?: P; query?: Q; body?: B; headers?: AnyObject };
   /** Success responses by status; the error responses are added from `errors`. */
   responses: Record<number, RouteResponse>;
   /** Error statuses this route can answer, documented with the shared error body. */
@@ -31,6 +35,8 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
    * before they are parsed at all, so nothing unauthenticated is ever read.
    */
   verifyRawBody?: (raw: Buffer, req: Request) => void;
+  /** Overrides the gateway's body limit for this route (a webhook needs far less). */
+  bodyLimit?: number | string;
   handler: (input: {
     params: z.infer<P>;
     query: z.infer<Q>;
@@ -40,7 +46,10 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   }) => Promise<HandlerResult>;
 }
 
-export type HandlerResult = { status: number; body?: unknown; headers?: Record<string, string> };
+export type HandlerResult =
+  | { status: number; body?: unknown; headers?: Record<string, string> }
+  /** A long-lived response (Server-Sent Events): the handler writes it itself. */
+  | { stream: (res: Response) => void };
 
 export interface RouteRegistrar {
   route<P extends AnyObject, Q extends AnyObject, B extends z.ZodType = z.ZodUndefined>(
@@ -55,6 +64,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'Not found',
   409: 'Conflicts with the current state',
   413: 'Request too large',
+  422: 'Well-formed but refused (e.g. an idempotency key reused with another body)',
   502: 'A WAHA worker answered with an error',
   503: 'No capacity or a dependency is unavailable',
 };
@@ -68,20 +78,27 @@ export function createRouteRegistrar(
   router: Router,
   registry: OpenAPIRegistry,
   checkAdminKey: AdminKeyCheck,
-  options: { bodyLimit: string },
+  options: { bodyLimit: number | string; maxJsonContainers: number },
 ): RouteRegistrar {
-  const jsonBody = express.json({ limit: options.bodyLimit });
-  const rawBody = express.raw({ type: () => true, limit: options.bodyLimit });
+  // The containers are counted on the raw bytes, before JSON.parse builds them.
+  const verify = (_req: unknown, _res: unknown, raw: Buffer) =>
+    assertJsonContainersAtMost(raw, options.maxJsonContainers);
+  const jsonBody = express.json({ limit: options.bodyLimit, verify });
   return {
     route(spec) {
       registry.registerPath(toOpenApi(spec));
       const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
       const { verifyRawBody } = spec;
-      const bodyParser: RequestHandler = verifyRawBody ? rawBody : jsonBody;
+      const limit = spec.bodyLimit ?? options.bodyLimit;
+      const bodyParser: RequestHandler = verifyRawBody
+        ? express.raw({ type: () => true, limit })
+        : spec.bodyLimit
+          ? express.json({ limit, verify })
+          : jsonBody;
       router[spec.method](expressPath, bodyParser, async (req: Request, res: Response) => {
         const caller = identifyCaller(req, checkAdminKey);
         if (spec.access === 'admin') requireAdmin(caller);
-        const body = verifyRawBody ? verifiedJson(req, verifyRawBody) : req.body;
+        const body = verifyRawBody ? verifiedJson(req, verifyRawBody, options) : req.body;
         const input = {
           params: spec.request?.params ? spec.request.params.parse(req.params) : {},
           query: spec.request?.query ? spec.request.query.parse(req.query) : {},
@@ -89,7 +106,12 @@ export function createRouteRegistrar(
           caller,
           req,
         };
+        // On the parsed values, which the schemas have bounded: the text must be storable.
+        assertWellFormedText(input.params, 'params');
+        assertWellFormedText(input.query, 'query');
+        assertWellFormedText(input.body, 'body');
         const result = await spec.handler(input as Parameters<typeof spec.handler>[0]);
+        if ('stream' in result) return result.stream(res);
         if (result.headers) res.set(result.headers);
         if (result.body === undefined) res.status(result.status).end();
         else res.status(result.status).json(result.body);
@@ -99,11 +121,16 @@ export function createRouteRegistrar(
 }
 
 /** The JSON of a body whose raw bytes `verify` accepted first. */
-function verifiedJson(req: Request, verify: (raw: Buffer, req: Request) => void): unknown {
+function verifiedJson(
+  req: Request,
+  verify: (raw: Buffer, req: Request) => void,
+  options: { maxJsonContainers: number },
+): unknown {
   const raw: unknown = req.body;
   const bytes = Buffer.isBuffer(raw) ? raw : Buffer.alloc(0);
   verify(bytes, req);
   if (bytes.length === 0) return undefined;
+  assertJsonContainersAtMost(bytes, options.maxJsonContainers);
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch {
@@ -117,7 +144,7 @@ function toOpenApi(spec: RouteSpec<AnyObject, AnyObject, z.ZodType>): RouteConfi
     responses[status] = response.schema
       ? {
           description: response.description,
-          content: { 'application/json': { schema: response.schema } },
+          content: { [response.contentType ?? 'application/json']: { schema: response.schema } },
         }
       : { description: response.description };
   }
@@ -133,6 +160,7 @@ function toOpenApi(spec: RouteSpec<AnyObject, AnyObject, z.ZodType>): RouteConfi
   // zod-to-openapi wants object schemas for params and query; ours always are.
   if (spec.request?.params) request.params = spec.request.params as never;
   if (spec.request?.query) request.query = spec.request.query as never;
+  if (spec.request?.headers) request.headers = spec.request.headers as never;
   if (spec.request?.body) {
     request.body = { content: { 'application/json': { schema: spec.request.body } } };
   }

@@ -128,7 +128,8 @@ export function toCampaignCreatedDto({ campaign, duplicateRecipients }: Submitte
     status: campaign.status === 'SCHEDULED' ? ('SCHEDULED' as const) : ('PENDING' as const),
     sender_number: campaign.sender_number,
     total_messages: campaign.total_messages,
-    pending_messages: campaign.pending_messages,
+    // As created (an idempotent replay may come later, when some were sent already).
+    pending_messages: campaign.total_messages,
     duplicates_removed: campaign.duplicates_removed,
     duplicate_recipients: duplicateRecipients,
     template: campaign.template,

@@ -1,11 +1,12 @@
 import { strictBoolean } from '@herald/config';
-import { CAMPAIGN_STATUSES, parseDateBound } from '@herald/domain';
+import { CAMPAIGN_STATUSES, MAX_MESSAGE_LENGTH, parseDateBound } from '@herald/domain';
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { RouteModule } from '../deps.ts';
 import type { Caller } from '../http/auth.ts';
 import { noNul } from '../http/schemas.ts';
 import { getCampaignStatus } from '../services/campaign-status.ts';
+import { hashRequest, parseIdempotencyKey } from '../services/idempotency.ts';
 import { getCampaignOverview, listCampaignPage } from '../services/list-campaigns.ts';
 import { requestSenderScope } from '../services/sender-scope.ts';
 import { submitCampaign } from '../services/submit-campaign.ts';
@@ -22,6 +23,9 @@ import {
 
 export const MAX_TEMPLATE_LENGTH = 4096;
 
+/** Variables one record may hold; a template has room for only so many placeholders anyway. */
+export const MAX_VARIABLES = 100;
+
 const TemplateVariables = z
   .record(
     z.string().min(1).max(64),
@@ -31,9 +35,12 @@ const TemplateVariables = z
       z.boolean(),
     ]),
   )
+  .refine((vars) => Object.keys(vars).length <= MAX_VARIABLES, {
+    message: `at most ${MAX_VARIABLES} variables`,
+  })
   .meta({
     id: 'TemplateVariables',
-    description: 'Values for the `{{name}}` placeholders of the template',
+    description: `Values for the \`{{name}}\` placeholders of the template (at most ${MAX_VARIABLES})`,
   });
 
 const RecipientWithVariables = z
@@ -47,46 +54,74 @@ const RecipientWithVariables = z
       "A recipient with its own variables, which override the campaign's for this recipient",
   });
 
-export const SendCampaignBody = z
-  .object({
-    sender_number: z.string().min(1).max(64).meta({
-      description: 'Your number: international (with or without +) or national in DEFAULT_COUNTRY',
-      example: '42108077',
-    }),
-    template: z
-      .string()
-      .max(MAX_TEMPLATE_LENGTH)
-      .refine((s) => s.trim() !== '', 'must not be blank')
-      .refine(noNul, 'must not contain NUL')
-      .meta({
-        description: 'Message text; `{{name}}` placeholders are filled from the variables',
-        example: 'Hello {{name}}!',
-      }),
-    variables: TemplateVariables.nullish(),
-    recipients: z
-      .array(z.union([z.string().min(1).max(64), RecipientWithVariables]))
-      .min(1)
-      .meta({
+/**
+ * The body of POST /api/send. Every part is bounded in the schema itself, the recipient count
+ * included: zod checks an array's length before its items, so a body of millions of items is
+ * refused without parsing them.
+ */
+export function sendCampaignBody(maxRecipients: number) {
+  return z
+    .object({
+      sender_number: z.string().min(1).max(64).meta({
         description:
-          'Phone numbers (as for sender_number). Herald extension: an item may also be `{phone, variables}` with per-recipient variables. Duplicates (after normalisation) are removed and reported; at most MAX_RECIPIENTS items.',
-        example: ['21642108101'],
+          'Your number: international (with or without +) or national in DEFAULT_COUNTRY',
+        example: '42108077',
       }),
-    media_url: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
-      .refine(noNul, 'must not contain NUL')
-      .nullish()
-      .meta({
+      template: z
+        .string()
+        .max(MAX_TEMPLATE_LENGTH)
+        .refine((s) => s.trim() !== '', 'must not be blank')
+        .refine(noNul, 'must not contain NUL')
+        .meta({
+          description: `Message text; \`{{name}}\` placeholders are filled from the variables. Each rendered message may have at most ${MAX_MESSAGE_LENGTH} characters.`,
+          example: 'Hello {{name}}!',
+        }),
+      variables: TemplateVariables.nullish(),
+      recipients: z
+        .array(z.union([z.string().min(1).max(64), RecipientWithVariables]))
+        .min(1)
+        .max(maxRecipients, {
+          error: `at most ${maxRecipients} recipients (MAX_RECIPIENTS); split the list`,
+        })
+        .meta({
+          description:
+            'Phone numbers (as for sender_number). Herald extension: an item may also be `{phone, variables}` with per-recipient variables. Duplicates (after normalisation) are removed and reported; at most MAX_RECIPIENTS items.',
+          example: ['21642108101'],
+        }),
+      media_url: z
+        .url({ protocol: /^https?$/ })
+        .max(2048)
+        .refine(noNul, 'must not contain NUL')
+        .nullish()
+        .meta({
+          description:
+            'An http(s) image, video or document sent with the text as caption (WAHA Plus workers only)',
+        }),
+      callback_url: z
+        .url({ protocol: /^https?$/ })
+        .max(2048)
+        .refine(noNul, 'must not contain NUL')
+        .nullish()
+        .meta({
+          description:
+            "Where Herald POSTs this campaign's signed `message.status` and `campaign.status` events (default CLIENT_WEBHOOK_URL). Loopback, private and link-local addresses are refused.",
+        }),
+      send_at: z.iso.datetime({ offset: true }).nullish().meta({
         description:
-          'An http(s) image, video or document sent with the text as caption (WAHA Plus workers only)',
+          'Start no earlier than this (ISO 8601 with offset; at most a year ahead). The campaign is SCHEDULED until then; a past time sends now.',
+        example: '2030-05-01T09:00:00+01:00',
       }),
-    send_at: z.iso.datetime({ offset: true }).nullish().meta({
-      description:
-        'Start no earlier than this (ISO 8601 with offset; at most a year ahead). The campaign is SCHEDULED until then; a past time sends now.',
-      example: '2030-05-01T09:00:00+01:00',
-    }),
-  })
-  .meta({ id: 'SendCampaignRequest' });
+    })
+    .meta({ id: 'SendCampaignRequest' });
+}
+
+const IdempotencyHeaders = z.object({
+  'idempotency-key': z.string().optional().meta({
+    description:
+      'Up to 255 printable characters. Resubmitting the same body with the same key returns the campaign the first submit created (kept at least 24 h, per sender); another body with that key is refused (422 IDEMPOTENCY_KEY_REUSED).',
+    example: '4b0e3c4e-8f9a-4a57-9d36-2f1d8b7f0c11',
+  }),
+});
 
 export const SenderNumberQuery = z.string().max(64).optional().meta({
   description:
@@ -146,12 +181,24 @@ export const campaignRoutes: RouteModule = (r, deps) => {
     summary: 'Submit a campaign: validated, stored and queued for its sender in one transaction',
     tags: ['Campaigns'],
     access: 'open',
-    request: { body: SendCampaignBody },
-    responses: { 201: { description: 'The campaign is queued', schema: CampaignCreatedDto } },
-    errors: [409, 413],
-    handler: async ({ body }) => {
-      const submitted = await submitCampaign(deps, body);
-      return { status: 201, body: toCampaignCreatedDto(submitted) };
+    request: { body: sendCampaignBody(deps.config.maxRecipients), headers: IdempotencyHeaders },
+    responses: {
+      201: {
+        description:
+          'The campaign is queued (or, with an Idempotency-Key already used with this body, the campaign it created; header Idempotent-Replayed: true)',
+        schema: CampaignCreatedDto,
+      },
+    },
+    errors: [409, 413, 422],
+    handler: async ({ body, req }) => {
+      const key = parseIdempotencyKey(req.get('idempotency-key'));
+      const claim = key === undefined ? undefined : { key, requestHash: hashRequest(body) };
+      const submitted = await submitCampaign(deps, body, claim);
+      return {
+        status: 201,
+        body: toCampaignCreatedDto(submitted),
+        ...(submitted.replayed ? { headers: { 'Idempotent-Replayed': 'true' } } : {}),
+      };
     },
   });
 

@@ -24,6 +24,7 @@ export const webhookRoutes: RouteModule = (r, deps) => {
       // The signature is checked on the bytes received, before anything reads them: a body that
       // is not WAHA's is a 401, never a validation error describing what Herald expects.
       verifyRawBody: (raw, req) => assertSignedByWaha(deps, raw, req.get('x-webhook-hmac')),
+      bodyLimit: deps.config.webhookBodyLimit,
       request: { body: WahaEvent },
       responses: {
         200: { description: 'Accepted (unknown events are ignored)', schema: WebhookAck },

@@ -1,11 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
+  claimWebhookEvent,
   enqueueSenderTurn,
   findSession,
   isHeraldSend,
   observeSession,
   recordMessageAck,
   recordPhoneActivity,
+  releaseWebhookEvent,
   type Session,
 } from '@herald/db';
 import { accountDigits, HeraldError, type SessionObservation, taggedPhone } from '@herald/domain';
@@ -49,16 +51,48 @@ export type WebhookOutcome = { event: string; phone: string | null; result: stri
 export async function handleWahaEvent(deps: AppDeps, envelope: Envelope): Promise<WebhookOutcome> {
   const phone = senderOf(envelope);
   const outcome = (result: string) => ({ event: envelope.event, phone, result });
+  const maxAge = deps.config.webhookMaxAgeSeconds;
+  const refused = refusalOf(envelope, maxAge);
+  if (refused) return outcome(refused);
+  // An accepted event could be posted again while it is fresh: up to 2 x maxAge after the first
+  // copy arrived (it may have come maxAge early by the clocks). Its id is kept that long.
+  if (!(await claimWebhookEvent(deps.db, envelope.id as string, 2 * maxAge + 60))) {
+    return outcome('ignored: duplicate');
+  }
+  try {
+    return outcome(await applyEvent(deps, envelope, phone));
+  } catch (error) {
+    // Not applied: WAHA's retry of it must not be taken for a duplicate.
+    await releaseWebhookEvent(deps.db, envelope.id as string).catch(() => undefined);
+    throw error;
+  }
+}
+
+function applyEvent(deps: AppDeps, envelope: Envelope, phone: string | null): Promise<string> {
   switch (envelope.event) {
     case 'session.status':
-      return outcome(await onSessionStatus(deps, envelope, phone));
+      return onSessionStatus(deps, envelope, phone);
     case 'message.ack':
-      return outcome(await onMessageAck(deps, envelope, phone));
+      return onMessageAck(deps, envelope, phone);
     case 'message.any':
-      return outcome(await onMessageAny(deps, envelope, phone));
+      return onMessageAny(deps, envelope, phone);
     default:
-      return outcome('ignored');
+      return Promise.resolve('ignored');
   }
+}
+
+/**
+ * The HMAC proves WAHA signed an event, not that this is its first delivery. Every event must
+ * carry its id and timestamp, and be within maxAge of now either way: an old copy (a replay) is
+ * dropped whatever its type. WAHA stamps events with its wall clock, so the age is measured
+ * against the wall clock too (not the injectable clock the expiry logic uses).
+ */
+function refusalOf(envelope: Envelope, maxAgeSeconds: number): string | null {
+  if (!envelope.id || envelope.timestamp === undefined) return 'ignored: no id or timestamp';
+  if (Math.abs(Date.now() - envelope.timestamp) > maxAgeSeconds * 1000) {
+    return 'ignored: outside the time window';
+  }
+  return null;
 }
 
 function senderOf(envelope: Envelope): string | null {
@@ -138,17 +172,6 @@ async function onMessageAny(deps: AppDeps, envelope: Envelope, phone: string | n
     recipient: payload.data.to ? accountDigits(payload.data.to) : null,
   });
   if (ours) return 'own send';
-  if (isStale(envelope, deps.config.webhookMaxAgeSeconds)) return 'ignored: too old';
   const known = await recordPhoneActivity(deps.db, phone, deps.now());
   return known ? 'phone activity' : 'unknown session';
-}
-
-/**
- * The HMAC signs the body, but nothing stops a captured event from being posted again. A phone
- * event older than the retry window would refresh the 14-day clock for nothing, so it is dropped.
- * WAHA stamps events with its wall clock, so the age is measured against the wall clock too (not
- * the injectable clock the expiry logic uses).
- */
-function isStale(envelope: Envelope, maxAgeSeconds: number): boolean {
-  return envelope.timestamp !== undefined && Date.now() - envelope.timestamp > maxAgeSeconds * 1000;
 }

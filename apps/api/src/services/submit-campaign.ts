@@ -1,9 +1,13 @@
 import {
   type Campaign,
+  type Database,
   enqueueSenderTurn,
+  findCampaign,
+  findIdempotencyKey,
   findSenderReadiness,
   insertCampaign,
   insertCampaignMessages,
+  insertIdempotencyKey,
   lockOrCreateSender,
   type PauseReason,
 } from '@herald/db';
@@ -12,12 +16,16 @@ import {
   createPhoneNormalizer,
   HeraldError,
   latestSendAt,
+  type PreparedMessages,
   prepareMessages,
   type RecipientInput,
   type TemplateVariables,
   validationError,
 } from '@herald/domain';
+import type { Kysely, Transaction } from 'kysely';
 import type { AppDeps } from '../deps.ts';
+import { assertCallbackUrlAllowed } from './callback-url.ts';
+import { assertSameRequest, type IdempotencyClaim } from './idempotency.ts';
 
 export interface SubmitCampaignInput {
   sender_number: string;
@@ -27,12 +35,17 @@ export interface SubmitCampaignInput {
   media_url?: string | null | undefined;
   /** ISO 8601 with offset (checked by the route's schema). */
   send_at?: string | null | undefined;
+  callback_url?: string | null | undefined;
 }
 
 export interface SubmittedCampaign {
   campaign: Campaign;
   duplicateRecipients: string[];
+  /** True when an Idempotency-Key matched an earlier submit, whose campaign this is. */
+  replayed: boolean;
 }
+
+const CREATED = 201;
 
 /**
  * Validates a campaign and commits it together with its sender's turn: the campaign row, every
@@ -42,17 +55,10 @@ export interface SubmittedCampaign {
 export async function submitCampaign(
   deps: Pick<AppDeps, 'db' | 'boss' | 'config' | 'now'>,
   input: SubmitCampaignInput,
+  idempotency?: IdempotencyClaim,
 ): Promise<SubmittedCampaign> {
   const { config, db, boss } = deps;
   const sendAt = scheduledStart(input.send_at, deps.now());
-  if (input.recipients.length > config.maxRecipients) {
-    throw new HeraldError(
-      'too_large',
-      'TOO_MANY_RECIPIENTS',
-      `A campaign may have at most ${config.maxRecipients} recipients; split the list`,
-      { max: config.maxRecipients, given: input.recipients.length },
-    );
-  }
   const normalize = createPhoneNormalizer(config.defaultCountry);
   const sender = normalize(input.sender_number);
   if (sender === null) {
@@ -62,33 +68,99 @@ export async function submitCampaign(
       { sender_number: input.sender_number },
     );
   }
+  // A retried submit answers before any work, whatever changed since (the session, the limits).
+  if (idempotency) {
+    const earlier = await replayOf(db, sender, idempotency);
+    if (earlier) return earlier;
+  }
+  if (input.callback_url) {
+    await assertCallbackUrlAllowed(input.callback_url, config.clientWebhookAllowPrivate);
+  }
   const variables = input.variables ?? {};
   const mediaUrl = input.media_url ?? null;
+  // The cheap check first: no recipient list is examined for a sender that cannot send.
+  await assertSenderCanSend(deps, sender, mediaUrl !== null);
   const prepared = prepareMessages(
     { template: input.template, variables, recipients: input.recipients, media_url: mediaUrl },
     normalize,
   );
-  await assertSenderCanSend(deps, sender, mediaUrl !== null);
+  if (prepared.totalLength > config.maxCampaignText) {
+    throw new HeraldError(
+      'too_large',
+      'CAMPAIGN_TOO_LARGE',
+      `The campaign's messages add up to ${prepared.totalLength} characters, more than ${config.maxCampaignText} (MAX_CAMPAIGN_TEXT); split the list`,
+      { max: config.maxCampaignText, given: prepared.totalLength },
+    );
+  }
 
-  const campaign = await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx): Promise<SubmittedCampaign> => {
+    // The sender's row lock serialises its submits: of racing requests with one key, the first
+    // inserts, and each later one finds its key here and answers with that campaign.
     await lockOrCreateSender(trx, sender);
+    if (idempotency) {
+      const earlier = await replayOf(trx, sender, idempotency);
+      if (earlier) return earlier;
+    }
     const created = await insertCampaign(trx, {
       sender_number: sender,
       template: input.template,
       variables,
       media_url: mediaUrl,
+      callback_url: input.callback_url ?? null,
       total_messages: prepared.recipients.length,
       duplicates_removed: prepared.duplicatesRemoved,
       send_at: sendAt,
     });
-    await insertCampaignMessages(trx, created, prepared.recipients, prepared.bodies);
+    await insertInBatches(trx, created, prepared);
+    if (idempotency) {
+      await insertIdempotencyKey(trx, {
+        sender_number: sender,
+        key: idempotency.key,
+        request_hash: idempotency.requestHash,
+        campaign_id: created.id,
+        response_status: CREATED,
+        duplicate_recipients: prepared.duplicateRecipients,
+      });
+    }
     // Through pg-boss's adapter the job row is part of this transaction. A null id means a turn
     // for this sender is already queued; it will find these messages. A SCHEDULED campaign gets
     // its turn from the dispatchers' scheduled start instead.
     if (created.status !== 'SCHEDULED') await enqueueSenderTurn(boss, sender, { db: trx });
-    return created;
+    return {
+      campaign: created,
+      duplicateRecipients: prepared.duplicateRecipients,
+      replayed: false,
+    };
   });
-  return { campaign, duplicateRecipients: prepared.duplicateRecipients };
+}
+
+/** The campaign an earlier submit with this key created, or undefined; 422 for another body. */
+async function replayOf(
+  db: Kysely<Database>,
+  sender: string,
+  claim: IdempotencyClaim,
+): Promise<SubmittedCampaign | undefined> {
+  const stored = await findIdempotencyKey(db, sender, claim.key);
+  if (!stored) return undefined;
+  assertSameRequest(stored, claim);
+  const campaign = await findCampaign(db, stored.campaign_id);
+  if (!campaign) return undefined;
+  return { campaign, duplicateRecipients: stored.duplicate_recipients, replayed: true };
+}
+
+/** Rendered text per insert: bounds the memory a campaign of long texts takes to store. */
+const BATCH_CHARS = 4_000_000;
+const BATCH_ROWS = 10_000;
+
+/** Renders and inserts the messages a batch at a time, in order, inside the caller's transaction. */
+async function insertInBatches(
+  trx: Transaction<Database>,
+  campaign: Campaign,
+  prepared: PreparedMessages,
+): Promise<void> {
+  for (const batch of prepared.batches(BATCH_CHARS, BATCH_ROWS)) {
+    await insertCampaignMessages(trx, campaign, batch.recipients, batch.bodies);
+  }
 }
 
 /** `send_at` as a date, refused beyond a year ahead (a past one means "now"). */

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { waitFor } from '@herald/testing';
 import { type RunningEmulator, startEmulator } from '@herald/waha-emulator';
 import type { TestGateway } from './gateway.ts';
@@ -92,7 +92,7 @@ export function postWebhook(
   envelope: Record<string, unknown>,
   options: { path?: string; signature?: string | null } = {},
 ) {
-  const raw = JSON.stringify({ id: `evt_${Date.now()}`, timestamp: Date.now(), ...envelope });
+  const raw = JSON.stringify({ id: `evt_${randomUUID()}`, timestamp: Date.now(), ...envelope });
   const signature = options.signature === undefined ? sign(raw) : options.signature;
   return call('POST', `${gw.url}${options.path ?? '/api/webhooks/waha'}`, {
     rawBody: raw,

@@ -12,6 +12,7 @@ export interface NewCampaign {
   template: string;
   variables: Record<string, unknown>;
   media_url: string | null;
+  callback_url?: string | null;
   total_messages: number;
   duplicates_removed: number;
   /** A campaign with a future `send_at` is SCHEDULED until then. */
