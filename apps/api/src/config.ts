@@ -34,6 +34,28 @@ export const ApiConfigSchema = z.object({
   BODY_LIMIT: byteSize.optional(),
   /** Body limit of the WAHA webhook route: an event is small, and it is read before it is verified. */
   WEBHOOK_BODY_LIMIT: byteSize.default('1mb'),
+  /**
+   * Hosts (names or IP addresses, comma-separated) the media fetcher may reach even though they
+   * are internal: e.g. a media server on the private network. Everything else must be public.
+   */
+  MEDIA_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
+    ),
+  /** The largest media file a campaign may carry (WhatsApp's limit for images and video: 16 MB). */
+  MEDIA_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(16 * 1024 * 1024),
+  /** How long fetching a campaign's media may take, redirects included. */
+  MEDIA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(500).default(15_000),
   /** The total rendered text of one campaign, in characters: bounds the rows one request writes. */
   MAX_CAMPAIGN_TEXT: z.coerce.number().int().min(65_536).default(200_000_000),
   QR_TTL_SECONDS: z.coerce.number().int().min(1).default(20),

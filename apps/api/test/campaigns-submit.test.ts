@@ -4,20 +4,26 @@ import { makeConnectedSender, turnJobs } from '@herald/testing';
 import { startTestGateway, type TestGateway } from './support/gateway.ts';
 import { call } from './support/http.ts';
 import { ledgerTotals } from './support/ledger.ts';
+import { type MediaServer, startMediaServer } from './support/media-server.ts';
 
 // MAX_RECIPIENTS is small so the limit can be reached with a readable list.
 let gw: TestGateway;
+let media: MediaServer;
 const SENDER = '21642108077'; // the spec's example sender 42108077, in Tunisia
 const CORE_SENDER = '21620000001';
 const WAITING_SENDER = '21620000002';
 
 before(async () => {
-  gw = await startTestGateway({ MAX_RECIPIENTS: '5' });
+  media = await startMediaServer();
+  gw = await startTestGateway({ MAX_RECIPIENTS: '5', MEDIA_ALLOWED_HOSTS: '127.0.0.1' });
   await makeConnectedSender(gw.db, SENDER, { tier: 'PLUS' });
   await makeConnectedSender(gw.db, CORE_SENDER, { tier: 'CORE' });
   await makeConnectedSender(gw.db, WAITING_SENDER, { status: 'WAITING_FOR_SCAN' });
 });
-after(() => gw.close());
+after(async () => {
+  await gw.close();
+  await media.close();
+});
 
 const send = (body: unknown) => call('POST', `${gw.url}/api/send`, { body });
 const valid = { sender_number: SENDER, template: 'Hello!', recipients: ['21698000001'] };
@@ -269,14 +275,15 @@ describe('POST /api/send stores and queues a campaign', () => {
   });
 
   test('keeps a media URL for a sender on a Plus worker', async () => {
-    const res = await send({ ...valid, media_url: 'https://example.com/promo.jpg' });
+    const mediaUrl = `${media.url}/promo.png`;
+    const res = await send({ ...valid, media_url: mediaUrl });
     assert.equal(res.status, 201, JSON.stringify(res.body));
-    assert.equal(res.body.media_url, 'https://example.com/promo.jpg');
+    assert.equal(res.body.media_url, mediaUrl);
     const stored = await gw.db
       .selectFrom('campaigns')
       .select('media_url')
       .where('id', '=', res.body.id)
       .executeTakeFirstOrThrow();
-    assert.equal(stored.media_url, 'https://example.com/promo.jpg');
+    assert.equal(stored.media_url, mediaUrl);
   });
 });

@@ -38,6 +38,9 @@ function guardedLookup(policy: HostPolicy, resolve: Resolver): LookupFunction {
   };
 }
 
+/** An undici Agent whose connections are checked; pass it as `dispatcher`, close it on shutdown. */
+export type GuardedAgent = Agent;
+
 export interface GuardedAgentOptions {
   policy: HostPolicy;
   connectTimeoutMs?: number;
@@ -50,7 +53,7 @@ export interface GuardedAgentOptions {
  * a redirect, a retry): IP literals before connecting, names at resolution. Use it as the
  * `dispatcher` of every request whose URL a user supplied.
  */
-export function createGuardedAgent(options: GuardedAgentOptions): Agent {
+export function createGuardedAgent(options: GuardedAgentOptions): GuardedAgent {
   const { policy } = options;
   const connector = buildConnector({
     timeout: options.connectTimeoutMs ?? 10_000,

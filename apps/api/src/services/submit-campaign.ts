@@ -4,6 +4,7 @@ import {
   enqueueSenderTurn,
   findSenderReadiness,
   insertCampaign,
+  insertCampaignMedia,
   insertCampaignMessages,
   lockOrCreateSender,
   type PauseReason,
@@ -20,6 +21,7 @@ import {
 } from '@herald/domain';
 import type { Transaction } from 'kysely';
 import type { AppDeps } from '../deps.ts';
+import { fetchCampaignMedia } from './fetch-media.ts';
 
 export interface SubmitCampaignInput {
   sender_number: string;
@@ -40,7 +42,7 @@ export interface SubmittedCampaign {
  * pick the campaign up or nothing was written at all.
  */
 export async function submitCampaign(
-  deps: Pick<AppDeps, 'db' | 'boss' | 'config'>,
+  deps: Pick<AppDeps, 'db' | 'boss' | 'config' | 'userUrls'>,
   input: SubmitCampaignInput,
 ): Promise<SubmittedCampaign> {
   const { config, db, boss } = deps;
@@ -69,6 +71,8 @@ export async function submitCampaign(
       { max: config.maxCampaignText, given: prepared.totalLength },
     );
   }
+  // Last of the checks, as the slowest; before the transaction, so no connection waits on it.
+  const media = mediaUrl === null ? null : await fetchCampaignMedia(deps, mediaUrl);
 
   const campaign = await db.transaction().execute(async (trx) => {
     await lockOrCreateSender(trx, sender);
@@ -80,6 +84,7 @@ export async function submitCampaign(
       total_messages: prepared.recipients.length,
       duplicates_removed: prepared.duplicatesRemoved,
     });
+    if (media) await insertCampaignMedia(trx, created.id, media);
     await insertInBatches(trx, created, prepared);
     // Through pg-boss's adapter the job row is part of this transaction. A null id means a turn
     // for this sender is already queued; it will find these messages.
