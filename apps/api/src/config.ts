@@ -1,6 +1,7 @@
 import { type Env, loadEnv, loggingEnv, postgresUrl, strictBoolean } from '@herald/config';
 import { type CountryCode, isCountryCode } from '@herald/domain';
 import { z } from 'zod';
+import { isCorsOriginRule } from './http/cors.ts';
 
 const seconds = z.coerce.number().min(0).max(86_400);
 /** A size as body-parser reads it: `512kb`, `10mb`, or bytes. */
@@ -67,6 +68,23 @@ export const ApiConfigSchema = z.object({
   /** `expiry_warning` turns true this many days before a session's estimated expiry. */
   EXPIRY_WARNING_DAYS: z.coerce.number().min(0).max(30).default(2),
   TRUST_PROXY: strictBoolean.default(false),
+  /**
+   * Browser origins allowed to call the API (comma-separated): `chrome-extension://*` means any
+   * extension; add exact web origins such as `https://app.example.com`. Others get no CORS headers.
+   */
+  CORS_ORIGINS: z
+    .string()
+    .default('chrome-extension://*')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .refine((rules) => rules.every(isCorsOriginRule), {
+      message:
+        'each entry must be an origin (https://app.example.com) or scheme://* (chrome-extension://*)',
+    }),
   ...loggingEnv,
 });
 
