@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import {
   createTestDatabase,
+  freePort,
   makeConnectedSender,
   type RunningProcess,
   startTsProcess,
@@ -29,14 +29,6 @@ export interface Target {
 }
 
 const COUNTED = ['campaigns', 'messages', 'campaign_media', 'sessions', 'senders', 'workers'];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export async function startTarget(env: Record<string, string> = {}): Promise<Target> {
   const database = await createTestDatabase();

@@ -12,7 +12,7 @@ before(async () => {
 after(() => target.close());
 
 test('fuzzed requests get no 5xx, write nothing when refused, and keep the gateway small', async () => {
-  const requests = Number(process.env.FUZZ_REQUESTS ?? 1200);
+  const requests = Number(process.env.FUZZ_REQUESTS ?? 800);
   const report = await runFuzz(target, {
     requests,
     seed: Number(process.env.FUZZ_SEED ?? 20261201),
