@@ -15,7 +15,11 @@ const WAITING_SENDER = '21620000002';
 
 before(async () => {
   media = await startMediaServer();
-  gw = await startTestGateway({ MAX_RECIPIENTS: '5', MEDIA_ALLOWED_HOSTS: '127.0.0.1' });
+  gw = await startTestGateway({
+    MAX_RECIPIENTS: '5',
+    MEDIA_ALLOWED_HOSTS: '127.0.0.1',
+    MAX_CAMPAIGN_TEXT: '100000',
+  });
   await makeConnectedSender(gw.db, SENDER, { tier: 'PLUS' });
   await makeConnectedSender(gw.db, CORE_SENDER, { tier: 'CORE' });
   await makeConnectedSender(gw.db, WAITING_SENDER, { status: 'WAITING_FOR_SCAN' });
@@ -146,6 +150,21 @@ describe('POST /api/send refuses bad input and writes nothing', () => {
       400,
       'EMPTY_MESSAGE',
     );
+  });
+
+  test('refuses a campaign whose texts add up to more than MAX_CAMPAIGN_TEXT', async () => {
+    const error = await expectRefused(
+      () =>
+        send({
+          ...valid,
+          template: '{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}',
+          variables: { a: 'x'.repeat(4000) },
+          recipients: ['21698000001', '21698000002', '21698000003'],
+        }),
+      413,
+      'CAMPAIGN_TOO_LARGE',
+    );
+    assert.deepEqual(error.details, { max: 100_000, given: 120_000 });
   });
 
   test('refuses more recipients than MAX_RECIPIENTS in the schema itself', async () => {
