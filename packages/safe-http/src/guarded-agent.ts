@@ -13,6 +13,27 @@ const systemResolver: Resolver = (hostname, callback) =>
   dnsLookup(hostname, { all: true }, (error, addresses) => callback(error, addresses ?? []));
 
 /**
+ * At most `max` resolutions at once. The system resolver runs on libuv's small thread pool, which
+ * zlib and fs share: names that resolve slowly, submitted in bulk, must not take all of it.
+ */
+export function limitLookups(resolve: Resolver, max: number): Resolver {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return (hostname, callback) => {
+    const start = () => {
+      running += 1;
+      resolve(hostname, (error, addresses) => {
+        running -= 1;
+        waiting.shift()?.();
+        callback(error, addresses);
+      });
+    };
+    if (running < max) start();
+    else waiting.push(start);
+  };
+}
+
+/**
  * A `net.connect` lookup that resolves a name and refuses it when any of its addresses is not
  * public. The address checked is the address connected to: nothing can change in between.
  */
@@ -46,6 +67,8 @@ export interface GuardedAgentOptions {
   connectTimeoutMs?: number;
   /** For tests: how names resolve (default: the system resolver, as `fetch` would). */
   resolve?: Resolver;
+  /** Resolutions in flight at once (default 2 of libuv's 4 threads). */
+  maxConcurrentLookups?: number;
 }
 
 /**
@@ -57,7 +80,10 @@ export function createGuardedAgent(options: GuardedAgentOptions): GuardedAgent {
   const { policy } = options;
   const connector = buildConnector({
     timeout: options.connectTimeoutMs ?? 10_000,
-    lookup: guardedLookup(policy, options.resolve ?? systemResolver),
+    lookup: guardedLookup(
+      policy,
+      limitLookups(options.resolve ?? systemResolver, options.maxConcurrentLookups ?? 2),
+    ),
   });
   return new Agent({
     connect: (opts, callback) => {

@@ -5,6 +5,7 @@ export {
   createGuardedAgent,
   type GuardedAgent,
   type GuardedAgentOptions,
+  limitLookups,
   type Resolver,
 } from './guarded-agent.ts';
 export { assertPublicAddress, checkUrl, createHostPolicy, type HostPolicy } from './host-policy.ts';
