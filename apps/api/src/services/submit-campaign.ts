@@ -6,6 +6,7 @@ import {
   findIdempotencyKey,
   findSenderReadiness,
   insertCampaign,
+  insertCampaignMedia,
   insertCampaignMessages,
   insertIdempotencyKey,
   lockOrCreateSender,
@@ -25,6 +26,7 @@ import {
 import type { Kysely, Transaction } from 'kysely';
 import type { AppDeps } from '../deps.ts';
 import { assertCallbackUrlAllowed } from './callback-url.ts';
+import { fetchCampaignMedia } from './fetch-media.ts';
 import { assertSameRequest, type IdempotencyClaim } from './idempotency.ts';
 
 export interface SubmitCampaignInput {
@@ -53,7 +55,7 @@ const CREATED = 201;
  * pick the campaign up or nothing was written at all.
  */
 export async function submitCampaign(
-  deps: Pick<AppDeps, 'db' | 'boss' | 'config' | 'now'>,
+  deps: Pick<AppDeps, 'db' | 'boss' | 'config' | 'now' | 'userUrls'>,
   input: SubmitCampaignInput,
   idempotency?: IdempotencyClaim,
 ): Promise<SubmittedCampaign> {
@@ -92,6 +94,8 @@ export async function submitCampaign(
       { max: config.maxCampaignText, given: prepared.totalLength },
     );
   }
+  // Last of the checks, as the slowest; before the transaction, so no connection waits on it.
+  const media = mediaUrl === null ? null : await fetchCampaignMedia(deps, mediaUrl);
 
   return db.transaction().execute(async (trx): Promise<SubmittedCampaign> => {
     // The sender's row lock serialises its submits: of racing requests with one key, the first
@@ -111,6 +115,7 @@ export async function submitCampaign(
       duplicates_removed: prepared.duplicatesRemoved,
       send_at: sendAt,
     });
+    if (media) await insertCampaignMedia(trx, created.id, media);
     await insertInBatches(trx, created, prepared);
     if (idempotency) {
       await insertIdempotencyKey(trx, {
