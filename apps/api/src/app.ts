@@ -1,6 +1,6 @@
 import express from 'express';
 import type { AppDeps, RouteModule } from './deps.ts';
-import { adminKeyCheck } from './http/auth.ts';
+import { createRequestGuard } from './http/access.ts';
 import { errorHandler, routeNotFound } from './http/errors.ts';
 import { createOpenApiRegistry, serveOpenApi } from './http/openapi.ts';
 import { assignRequestId } from './http/request-id.ts';
@@ -8,6 +8,7 @@ import { createRouteRegistrar } from './http/route.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { delayRoutes } from './routes/delays.ts';
+import { senderTokenRoutes } from './routes/sender-tokens.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { workerRoutes } from './routes/workers.ts';
@@ -18,6 +19,7 @@ const ROUTE_MODULES: RouteModule[] = [
   workerRoutes,
   delayRoutes,
   adminRoutes,
+  senderTokenRoutes,
   webhookRoutes,
 ];
 
@@ -44,7 +46,7 @@ export function createApp(deps: AppDeps): express.Express {
   const router = express.Router();
   const registry = createOpenApiRegistry();
   // Each route parses its own body: JSON, or raw bytes for a signed one (webhooks).
-  const r = createRouteRegistrar(router, registry, adminKeyCheck(deps.adminKeyHash), {
+  const r = createRouteRegistrar(router, registry, createRequestGuard(deps), {
     bodyLimit: deps.config.bodyLimit,
   });
   for (const register of ROUTE_MODULES) register(r, deps);

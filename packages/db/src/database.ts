@@ -133,6 +133,24 @@ export interface SecretsTable {
   created_at: CreatedAt;
 }
 
+export interface SenderTokensTable {
+  phone_number: string;
+  token_sha256: string;
+  created_at: CreatedAt;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  window_start: Timestamp;
+  hits: number;
+}
+
+export interface SessionOpeningsTable {
+  phone_number: string;
+  owner: string;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   workers: WorkersTable;
   senders: SendersTable;
@@ -141,6 +159,9 @@ export interface Database {
   campaigns: CampaignsTable;
   messages: MessagesTable;
   secrets: SecretsTable;
+  sender_tokens: SenderTokensTable;
+  rate_limits: RateLimitsTable;
+  session_openings: SessionOpeningsTable;
 }
 
 export type Worker = Selectable<WorkersTable>;

@@ -1,11 +1,16 @@
 import { strictBoolean } from '@herald/config';
-import { CAMPAIGN_STATUSES, parseDateBound } from '@herald/domain';
+import {
+  CAMPAIGN_STATUSES,
+  createPhoneNormalizer,
+  HeraldError,
+  parseDateBound,
+} from '@herald/domain';
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { RouteModule } from '../deps.ts';
 import type { Caller } from '../http/auth.ts';
 import { noNul } from '../http/schemas.ts';
-import { getCampaignStatus } from '../services/campaign-status.ts';
+import { campaignNotFound, getCampaignStatus } from '../services/campaign-status.ts';
 import { getCampaignOverview, listCampaignPage } from '../services/list-campaigns.ts';
 import { resolveSenderScope } from '../services/sender-scope.ts';
 import { submitCampaign } from '../services/submit-campaign.ts';
@@ -132,6 +137,17 @@ const CampaignListQuery = z.object({
 });
 
 export const campaignRoutes: RouteModule = (r, deps) => {
+  const normalize = createPhoneNormalizer(deps.config.defaultCountry);
+  // A token is one sender's: it cannot submit for another (whether that number exists or not).
+  const assertOwnSender = (caller: Caller, given: string) => {
+    if (caller.kind === 'admin' || caller.sender === null) return;
+    if (normalize(given) === caller.sender) return;
+    throw new HeraldError(
+      'forbidden',
+      'SENDER_TOKEN_MISMATCH',
+      'The sender token presented belongs to another sender number',
+    );
+  };
   // The sender a request names, in `?sender_number=` or the X-Sender-Number header.
   const scopeOf = (caller: Caller, given: string | undefined, req: Request) =>
     resolveSenderScope(caller, given ?? req.get('x-sender-number'), deps.config.defaultCountry);
@@ -144,8 +160,9 @@ export const campaignRoutes: RouteModule = (r, deps) => {
     access: 'open',
     request: { body: SendCampaignBody },
     responses: { 201: { description: 'The campaign is queued', schema: CampaignCreatedDto } },
-    errors: [409, 413],
-    handler: async ({ body }) => {
+    errors: [403, 409, 413],
+    handler: async ({ body, caller }) => {
+      assertOwnSender(caller, body.sender_number);
       const submitted = await submitCampaign(deps, body);
       return { status: 201, body: toCampaignCreatedDto(submitted) };
     },
@@ -162,8 +179,10 @@ export const campaignRoutes: RouteModule = (r, deps) => {
     errors: [404],
     handler: async ({ params, query, caller, req }) => {
       const scope = scopeOf(caller, query.sender_number, req);
+      const id = Number(params.campaign_id);
+      if (scope === null) throw campaignNotFound(id);
       const page = query.details ? { limit: query.limit, offset: query.offset } : null;
-      const status = await getCampaignStatus(deps.db, Number(params.campaign_id), scope, page);
+      const status = await getCampaignStatus(deps.db, id, scope, page);
       return { status: 200, body: toCampaignStatusDto(status.campaign, status.messages) };
     },
   });
@@ -181,7 +200,8 @@ export const campaignRoutes: RouteModule = (r, deps) => {
     },
     handler: async ({ query, caller, req }) => {
       const scope = scopeOf(caller, query.sender_number, req);
-      const page = await listCampaignPage(deps.db, query, scope);
+      const page =
+        scope === null ? { rows: [], total: 0 } : await listCampaignPage(deps.db, query, scope);
       return {
         status: 200,
         body: page.rows.map(toCampaignListItemDto),
@@ -199,7 +219,7 @@ export const campaignRoutes: RouteModule = (r, deps) => {
     request: { query: CampaignListQuery },
     responses: { 200: { description: 'The campaign overview', schema: AdminCampaignsDto } },
     handler: async ({ query, caller, req }) => {
-      const scope = scopeOf(caller, query.sender_number, req);
+      const scope = scopeOf(caller, query.sender_number, req) ?? undefined;
       const overview = await getCampaignOverview(deps.db, query, scope);
       return { status: 200, body: toAdminCampaignsDto(overview, query, deps.now()) };
     },

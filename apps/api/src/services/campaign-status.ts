@@ -25,7 +25,10 @@ export async function getCampaignStatus(
   details: { limit?: number; offset?: number } | null,
 ): Promise<CampaignStatus> {
   const campaign = await findCampaign(db, id, scope);
-  if (!campaign) throw notFound('CAMPAIGN_NOT_FOUND', `Campaign ${id} was not found`);
+  if (!campaign) throw campaignNotFound(id);
   const messages = details ? await listCampaignMessages(db, id, details) : null;
   return { campaign, messages };
 }
+
+export const campaignNotFound = (id: number) =>
+  notFound('CAMPAIGN_NOT_FOUND', `Campaign ${id} was not found`);
