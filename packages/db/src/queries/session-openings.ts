@@ -28,7 +28,11 @@ export async function withOpeningLease<T>(
   const owner = randomUUID();
   const deadline = Date.now() + options.waitMs;
   let pause = 25;
-  while (!(await claimOpening(db, phone, owner, options.leaseMs))) {
+  // A plain read first: waiters never take the row's lock while the lease is held.
+  while (
+    (await openingHeld(db, phone)) ||
+    !(await claimOpening(db, phone, owner, options.leaseMs))
+  ) {
     if (Date.now() + pause > deadline) return OPENING_BUSY;
     await new Promise((resolve) => setTimeout(resolve, pause));
     pause = Math.min(pause * 2, 400);
@@ -47,6 +51,16 @@ export async function withOpeningLease<T>(
       .where('owner', '=', owner)
       .execute();
   }
+}
+
+async function openingHeld(db: Kysely<Database>, phone: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('session_openings')
+    .select('owner')
+    .where('phone_number', '=', phone)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Takes the lease when it is free or lapsed, or extends it when `owner` already holds it. */
