@@ -55,10 +55,11 @@ test('20 opens of one number against a frozen worker leave an unrelated read fas
   ).finally(() => {
     settled = true;
   });
-  // One opening holds the lease and waits on WAHA; the others wait for the lease.
+  // The session row is written just before WAHA is called: from then on one open waits on the
+  // frozen worker and the others wait for it.
   await waitFor(
     async () => {
-      const rows = await gw.db.selectFrom('session_openings').select('owner').execute();
+      const rows = await gw.db.selectFrom('sessions').select('status').execute();
       return rows.length === 1;
     },
     { what: 'an opening to be under way' },
