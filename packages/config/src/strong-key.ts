@@ -26,7 +26,7 @@ export function weakKeyReason(key: string, minLength: number): string | null {
   if (new Set(key).size < MIN_DISTINCT_CHARS) {
     return `uses fewer than ${MIN_DISTINCT_CHARS} different characters; set a random value`;
   }
-  if (/^(.{1,8})\1+$/.test(key)) return 'repeats one short pattern; set a random value';
+  if (/^(.{1,12})\1+$/.test(key)) return 'repeats one short pattern; set a random value';
   return null;
 }
 
