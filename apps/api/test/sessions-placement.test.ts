@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import {
   createSession,
   registerEmulator,
+  scanWhenReady,
   startTestEmulator,
   TEST_HMAC_KEY,
   waitForQr,
@@ -259,4 +260,21 @@ test('a session never scanned moves off a worker that is down; a paired one wait
   assert.equal(waiting.body.status, 'DISCONNECTED');
   assert.equal(waiting.body.worker.id, firstWorker.id);
   await first.goOnline();
+});
+
+test('only live sessions hold a slot: a QR nobody scanned frees it, and cannot take it back', async () => {
+  const small = await emulator({ qrTimeoutMs: 1500, qrRotateMs: 500 });
+  const worker = await registerEmulator(gw, small, { capacity: 1 });
+  const abandoned = number(800);
+  assert.equal((await createSession(gw, abandoned)).status, 201);
+  await waitForStoredStatus(gw, abandoned, 'FAILED');
+  // Before, every row counted whatever its status: one unscanned QR filled the worker for good.
+  const next = await createSession(gw, number(801));
+  assert.equal(next.status, 201);
+  assert.equal(next.body.worker.id, worker.id);
+  await scanWhenReady(small, number(801), number(801));
+  await waitForStoredStatus(gw, number(801), 'CONNECTED');
+  const again = await createSession(gw, abandoned);
+  assert.equal(again.status, 503, 'the worker is full with a live session now');
+  assert.equal(again.body.error.code, 'NO_CAPACITY');
 });

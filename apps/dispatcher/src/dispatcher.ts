@@ -105,7 +105,12 @@ export async function startDispatcher(
   // reconciliation (the daily keep-alive is a pg-boss schedule, registered above).
   const periodicTasks: PeriodicTask[] = [createSweepTask(ctx)];
   if (config.probeIntervalSeconds > 0) {
-    periodicTasks.push(createProbeTask(ctx, { intervalSeconds: config.probeIntervalSeconds }));
+    periodicTasks.push(
+      createProbeTask(
+        { ...ctx, pairingTimeoutSeconds: config.pairingTimeoutSeconds },
+        { intervalSeconds: config.probeIntervalSeconds },
+      ),
+    );
   }
   const periodic = startPeriodicTasks(periodicTasks, logger);
   logger.info('dispatcher started', {
