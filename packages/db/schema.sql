@@ -145,9 +145,21 @@ ALTER TABLE public.messages ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+CREATE TABLE public.rate_limits (
+    key text NOT NULL,
+    window_start timestamp with time zone NOT NULL,
+    hits integer NOT NULL
+);
+
 CREATE TABLE public.secrets (
     name text NOT NULL,
     value text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE public.sender_tokens (
+    phone_number text NOT NULL,
+    token_sha256 text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
@@ -164,6 +176,12 @@ CREATE TABLE public.senders (
     CONSTRAINT senders_message_delay_check CHECK ((message_delay >= (0)::numeric)),
     CONSTRAINT senders_phone_number_check CHECK ((phone_number ~ '^[0-9]+$'::text)),
     CONSTRAINT senders_sender_switch_delay_check CHECK ((sender_switch_delay >= (0)::numeric))
+);
+
+CREATE TABLE public.session_openings (
+    phone_number text NOT NULL,
+    owner text NOT NULL,
+    expires_at timestamp with time zone NOT NULL
 );
 
 CREATE TABLE public.sessions (
@@ -250,11 +268,23 @@ ALTER TABLE ONLY public.idempotency_keys
 ALTER TABLE ONLY public.messages
     ADD CONSTRAINT messages_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.rate_limits
+    ADD CONSTRAINT rate_limits_pkey PRIMARY KEY (key);
+
 ALTER TABLE ONLY public.secrets
     ADD CONSTRAINT secrets_pkey PRIMARY KEY (name);
 
+ALTER TABLE ONLY public.sender_tokens
+    ADD CONSTRAINT sender_tokens_pkey PRIMARY KEY (phone_number);
+
+ALTER TABLE ONLY public.sender_tokens
+    ADD CONSTRAINT sender_tokens_token_sha256_key UNIQUE (token_sha256);
+
 ALTER TABLE ONLY public.senders
     ADD CONSTRAINT senders_pkey PRIMARY KEY (phone_number);
+
+ALTER TABLE ONLY public.session_openings
+    ADD CONSTRAINT session_openings_pkey PRIMARY KEY (phone_number);
 
 ALTER TABLE ONLY public.sessions
     ADD CONSTRAINT sessions_pkey PRIMARY KEY (phone_number);
@@ -323,6 +353,9 @@ ALTER TABLE ONLY public.idempotency_keys
 
 ALTER TABLE ONLY public.messages
     ADD CONSTRAINT messages_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.sender_tokens
+    ADD CONSTRAINT sender_tokens_phone_number_fkey FOREIGN KEY (phone_number) REFERENCES public.senders(phone_number) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.sessions
     ADD CONSTRAINT sessions_phone_number_fkey FOREIGN KEY (phone_number) REFERENCES public.senders(phone_number);

@@ -1,6 +1,6 @@
 import express from 'express';
 import type { AppDeps, RouteModule } from './deps.ts';
-import { adminKeyCheck } from './http/auth.ts';
+import { createRequestGuard } from './http/access.ts';
 import { defaultBodyLimit, maxJsonContainers } from './http/body-limits.ts';
 import { corsHeaders } from './http/cors.ts';
 import { errorHandler, routeNotFound } from './http/errors.ts';
@@ -13,6 +13,7 @@ import { campaignControlRoutes } from './routes/campaign-controls.ts';
 import { campaignEventRoutes } from './routes/campaign-events.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { delayRoutes } from './routes/delays.ts';
+import { senderTokenRoutes } from './routes/sender-tokens.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { workerRoutes } from './routes/workers.ts';
@@ -25,6 +26,7 @@ const ROUTE_MODULES: RouteModule[] = [
   workerRoutes,
   delayRoutes,
   adminRoutes,
+  senderTokenRoutes,
   webhookRoutes,
 ];
 
@@ -53,7 +55,7 @@ export function createApp(deps: AppDeps): express.Express {
   const router = express.Router();
   const registry = createOpenApiRegistry();
   // Each route parses its own body: JSON, or raw bytes for a signed one (webhooks).
-  const r = createRouteRegistrar(router, registry, adminKeyCheck(deps.adminKeyHash), {
+  const r = createRouteRegistrar(router, registry, createRequestGuard(deps), {
     bodyLimit: deps.config.bodyLimit ?? defaultBodyLimit(deps.config.maxRecipients),
     maxJsonContainers: maxJsonContainers(deps.config.maxRecipients),
   });

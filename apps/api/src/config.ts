@@ -1,4 +1,11 @@
-import { type Env, loadEnv, loggingEnv, postgresUrl, strictBoolean } from '@herald/config';
+import {
+  type Env,
+  loadEnv,
+  loggingEnv,
+  postgresUrl,
+  strictBoolean,
+  strongKey,
+} from '@herald/config';
 import { type CountryCode, isCountryCode } from '@herald/domain';
 import { z } from 'zod';
 import { isCorsOriginRule } from './http/cors.ts';
@@ -7,18 +14,14 @@ const seconds = z.coerce.number().min(0).max(86_400);
 /** A size as body-parser reads it: `512kb`, `10mb`, or bytes. */
 const byteSize = z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb)?$/i, 'must be a size such as 10mb');
 
-const WEAK_KEYS = new Set(['', '123', '321', 'admin', 'password', 'changeme', 'secret']);
+/** Requests per window; 0 turns that limit off. */
+const perWindow = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
 export const ApiConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: postgresUrl,
-  ADMIN_API_KEY: z
-    .string()
-    .refine((k) => k.length >= 16 && !WEAK_KEYS.has(k), {
-      message: 'must be at least 16 characters and not a well-known value',
-    })
-    .optional(),
+  ADMIN_API_KEY: strongKey(24).optional(),
   /** How WAHA workers reach the gateway; default the address it listens on. */
   PUBLIC_URL: z.url().optional(),
   WEBHOOK_HMAC_KEY: z.string().min(16).optional(),
@@ -67,6 +70,7 @@ export const ApiConfigSchema = z.object({
   WEBHOOK_MAX_AGE_SECONDS: z.coerce.number().int().min(10).default(600),
   /** `expiry_warning` turns true this many days before a session's estimated expiry. */
   EXPIRY_WARNING_DAYS: z.coerce.number().min(0).max(30).default(2),
+  /** Believe X-Forwarded-For (only behind a proxy that sets it): it names the client address. */
   TRUST_PROXY: strictBoolean.default(false),
   /** Lets a campaign's callback_url point at loopback, private or link-local addresses. */
   CLIENT_WEBHOOK_ALLOW_PRIVATE: strictBoolean.default(false),
@@ -87,6 +91,19 @@ export const ApiConfigSchema = z.object({
       message:
         'each entry must be an origin (https://app.example.com) or scheme://* (chrome-extension://*)',
     }),
+  /**
+   * `open` (the documented default): user endpoints accept requests without a sender token but
+   * verify any token presented. `token`: every user endpoint needs the sender's token.
+   */
+  USER_AUTH: z.enum(['open', 'token']).default('open'),
+  /** User requests per minute from one client address. */
+  RATE_LIMIT_PER_MINUTE: perWindow(600),
+  /** User requests per minute about one sender number. */
+  SENDER_RATE_LIMIT_PER_MINUTE: perWindow(300),
+  /** POST /api/sessions per hour from one client address. */
+  SESSION_CREATE_LIMIT_PER_HOUR: perWindow(30),
+  /** Wrong admin keys per minute from one client address before it gets 429s. */
+  ADMIN_AUTH_FAILURES_PER_MINUTE: perWindow(20),
   ...loggingEnv,
 });
 

@@ -14,6 +14,7 @@ import { createWahaClientCache } from '@herald/waha';
 import { createApp } from './app.ts';
 import type { ApiConfig } from './config.ts';
 import { createCampaignFeedHub } from './services/campaign-feed.ts';
+import { isLoopback, startRateLimitPruning } from './services/rate-limit-upkeep.ts';
 import { ensureAdminKey, ensureWebhookKey } from './services/secrets.ts';
 
 export interface RunningGateway {
@@ -90,12 +91,20 @@ export async function startGateway(
     startedAt: new Date(),
   });
   server.on('request', app);
-  logger.info('gateway listening', { port });
+  logger.info('gateway listening', { port, userAuth: config.userAuth });
+  if (config.userAuth === 'open' && !isLoopback(config.host)) {
+    logger.warn(
+      'USER_AUTH=open on a non-loopback address: anyone who reaches this port can send from any connected number. Set USER_AUTH=token in production (see docs/security.md)',
+      { host: config.host },
+    );
+  }
+  const pruning = startRateLimitPruning(db, logger);
 
   return {
     url,
     generatedAdminKey: adminKey.generated,
     async close() {
+      clearInterval(pruning);
       server.closeIdleConnections();
       // Streams end first, or the server would wait for them forever.
       await campaignFeed.close();

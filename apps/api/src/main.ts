@@ -4,7 +4,16 @@ import { loadConfig } from './config.ts';
 import { startGateway } from './gateway.ts';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
-const config = loadConfig(process.env);
+const config = (() => {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    // One clear message (e.g. a weak ADMIN_API_KEY) rather than a stack trace.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${message.replace(/:\n\s+/, ': ').replace(/\n\s+/g, '; ')}\n`);
+    process.exit(1);
+  }
+})();
 const logger = createLogger({ service: 'api', level: config.logLevel, file: config.logFile });
 const gateway = await runUntilSignalled(
   async () => {

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import {
   createSession,
   registerEmulator,
+  scanWhenReady,
   startTestEmulator,
   TEST_HMAC_KEY,
   waitForQr,
@@ -38,8 +39,23 @@ async function lockWaits(): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
+/** Requests about `phone` the gateway admitted (its per-sender rate counter). */
+async function admitted(phone: string): Promise<number> {
+  const row = await gw.db
+    .selectFrom('rate_limits')
+    .select('hits')
+    .where('key', '=', `sender:${phone}`)
+    .executeTakeFirst();
+  return row?.hits ?? 0;
+}
+
 before(async () => {
-  gw = await startTestGateway({ WEBHOOK_HMAC_KEY: TEST_HMAC_KEY, MAX_LIVE_SESSIONS: '8' });
+  gw = await startTestGateway({
+    WEBHOOK_HMAC_KEY: TEST_HMAC_KEY,
+    MAX_LIVE_SESSIONS: '8',
+    // Counted per number: shows when both requests of one number have been admitted.
+    SENDER_RATE_LIMIT_PER_MINUTE: '100000',
+  });
 });
 
 afterEach(async () => {
@@ -87,7 +103,10 @@ test('two concurrent creations of one number end with one session on one worker'
     // neither can simply find the other's session.
     await sql`LOCK TABLE sessions IN EXCLUSIVE MODE`.execute(trx);
     const both = Promise.all([createSession(gw, phone), createSession(gw, phone)]);
-    await waitFor(async () => (await lockWaits()) === 2, { what: 'both requests to wait' });
+    // One holds the opening lease and waits on the table; the other polls for the lease.
+    await waitFor(async () => (await lockWaits()) === 1 && (await admitted(phone)) === 2, {
+      what: 'both requests to be under way',
+    });
     return { creating: both };
   });
   const answers = await creating;
@@ -185,14 +204,16 @@ test('a session whose worker was disabled moves to another and leaves the old on
   const first = await emulator();
   const firstWorker = await registerEmulator(gw, first);
   const phone = number(600);
-  assert.equal((await createSession(gw, phone)).status, 201);
+  const created = await createSession(gw, phone);
+  assert.equal(created.status, 201);
   await call('PATCH', `${gw.url}/api/admin/workers/${firstWorker.id}`, {
     headers: gw.adminHeaders,
     body: { enabled: false },
   });
   const second = await emulator();
   const secondWorker = await registerEmulator(gw, second);
-  const moved = await createSession(gw, phone);
+  // A pairing under way is its token holder's to move.
+  const moved = await createSession(gw, phone, created.body.sender_token);
   assert.equal(moved.status, 201);
   assert.equal(moved.body.worker.id, secondWorker.id);
   assert.ok(second.sessions().some((s) => s.name === phone));
@@ -207,7 +228,8 @@ test('a session never scanned moves off a worker that is down; a paired one wait
   const firstWorker = await registerEmulator(gw, first);
   const unpaired = number(700);
   const paired = number(701);
-  assert.equal((await createSession(gw, unpaired)).status, 201);
+  const created = await createSession(gw, unpaired);
+  assert.equal(created.status, 201);
   assert.equal((await createSession(gw, paired)).status, 201);
   await first.goOffline();
   // The paired one as the prober leaves it once the worker stops answering. The session events
@@ -230,7 +252,7 @@ test('a session never scanned moves off a worker that is down; a paired one wait
   const second = await emulator();
   const secondWorker = await registerEmulator(gw, second);
 
-  const moved = await createSession(gw, unpaired);
+  const moved = await createSession(gw, unpaired, created.body.sender_token);
   assert.equal(moved.status, 201);
   assert.equal(moved.body.worker.id, secondWorker.id);
   const waiting = await createSession(gw, paired);
@@ -238,4 +260,21 @@ test('a session never scanned moves off a worker that is down; a paired one wait
   assert.equal(waiting.body.status, 'DISCONNECTED');
   assert.equal(waiting.body.worker.id, firstWorker.id);
   await first.goOnline();
+});
+
+test('only live sessions hold a slot: a QR nobody scanned frees it, and cannot take it back', async () => {
+  const small = await emulator({ qrTimeoutMs: 1500, qrRotateMs: 500 });
+  const worker = await registerEmulator(gw, small, { capacity: 1 });
+  const abandoned = number(800);
+  assert.equal((await createSession(gw, abandoned)).status, 201);
+  await waitForStoredStatus(gw, abandoned, 'FAILED');
+  // Before, every row counted whatever its status: one unscanned QR filled the worker for good.
+  const next = await createSession(gw, number(801));
+  assert.equal(next.status, 201);
+  assert.equal(next.body.worker.id, worker.id);
+  await scanWhenReady(small, number(801), number(801));
+  await waitForStoredStatus(gw, number(801), 'CONNECTED');
+  const again = await createSession(gw, abandoned);
+  assert.equal(again.status, 503, 'the worker is full with a live session now');
+  assert.equal(again.body.error.code, 'NO_CAPACITY');
 });

@@ -65,7 +65,12 @@ test('creates a session on a worker, configured with its number and signed webho
   assert.equal(res.body.phone_number, OWNER);
   assert.ok(['STARTING', 'WAITING_FOR_SCAN'].includes(res.body.status));
   assert.equal(res.body.message, 'OK');
-  assert.deepEqual(res.body.worker, { id: worker.id, name: worker.name, url: plus.url });
+  assert.deepEqual(res.body.worker, { id: worker.id, name: worker.name, url: null });
+  assert.match(res.body.sender_token, /^[\w-]{43}$/, 'a new pairing hands out a token');
+  const asAdmin = await call('GET', `${gw.url}/api/sessions/${OWNER}`, {
+    headers: gw.adminHeaders,
+  });
+  assert.equal(asAdmin.body.worker.url, plus.url, 'worker URLs are for admins only');
   assert.equal(res.body.waha_session, OWNER, 'Plus sessions are named after the number');
   assert.equal(res.body.requires_auth, true, 'a QR scan is needed');
   assert.equal(res.body.expires_at, null);
@@ -128,8 +133,12 @@ test('a scan connects the session through its webhook and queues the sender’s 
   );
   assert.equal(res.body.requires_auth, false);
   assert.equal(res.body.expiry_warning, false);
-  assert.equal(res.body.data.status, 'WORKING', 'read live from the worker');
-  assert.equal('config' in res.body.data, false);
+  assert.equal(res.body.data, null, "WAHA's own object is for admins only");
+  const asAdmin = await call('GET', `${gw.url}/api/sessions/${OWNER}`, {
+    headers: gw.adminHeaders,
+  });
+  assert.equal(asAdmin.body.data.status, 'WORKING', 'read live from the worker');
+  assert.equal('config' in asAdmin.body.data, false);
 
   const qr = await call('GET', `${gw.url}/api/sessions/${OWNER}/qr`);
   assert.deepEqual(qr.body, { status: 'CONNECTED' });
@@ -166,14 +175,19 @@ test('a worker that stops answering leaves the session DISCONNECTED until it is 
   assert.equal(await queuedTurnCount(OWNER), 1, 'sending resumes');
 });
 
-test('a QR scanned by another phone fails the session, and asking again gives a new QR', async () => {
+test('a QR scanned by another account ends WRONG_ACCOUNT and logged out; asking again gives a new QR', async () => {
   const phone = '21650100002';
-  assert.equal((await createSession(gw, phone)).status, 201);
+  const created = await createSession(gw, phone);
+  assert.equal(created.status, 201);
   await scanWhenReady(plus, phone, '21650100999');
-  const failed = await waitForStoredStatus(gw, phone, 'FAILED');
+  const failed = await waitForStoredStatus(gw, phone, 'WRONG_ACCOUNT');
   assert.match(failed.last_error ?? '', /21650100999 scanned this session/);
+  // Herald logs the other account out at once: nothing can be done through it.
+  await waitFor(() => plus.sessions().find((s) => s.name === phone)?.status !== 'WORKING', {
+    what: 'the wrongly scanned session to be logged out',
+  });
   const res = await getSession(gw, phone);
-  assert.equal(res.body.status, 'FAILED', 'a live WORKING does not make it CONNECTED');
+  assert.equal(res.body.status, 'WRONG_ACCOUNT', 'the logout that follows keeps it explained');
   assert.equal(res.body.requires_auth, true);
 
   const qr = await call('GET', `${gw.url}/api/sessions/${phone}/qr`);
@@ -184,6 +198,8 @@ test('a QR scanned by another phone fails the session, and asking again gives a 
   const again = await createSession(gw, phone);
   assert.equal(again.status, 200);
   assert.equal(again.body.me, null, 'the other account is forgotten');
+  assert.ok(again.body.sender_token, 'a new pairing rotates the token');
+  assert.notEqual(again.body.sender_token, created.body.sender_token);
   await scanWhenReady(plus, phone, phone);
   await waitForStoredStatus(gw, phone, 'CONNECTED');
 });

@@ -40,6 +40,10 @@ export async function startGatewayProcess(
     HOST: '127.0.0.1',
     ADMIN_API_KEY: BENCH_ADMIN_KEY,
     DEFAULT_COUNTRY: 'TN',
+    // The bench is one client address making many requests on purpose.
+    RATE_LIMIT_PER_MINUTE: '0',
+    SENDER_RATE_LIMIT_PER_MINUTE: '0',
+    SESSION_CREATE_LIMIT_PER_HOUR: '0',
     LOG_LEVEL: 'warn',
     LOG_FILE: '',
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${PROBE}`.trim(),

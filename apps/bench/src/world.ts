@@ -66,6 +66,10 @@ export async function createWorld(cleanup: Cleanup, delays: Delays): Promise<Ben
       HOST: '127.0.0.1',
       ADMIN_API_KEY: BENCH_ADMIN_KEY,
       DEFAULT_COUNTRY: 'TN',
+      // The bench is one client address making many requests on purpose.
+      RATE_LIMIT_PER_MINUTE: '0',
+      SENDER_RATE_LIMIT_PER_MINUTE: '0',
+      SESSION_CREATE_LIMIT_PER_HOUR: '0',
       MESSAGE_DELAY: String(delays.messageDelay),
       SENDER_SWITCH_DELAY: String(delays.senderSwitchDelay),
       LOG_FILE: '',

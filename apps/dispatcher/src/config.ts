@@ -33,6 +33,8 @@ export const DispatcherConfigSchema = z
     RETRY_BACKOFF_MAX_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
     /** Each worker is probed (and its sessions reconciled) once per this many seconds, fleet-wide; 0: not by this process. */
     PROBE_INTERVAL_SECONDS: z.coerce.number().min(0).max(3600).default(15),
+    /** A session still waiting for its QR scan this long after it began is stopped, freeing its slot. */
+    PAIRING_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
     /** A CONNECTED session whose linked device has been idle this many days gets a keep-alive. */
     KEEPALIVE_DAYS: z.coerce.number().min(1).max(29).default(12),
     /** When the daily keep-alive runs (cron, UTC). */

@@ -119,7 +119,12 @@ export async function startDispatcher(
     createExpireOldRecordsTask(ctx),
   ];
   if (config.probeIntervalSeconds > 0) {
-    periodicTasks.push(createProbeTask(ctx, { intervalSeconds: config.probeIntervalSeconds }));
+    periodicTasks.push(
+      createProbeTask(
+        { ...ctx, pairingTimeoutSeconds: config.pairingTimeoutSeconds },
+        { intervalSeconds: config.probeIntervalSeconds },
+      ),
+    );
   }
   // Client webhooks need their secret: without it nothing is drained, so nothing is lost.
   const secret = config.clientWebhookSecret;

@@ -212,3 +212,41 @@ test('dispatchers share the probing: each worker is probed once per interval', a
     }
   }
 });
+
+test('a QR nobody scanned within the pairing timeout is stopped on its worker, freeing its slot', async () => {
+  const emulator = await h.emulator({ tier: 'PLUS' });
+  const worker = await h.workerFor(emulator);
+  const stale = '21650600090';
+  const fresh = '21650600091';
+  for (const phone of [stale, fresh]) {
+    await makeConnectedSender(h.db, phone, { worker, status: 'WAITING_FOR_SCAN' });
+  }
+  const client = clients.clientFor({ url: emulator.url, apiKey: emulator.apiKey ?? '' });
+  await client.createSession({
+    name: stale,
+    start: true,
+    config: { metadata: { 'herald.phone': stale } },
+  });
+  await waitFor(
+    () => emulator.sessions().find((s) => s.name === stale)?.status === 'SCAN_QR_CODE',
+    {
+      what: 'the QR to show',
+    },
+  );
+  await sql`UPDATE sessions SET connected_at = NULL, me_id = NULL, waha_status = 'SCAN_QR_CODE'`.execute(
+    h.db,
+  );
+  await sql`UPDATE sessions SET status_changed_at = now() - interval '10 minutes',
+    updated_at = now() - interval '10 minutes' WHERE phone_number = ${stale}`.execute(h.db);
+
+  await onlyWorker(worker.id);
+  const [report] = await probeDueWorkers({ ...deps, pairingTimeoutSeconds: 300 });
+  assert.deepEqual(report?.reconciled?.stopped, [stale]);
+  const row = await sessionRow(stale);
+  assert.equal(row.status, 'STOPPED');
+  assert.match(row.last_error ?? '', /not scanned within 300 s/);
+  await waitFor(() => emulator.sessions().find((s) => s.name === stale)?.status === 'STOPPED', {
+    what: 'the session to be stopped on its worker',
+  });
+  assert.equal((await sessionRow(fresh)).status, 'WAITING_FOR_SCAN', 'a recent QR is left alone');
+});

@@ -11,6 +11,7 @@ export function defaultFaults(): FaultSwitches {
     acceptBeforeReset: true,
     notOnWhatsApp: [],
     sendScript: [],
+    frozen: false,
   };
 }
 
@@ -57,6 +58,10 @@ export function mergeFaults(
       throw new FaultInputError('acceptBeforeReset must be a boolean');
     }
     next.acceptBeforeReset = patch.acceptBeforeReset;
+  }
+  if (patch.frozen !== undefined) {
+    if (typeof patch.frozen !== 'boolean') throw new FaultInputError('frozen must be a boolean');
+    next.frozen = patch.frozen;
   }
   if (patch.notOnWhatsApp !== undefined) {
     if (!Array.isArray(patch.notOnWhatsApp)) {

@@ -48,6 +48,11 @@ export function createEmulatorServer(ctx: EmulatorContext, routes: Route[]): Emu
       writeJson(res, 401, UNAUTHORIZED_BODY);
       return;
     }
+    // A frozen worker takes the request and never answers (the control API stays usable).
+    if (ctx.faults.frozen && url.pathname.startsWith('/api/')) {
+      req.resume();
+      return;
+    }
     let body: unknown = {};
     try {
       body = await readJsonBody(req);

@@ -66,6 +66,8 @@ export interface FaultSwitches {
   notOnWhatsApp: string[];
   /** What is left of `failNextSends`, in order; scripted sends come before the rates. */
   sendScript: ScriptedSendFault[];
+  /** A hung worker: every WAHA route (`/api/...`) is accepted and never answered. */
+  frozen: boolean;
 }
 
 /** The next `count` sends (to `to`, digits, or to anyone) end as `with`. */

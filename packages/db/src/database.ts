@@ -181,6 +181,24 @@ export interface WahaWebhookEventsTable {
   received_at: CreatedAt;
 }
 
+export interface SenderTokensTable {
+  phone_number: string;
+  token_sha256: string;
+  created_at: CreatedAt;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  window_start: Timestamp;
+  hits: number;
+}
+
+export interface SessionOpeningsTable {
+  phone_number: string;
+  owner: string;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   workers: WorkersTable;
   senders: SendersTable;
@@ -194,6 +212,9 @@ export interface Database {
   webhook_outbox_cursor: WebhookOutboxCursorTable;
   campaign_media: CampaignMediaTable;
   waha_webhook_events: WahaWebhookEventsTable;
+  sender_tokens: SenderTokensTable;
+  rate_limits: RateLimitsTable;
+  session_openings: SessionOpeningsTable;
 }
 
 export type Worker = Selectable<WorkersTable>;

@@ -4,6 +4,7 @@ import * as initial from './migrations/0001_initial.ts';
 import * as campaignControls from './migrations/0002_campaign_controls.ts';
 import * as clientContract from './migrations/0002_client_contract.ts';
 import * as mediaAndWebhookEvents from './migrations/0002_media-and-webhook-events.ts';
+import * as senderSecurity from './migrations/0002_sender_security.ts';
 
 // Listed explicitly rather than read from disk, so migrations work the same under tsx, in a
 // bundle, and in tests, and their order is reviewed in one place.
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_campaign_controls': campaignControls,
   '0002_client_contract': clientContract,
   '0002_media-and-webhook-events': mediaAndWebhookEvents,
+  '0002_sender_security': senderSecurity,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

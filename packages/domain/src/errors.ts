@@ -7,6 +7,7 @@ export type ErrorKind =
   | 'conflict'
   | 'too_large'
   | 'unprocessable'
+  | 'rate_limited'
   | 'unavailable'
   | 'upstream'
   | 'internal';
@@ -33,3 +34,9 @@ export const conflict = (code: string, message: string, details?: unknown) =>
   new HeraldError('conflict', code, message, details);
 export const unavailable = (code: string, message: string, details?: unknown) =>
   new HeraldError('unavailable', code, message, details);
+
+/** Too many requests; `retryAfterSeconds` is sent as Retry-After (and in the details). */
+export const rateLimited = (message: string, retryAfterSeconds: number) =>
+  new HeraldError('rate_limited', 'RATE_LIMITED', message, {
+    retry_after_seconds: retryAfterSeconds,
+  });

@@ -40,6 +40,8 @@ export interface ObservedChange {
   status: SessionStatus;
   /** It may send again: the caller enqueues the sender's turn so pending messages resume. */
   becameConnected: boolean;
+  /** Another account scanned it just now: the caller logs the session out on its worker. */
+  becameWrongAccount: boolean;
 }
 
 /** The metadata key that names the number a WAHA session belongs to (Core calls them all `default`). */
@@ -93,10 +95,14 @@ export function deriveSessionChange(
   if (observation.kind === 'unreachable') {
     status = 'DISCONNECTED';
   } else if (observation.kind === 'missing') {
-    status = 'STOPPED';
     update.waha_status = null;
-    update.last_error =
-      'The session no longer exists on its worker; POST /api/sessions to start it again';
+    if (row.status === 'WRONG_ACCOUNT') {
+      status = 'WRONG_ACCOUNT';
+    } else {
+      status = 'STOPPED';
+      update.last_error =
+        'The session no longer exists on its worker; POST /api/sessions to start it again';
+    }
   } else {
     const { me } = observation;
     update.waha_status = observation.status;
@@ -104,10 +110,15 @@ export function deriveSessionChange(
     update.last_error = null;
     const account = me ? accountDigits(me.id) : null;
     if (observation.status === 'WORKING' && account !== null && account !== row.phone_number) {
-      status = 'FAILED';
+      status = 'WRONG_ACCOUNT';
       update.me_id = me?.id ?? null;
       update.push_name = me?.pushName ?? null;
       update.last_error = `WhatsApp account ${account} scanned this session, not ${row.phone_number}: nothing will be sent from it; POST /api/sessions and scan with the phone of ${row.phone_number}`;
+    } else if (row.status === 'WRONG_ACCOUNT' && observation.status !== 'WORKING') {
+      // The logout (and stop) that follows a wrong scan must not make it look like a pairing
+      // under way: it stays WRONG_ACCOUNT until POST /api/sessions starts a new pairing.
+      status = 'WRONG_ACCOUNT';
+      delete update.last_error;
     } else {
       status = toSessionStatus(observation.status, {
         meKnown: me !== null,
@@ -138,7 +149,12 @@ export function deriveSessionChange(
     update.status = status;
     update.status_changed_at = now;
   }
-  return { update, status, becameConnected: status === 'CONNECTED' && row.status !== 'CONNECTED' };
+  return {
+    update,
+    status,
+    becameConnected: status === 'CONNECTED' && row.status !== 'CONNECTED',
+    becameWrongAccount: status === 'WRONG_ACCOUNT' && row.status !== 'WRONG_ACCOUNT',
+  };
 }
 
 /**

@@ -49,7 +49,11 @@ export function computeSessionExpiry(
     expires_at: expiresAt,
     last_active: sooner?.active ?? null,
     requires_auth:
-      expired || session.status === 'FAILED' || session.status === 'EXPIRED' || unpaired,
+      expired ||
+      session.status === 'FAILED' ||
+      session.status === 'EXPIRED' ||
+      session.status === 'WRONG_ACCOUNT' ||
+      unpaired,
     expiry_warning:
       expiresAt !== null && expiresAt.getTime() - now.getTime() <= warningDays * DAY_MS,
   };

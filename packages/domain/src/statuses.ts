@@ -51,8 +51,23 @@ export const SESSION_STATUSES = [
   'STOPPED',
   'EXPIRED',
   'FAILED',
+  'WRONG_ACCOUNT',
 ] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+/**
+ * Sessions that no longer run on their worker: they need POST /api/sessions to start again and
+ * hold no slot of worker capacity. WRONG_ACCOUNT: another account scanned the QR (logged out).
+ */
+export const ENDED_SESSION_STATUSES = [
+  'STOPPED',
+  'EXPIRED',
+  'FAILED',
+  'WRONG_ACCOUNT',
+] as const satisfies readonly SessionStatus[];
+
+export const isSessionEnded = (status: SessionStatus): boolean =>
+  (ENDED_SESSION_STATUSES as readonly SessionStatus[]).includes(status);
 
 export const WORKER_TIERS = ['CORE', 'PLUS'] as const;
 export type WorkerTier = (typeof WORKER_TIERS)[number];

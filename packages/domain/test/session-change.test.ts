@@ -83,18 +83,31 @@ describe('deriveSessionChange', () => {
     assert.equal(change.update.connected_at, undefined, 'the pairing keeps its first scan');
   });
 
-  it('fails a session scanned by another phone, and says so', () => {
+  it('reports WRONG_ACCOUNT for a session scanned by another phone, and says so', () => {
     const change = deriveSessionChange(
       row(),
       { kind: 'seen', status: 'WORKING', me: me('21699999999') },
       NOW,
     );
-    assert.equal(change.status, 'FAILED');
+    assert.equal(change.status, 'WRONG_ACCOUNT');
     assert.equal(change.becameConnected, false);
+    assert.equal(change.becameWrongAccount, true, 'the caller logs it out');
     assert.match(
       change.update.last_error ?? '',
       /21699999999 scanned this session, not 21650000001/,
     );
+  });
+
+  it('keeps WRONG_ACCOUNT through the logout and stop that follow, until the right account', () => {
+    const wrong = row({ status: 'WRONG_ACCOUNT' });
+    for (const status of ['SCAN_QR_CODE', 'STARTING', 'STOPPED', 'FAILED'] as const) {
+      const change = deriveSessionChange(wrong, { kind: 'seen', status, me: null }, NOW);
+      assert.equal(change.status, 'WRONG_ACCOUNT', status);
+      assert.equal(change.becameWrongAccount, false, 'logged out once');
+    }
+    assert.equal(deriveSessionChange(wrong, { kind: 'missing' }, NOW).status, 'WRONG_ACCOUNT');
+    const right = { kind: 'seen', status: 'WORKING', me: me('21650000001') } as const;
+    assert.equal(deriveSessionChange(wrong, right, NOW).status, 'CONNECTED');
   });
 
   it('reads WORKING without an account as SCANNED', () => {

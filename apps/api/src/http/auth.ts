@@ -2,8 +2,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { HeraldError } from '@herald/domain';
 import type { Request } from 'express';
 
-/** Who is calling: an admin (valid key header) or a user scoped by sender number. */
-export type Caller = { kind: 'admin' } | { kind: 'user' };
+/**
+ * Who is calling: an admin (valid key header) or a user. A user who presented a valid sender
+ * token is that sender (`sender`, its number); without one, `sender` is null.
+ */
+export type Caller = { kind: 'admin' } | { kind: 'user'; sender: string | null };
 
 /** Both header names are in use: the reference says X-Admin-Token, the guide X-Admin-API-Key. */
 export const ADMIN_HEADERS = ['x-admin-token', 'x-admin-api-key'] as const;
@@ -18,25 +21,23 @@ export function adminKeyCheck(keyHash: string): AdminKeyCheck {
 
 export const hashAdminKey = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 
-/**
- * Reads the caller from the request. A key header that is present but wrong is an error (403)
- * rather than a silent downgrade to a user, so a misconfigured admin client notices at once.
- */
-export function identifyCaller(req: Request, check: AdminKeyCheck): Caller {
-  const presented = ADMIN_HEADERS.map((h) => req.get(h)).find((v) => v !== undefined && v !== '');
-  if (presented === undefined) return { kind: 'user' };
-  if (!check(presented)) {
-    throw new HeraldError('forbidden', 'ADMIN_KEY_INVALID', 'The admin key is not valid');
-  }
-  return { kind: 'admin' };
+/** The admin key a request presents, if any. */
+export const adminKeyOf = (req: Request): string | undefined =>
+  ADMIN_HEADERS.map((h) => req.get(h)).find((v) => v !== undefined && v !== '');
+
+/** The sender token a request presents: `Authorization: Bearer <token>` or `X-Sender-Token`. */
+export function senderTokenOf(req: Request): string | undefined {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
+  const header = req.get('x-sender-token')?.trim();
+  return bearer ?? (header === '' ? undefined : header);
 }
 
-export function requireAdmin(caller: Caller): void {
-  if (caller.kind !== 'admin') {
-    throw new HeraldError(
-      'unauthorized',
-      'ADMIN_KEY_REQUIRED',
-      'This endpoint needs the admin key in the X-Admin-Token or X-Admin-API-Key header',
-    );
-  }
-}
+export const adminKeyInvalid = () =>
+  new HeraldError('forbidden', 'ADMIN_KEY_INVALID', 'The admin key is not valid');
+
+export const adminKeyRequired = () =>
+  new HeraldError(
+    'unauthorized',
+    'ADMIN_KEY_REQUIRED',
+    'This endpoint needs the admin key in the X-Admin-Token or X-Admin-API-Key header',
+  );

@@ -11,6 +11,7 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   conflict: 409,
   too_large: 413,
   unprocessable: 422,
+  rate_limited: 429,
   upstream: 502,
   unavailable: 503,
   internal: 500,
@@ -45,9 +46,19 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const body: z.infer<typeof ErrorBody> = {
       error: { code: herald.code, message: herald.message },
     };
-    if (herald.details !== undefined) body.error.details = herald.details;
+    if (herald.details !== undefined && (status < 500 || res.locals.caller?.kind === 'admin')) {
+      // A worker's address or WAHA's own error codes are an admin's business, not a user's.
+      body.error.details = herald.details;
+    }
+    if (herald.kind === 'rate_limited') res.set('Retry-After', String(retryAfter(herald)));
     res.status(status).json(body);
   };
+}
+
+function retryAfter(error: HeraldError): number {
+  const seconds = (error.details as { retry_after_seconds?: unknown } | undefined)
+    ?.retry_after_seconds;
+  return typeof seconds === 'number' ? seconds : 60;
 }
 
 function toHeraldError(error: unknown): HeraldError {

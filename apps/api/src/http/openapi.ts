@@ -15,6 +15,19 @@ export function createOpenApiRegistry(): OpenAPIRegistry {
     in: 'header',
     name: 'X-Admin-API-Key',
   });
+  // User endpoints: optional under USER_AUTH=open (any token presented is checked), required
+  // under USER_AUTH=token. The token comes from POST /api/sessions.
+  registry.registerComponent('securitySchemes', 'SenderToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'The sender_token returned when a session is created (USER_AUTH=token requires it)',
+  });
+  registry.registerComponent('securitySchemes', 'SenderTokenHeader', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Sender-Token',
+  });
   return registry;
 }
 

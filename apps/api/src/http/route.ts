@@ -1,7 +1,8 @@
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { z } from 'zod';
-import { type AdminKeyCheck, type Caller, identifyCaller, requireAdmin } from './auth.ts';
+import type { RequestGuard } from './access.ts';
+import type { Caller } from './auth.ts';
 import { assertJsonContainersAtMost, assertWellFormedText } from './body-limits.ts';
 import { ErrorBody, malformedJson } from './errors.ts';
 
@@ -22,8 +23,12 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   path: string;
   summary: string;
   tags: string[];
-  /** `admin`: key required; `open`: anyone (users are scoped by sender number). */
+  /** `admin`: key required; `open`: users too (a sender token in token mode). */
   access: 'admin' | 'open';
+  /** In token mode, callers without a token are let through (the handler decides). */
+  tokenOptional?: boolean;
+  /** Counted against SESSION_CREATE_LIMIT_PER_HOUR. */
+  createsSession?: boolean;
   /** `headers` are documented only: the handler reads and checks its own (they are optional). */
   request?: { params?: P; query?: Q; body?: B; headers?: AnyObject };
   /** Success responses by status; the error responses are added from `errors`. */
@@ -59,12 +64,13 @@ export interface RouteRegistrar {
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input',
-  401: 'Admin key missing',
-  403: 'Admin key invalid',
+  401: 'Admin key or sender token missing, or sender token not valid',
+  403: 'Admin key invalid, or the sender token belongs to another sender',
   404: 'Not found',
   409: 'Conflicts with the current state',
   413: 'Request too large',
   422: 'Well-formed but refused (e.g. an idempotency key reused with another body)',
+  429: 'Too many requests: wait for Retry-After seconds',
   502: 'A WAHA worker answered with an error',
   503: 'No capacity or a dependency is unavailable',
 };
@@ -77,7 +83,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 export function createRouteRegistrar(
   router: Router,
   registry: OpenAPIRegistry,
-  checkAdminKey: AdminKeyCheck,
+  admit: RequestGuard,
   options: { bodyLimit: number | string; maxJsonContainers: number },
 ): RouteRegistrar {
   // The containers are counted on the raw bytes, before JSON.parse builds them.
@@ -96,8 +102,13 @@ export function createRouteRegistrar(
           ? express.json({ limit, verify })
           : jsonBody;
       router[spec.method](expressPath, bodyParser, async (req: Request, res: Response) => {
-        const caller = identifyCaller(req, checkAdminKey);
-        if (spec.access === 'admin') requireAdmin(caller);
+        const caller = await admit(req, {
+          access: spec.access,
+          signed: verifyRawBody !== undefined,
+          tokenOptional: spec.tokenOptional ?? false,
+          createsSession: spec.createsSession ?? false,
+        });
+        res.locals.caller = caller;
         const body = verifyRawBody ? verifiedJson(req, verifyRawBody, options) : req.body;
         const input = {
           params: spec.request?.params ? spec.request.params.parse(req.params) : {},
@@ -150,6 +161,7 @@ function toOpenApi(spec: RouteSpec<AnyObject, AnyObject, z.ZodType>): RouteConfi
   }
   const errors = new Set([...(spec.errors ?? []), 400]);
   if (spec.access === 'admin') errors.add(401).add(403);
+  else if (!spec.verifyRawBody) errors.add(401).add(429);
   for (const status of errors) {
     responses[status] = {
       description: ERROR_DESCRIPTIONS[status] ?? 'Error',
@@ -173,5 +185,7 @@ function toOpenApi(spec: RouteSpec<AnyObject, AnyObject, z.ZodType>): RouteConfi
     responses,
   };
   if (spec.access === 'admin') config.security = [{ AdminToken: [] }, { AdminApiKey: [] }];
+  else if (!spec.verifyRawBody)
+    config.security = [{}, { SenderToken: [] }, { SenderTokenHeader: [] }];
   return config;
 }

@@ -1,5 +1,11 @@
 import { strictBoolean } from '@herald/config';
-import { CAMPAIGN_STATUSES, MAX_MESSAGE_LENGTH, parseDateBound } from '@herald/domain';
+import {
+  CAMPAIGN_STATUSES,
+  createPhoneNormalizer,
+  HeraldError,
+  MAX_MESSAGE_LENGTH,
+  parseDateBound,
+} from '@herald/domain';
 import { checkUrl, type HostPolicy } from '@herald/safe-http';
 import type { Request } from 'express';
 import { z } from 'zod';
@@ -186,6 +192,18 @@ const CampaignListQuery = z.object({
 });
 
 export const campaignRoutes: RouteModule = (r, deps) => {
+  const normalize = createPhoneNormalizer(deps.config.defaultCountry);
+  // A token is one sender's: it cannot submit for another (whether that number exists or not).
+  const assertOwnSender = (caller: Caller, given: string) => {
+    if (caller.kind === 'admin' || caller.sender === null) return;
+    if (normalize(given) === caller.sender) return;
+    throw new HeraldError(
+      'forbidden',
+      'SENDER_TOKEN_MISMATCH',
+      'The sender token presented belongs to another sender number',
+    );
+  };
+  // The sender a request names, in `?sender_number=` or the X-Sender-Number header.
   const scopeOf = (caller: Caller, given: string | undefined, req: Request) =>
     requestSenderScope(caller, given, req, deps.config.defaultCountry);
 
@@ -206,8 +224,9 @@ export const campaignRoutes: RouteModule = (r, deps) => {
         schema: CampaignCreatedDto,
       },
     },
-    errors: [409, 413, 422],
-    handler: async ({ body, req }) => {
+    errors: [403, 409, 413, 422],
+    handler: async ({ body, req, caller }) => {
+      assertOwnSender(caller, body.sender_number);
       const key = parseIdempotencyKey(req.get('idempotency-key'));
       const claim = key === undefined ? undefined : { key, requestHash: hashRequest(body) };
       const submitted = await submitCampaign(deps, body, claim);
@@ -230,8 +249,9 @@ export const campaignRoutes: RouteModule = (r, deps) => {
     errors: [404],
     handler: async ({ params, query, caller, req }) => {
       const scope = scopeOf(caller, query.sender_number, req);
+      const id = Number(params.campaign_id);
       const page = query.details ? { limit: query.limit, offset: query.offset } : null;
-      const status = await getCampaignStatus(deps.db, Number(params.campaign_id), scope, page);
+      const status = await getCampaignStatus(deps.db, id, scope, page);
       return { status: 200, body: toCampaignStatusDto(status.campaign, status.messages) };
     },
   });
@@ -249,7 +269,8 @@ export const campaignRoutes: RouteModule = (r, deps) => {
     },
     handler: async ({ query, caller, req }) => {
       const scope = scopeOf(caller, query.sender_number, req);
-      const page = await listCampaignPage(deps.db, query, scope);
+      const page =
+        scope === null ? { rows: [], total: 0 } : await listCampaignPage(deps.db, query, scope);
       return {
         status: 200,
         body: page.rows.map(toCampaignListItemDto),
@@ -267,7 +288,7 @@ export const campaignRoutes: RouteModule = (r, deps) => {
     request: { query: CampaignListQuery },
     responses: { 200: { description: 'The campaign overview', schema: AdminCampaignsDto } },
     handler: async ({ query, caller, req }) => {
-      const scope = scopeOf(caller, query.sender_number, req);
+      const scope = scopeOf(caller, query.sender_number, req) ?? undefined;
       const overview = await getCampaignOverview(deps.db, query, scope);
       return { status: 200, body: toAdminCampaignsDto(overview, query, deps.now()) };
     },

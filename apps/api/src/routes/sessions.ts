@@ -1,21 +1,18 @@
 import { listSessionViews, type SessionView } from '@herald/db';
-import {
-  computeSessionExpiry,
-  createPhoneNormalizer,
-  SESSION_STATUSES,
-  validationError,
-  WAHA_SESSION_STATUSES,
-} from '@herald/domain';
+import { computeSessionExpiry, SESSION_STATUSES, WAHA_SESSION_STATUSES } from '@herald/domain';
 import type { WahaSession } from '@herald/waha';
 import { z } from 'zod';
 import type { AppDeps, RouteModule } from '../deps.ts';
+import type { Caller } from '../http/auth.ts';
 import { DateTimeText, toIsoOrNull } from '../http/schemas.ts';
 import { openSession } from '../services/open-session.ts';
+import { createPhoneParser, maySeeSender } from '../services/sender-scope.ts';
 import {
   describeSessionPresence,
   getSessionQr,
   readSession,
   removeSession,
+  sessionNotFound,
 } from '../services/session-state.ts';
 import { publicSessionData } from '../services/waha-sessions.ts';
 
@@ -32,7 +29,7 @@ const SessionDto = z
     phone_number: z.string(),
     status: z.enum(SESSION_STATUSES).meta({
       description:
-        "Herald's status: WAHA STARTING→STARTING, SCAN_QR_CODE→WAITING_FOR_SCAN, WORKING→CONNECTED (SCANNED until the account is known), STOPPED→STOPPED, FAILED→EXPIRED after a connection (logged out) or FAILED (QR never scanned, or scanned by another number); DISCONNECTED while the worker does not answer",
+        "Herald's status: WAHA STARTING→STARTING, SCAN_QR_CODE→WAITING_FOR_SCAN, WORKING→CONNECTED (SCANNED until the account is known), STOPPED→STOPPED, FAILED→EXPIRED after a connection (logged out) or FAILED (QR never scanned); WRONG_ACCOUNT when another WhatsApp account scanned the QR (logged out at once); DISCONNECTED while the worker does not answer",
     }),
     message: z.string(),
     waha_status: z.enum(WAHA_SESSION_STATUSES).nullable(),
@@ -42,7 +39,8 @@ const SessionDto = z
     expiry_warning: z.boolean(),
     worker: z
       .object({ id: z.number(), name: z.string().nullable(), url: z.string().nullable() })
-      .nullable(),
+      .nullable()
+      .meta({ description: 'Where the session runs; `url` only for admins' }),
     waha_session: z.string(),
     connected_at: DateTimeText.nullable(),
     me: z.object({ id: z.string(), push_name: z.string().nullable() }).nullable(),
@@ -51,10 +49,17 @@ const SessionDto = z
     created_at: DateTimeText,
     data: z.record(z.string(), z.unknown()).nullable().meta({
       description:
-        "WAHA's session object when it was read live for this answer (without its config)",
+        "WAHA's session object when it was read live for this answer (without its config); admins only",
     }),
   })
   .meta({ id: 'Session' });
+
+const OpenedSessionDto = SessionDto.extend({
+  sender_token: z.string().optional().meta({
+    description:
+      'Present when this request started a new pairing: the token of this sender, shown only now. Send it as `Authorization: Bearer <sender_token>` (or X-Sender-Token); it also unlocks the QR code under USER_AUTH=token.',
+  }),
+}).meta({ id: 'OpenedSession' });
 
 const QrDto = z
   .object({
@@ -77,11 +82,14 @@ const DeletedSessionDto = z
   .object({ phone_number: z.string(), status: z.literal('DELETED'), message: z.string() })
   .meta({ id: 'DeletedSession' });
 
+/** The session as `caller` may see it: worker URLs and WAHA's raw object are for admins only. */
 export function toSessionDto(
   deps: AppDeps,
   session: SessionView,
   live: WahaSession | null,
+  caller: Caller,
 ): z.infer<typeof SessionDto> {
+  const admin = caller.kind === 'admin';
   const expiry = computeSessionExpiry(session, deps.now(), deps.config.expiryWarningDays);
   return {
     phone_number: session.phone_number,
@@ -95,26 +103,27 @@ export function toSessionDto(
     worker:
       session.worker_id === null
         ? null
-        : { id: session.worker_id, name: session.worker_name, url: session.worker_url },
+        : {
+            id: session.worker_id,
+            name: session.worker_name,
+            url: admin ? session.worker_url : null,
+          },
     waha_session: session.waha_session,
     connected_at: toIsoOrNull(session.connected_at),
     me: session.me_id ? { id: session.me_id, push_name: session.push_name } : null,
     last_error: session.last_error,
     qr_expires_at: toIsoOrNull(session.qr_expires_at),
     created_at: session.created_at.toISOString(),
-    data: live ? publicSessionData(live) : null,
+    data: live && admin ? publicSessionData(live) : null,
   };
 }
 
 export const sessionRoutes: RouteModule = (r, deps) => {
-  const normalize = createPhoneNormalizer(deps.config.defaultCountry);
-  const phoneOf = (raw: string) => {
-    const phone = normalize(raw);
-    if (phone === null) {
-      throw validationError('INVALID_PHONE_NUMBER', `"${raw}" is not a valid phone number`, {
-        phone_number: raw,
-      });
-    }
+  const phoneOf = createPhoneParser(deps.config.defaultCountry);
+  // Another sender's session answers exactly as a number without one.
+  const visiblePhone = (raw: string, caller: Caller) => {
+    const phone = phoneOf(raw);
+    if (!maySeeSender(caller, phone)) throw sessionNotFound(phone);
     return phone;
   };
 
@@ -124,20 +133,27 @@ export const sessionRoutes: RouteModule = (r, deps) => {
     summary: 'Create (or resume) the WhatsApp session of a phone number',
     tags: ['Sessions'],
     access: 'open',
+    tokenOptional: true,
+    createsSession: true,
     request: { body: CreateSessionBody },
     responses: {
-      201: { description: 'Session created on a worker; fetch its QR next', schema: SessionDto },
+      201: {
+        description: 'Session created on a worker, with its sender_token; fetch its QR next',
+        schema: OpenedSessionDto,
+      },
       200: {
-        description: 'The number already has a session: its state (restarted if it had ended)',
-        schema: SessionDto,
+        description:
+          'The number already has a session: its state (restarted if it had ended; a new pairing brings a new sender_token)',
+        schema: OpenedSessionDto,
       },
     },
-    errors: [502, 503],
-    handler: async ({ body }) => {
-      const opened = await openSession(deps, phoneOf(body.phone_number));
+    errors: [401, 409, 502, 503],
+    handler: async ({ body, caller }) => {
+      const opened = await openSession(deps, phoneOf(body.phone_number), caller);
+      const dto = toSessionDto(deps, opened.session, opened.live, caller);
       return {
         status: opened.created ? 201 : 200,
-        body: toSessionDto(deps, opened.session, opened.live),
+        body: opened.senderToken ? { ...dto, sender_token: opened.senderToken } : dto,
       };
     },
   });
@@ -149,9 +165,9 @@ export const sessionRoutes: RouteModule = (r, deps) => {
     tags: ['Sessions'],
     access: 'admin',
     responses: { 200: { description: 'All sessions', schema: z.array(SessionDto) } },
-    handler: async () => {
+    handler: async ({ caller }) => {
       const sessions = await listSessionViews(deps.db);
-      return { status: 200, body: sessions.map((s) => toSessionDto(deps, s, null)) };
+      return { status: 200, body: sessions.map((s) => toSessionDto(deps, s, null, caller)) };
     },
   });
 
@@ -164,9 +180,9 @@ export const sessionRoutes: RouteModule = (r, deps) => {
     request: { params: PhoneParams },
     responses: { 200: { description: 'The session', schema: SessionDto } },
     errors: [404],
-    handler: async ({ params }) => {
-      const { session, live } = await readSession(deps, phoneOf(params.phone_number));
-      return { status: 200, body: toSessionDto(deps, session, live) };
+    handler: async ({ params, caller }) => {
+      const { session, live } = await readSession(deps, visiblePhone(params.phone_number, caller));
+      return { status: 200, body: toSessionDto(deps, session, live, caller) };
     },
   });
 
@@ -179,8 +195,8 @@ export const sessionRoutes: RouteModule = (r, deps) => {
     request: { params: PhoneParams },
     responses: { 200: { description: 'The QR code or CONNECTED', schema: QrDto } },
     errors: [404, 409, 502, 503],
-    handler: async ({ params }) => {
-      const qr = await getSessionQr(deps, phoneOf(params.phone_number));
+    handler: async ({ params, caller }) => {
+      const qr = await getSessionQr(deps, visiblePhone(params.phone_number, caller));
       if (qr.status === 'CONNECTED') return { status: 200, body: qr };
       return { status: 200, body: { ...qr, expires_at: qr.expires_at.toISOString() } };
     },
@@ -194,9 +210,11 @@ export const sessionRoutes: RouteModule = (r, deps) => {
     access: 'open',
     request: { params: SenderParams },
     responses: { 200: { description: 'Where the session is', schema: SessionPresenceDto } },
-    handler: async ({ params }) => {
+    handler: async ({ params, caller }) => {
       const phone = phoneOf(params.sender_number);
-      const { presence, session } = await describeSessionPresence(deps, phone);
+      const { presence, session } = maySeeSender(caller, phone)
+        ? await describeSessionPresence(deps, phone)
+        : { presence: 'not found' as const, session: null };
       return {
         status: 200,
         body: { phone_number: phone, status: presence, session_status: session?.status ?? null },

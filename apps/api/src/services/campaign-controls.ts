@@ -43,11 +43,11 @@ export async function controlCampaign(
   deps: Pick<AppDeps, 'db' | 'boss'>,
   control: CampaignControl,
   id: number,
-  scope: string | undefined,
+  scope: string | undefined | null,
   options: { includeUnknown?: boolean } = {},
 ): Promise<ControlResult> {
   return deps.db.transaction().execute(async (trx) => {
-    const locked = await lockCampaignForControl(trx, id, scope);
+    const locked = scope === null ? undefined : await lockCampaignForControl(trx, id, scope);
     // Another sender's campaign answers exactly like a missing one (see getCampaignStatus).
     if (!locked) throw notFound('CAMPAIGN_NOT_FOUND', `Campaign ${id} was not found`);
     const { campaign } = locked;

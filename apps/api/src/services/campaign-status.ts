@@ -15,17 +15,22 @@ export interface CampaignStatus {
 }
 
 /**
- * A campaign and, on request, its messages. A campaign outside the caller's scope answers exactly
- * like a missing one, so ids cannot be probed for other senders' campaigns.
+ * A campaign and, on request, its messages. A campaign outside the caller's scope (null: the
+ * caller sees nothing) answers exactly like a missing one, so ids cannot be probed for other
+ * senders' campaigns.
  */
 export async function getCampaignStatus(
   db: Kysely<Database>,
   id: number,
-  scope: string | undefined,
+  scope: string | undefined | null,
   details: { limit?: number; offset?: number } | null,
 ): Promise<CampaignStatus> {
+  if (scope === null) throw campaignNotFound(id);
   const campaign = await findCampaign(db, id, scope);
-  if (!campaign) throw notFound('CAMPAIGN_NOT_FOUND', `Campaign ${id} was not found`);
+  if (!campaign) throw campaignNotFound(id);
   const messages = details ? await listCampaignMessages(db, id, details) : null;
   return { campaign, messages };
 }
+
+export const campaignNotFound = (id: number) =>
+  notFound('CAMPAIGN_NOT_FOUND', `Campaign ${id} was not found`);

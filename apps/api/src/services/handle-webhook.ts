@@ -18,6 +18,7 @@ import {
   type WahaWebhookEvent,
 } from '@herald/waha';
 import type { AppDeps } from '../deps.ts';
+import { followSessionChange } from './session-follow-up.ts';
 import { readLiveSession, wahaClientFor } from './waha-sessions.ts';
 
 /** Hex HMAC-SHA512 of the exact bytes received, compared in constant time. */
@@ -142,7 +143,11 @@ async function onSessionStatus(deps: AppDeps, envelope: Envelope, phone: string 
     deps.now,
   );
   if (!change) return 'not applied';
-  if (change.becameConnected) await enqueueSenderTurn(deps.boss, phone);
+  await followSessionChange(
+    deps,
+    { phone, workerId: session.worker_id, wahaSession: session.waha_session },
+    change,
+  );
   return change.status;
 }
 

@@ -1,20 +1,24 @@
 import {
-  enqueueSenderTurn,
+  ensureSenderRow,
   FRESH_PAIRING,
   findSession,
-  lockOrCreateSender,
   markWorkerUnhealthy,
+  OPENING_BUSY,
   observeSession,
   type Placement,
+  reclaimSessionSlot,
   releaseSessionSlot,
   reserveSessionSlot,
   type SessionView,
   updateSession,
-  withSessionOpenLock,
+  withOpeningLease,
 } from '@herald/db';
-import { unavailable } from '@herald/domain';
+import { conflict, isSessionEnded, unavailable } from '@herald/domain';
 import { isWahaError, type WahaSession, workerCannotServe, workerDidNotAnswer } from '@herald/waha';
 import type { AppDeps } from '../deps.ts';
+import type { Caller } from '../http/auth.ts';
+import { issueSenderToken, senderTokenRequired } from './sender-tokens.ts';
+import { followSessionChange } from './session-follow-up.ts';
 import { endOnWorker, readSession } from './session-state.ts';
 import {
   ensureSessionStarted,
@@ -26,54 +30,114 @@ import {
 
 /** How many workers one POST /api/sessions tries before answering 503. */
 const PLACEMENT_ATTEMPTS = 3;
+/** An opening's claim on its number lapses this long after its holder stopped renewing it. */
+const OPENING_LEASE_MS = 15_000;
 
 export interface OpenedSession {
   /** A WAHA session was created for this request (a new number, or one moved to a new worker). */
   created: boolean;
   session: SessionView;
   live: WahaSession | null;
+  /** Set when this opening started a new pairing: the new token, shown this once. */
+  senderToken?: string;
 }
 
 /**
  * POST /api/sessions. A new number is placed on the least-loaded worker with room and started
  * there. A known number keeps its session; it is started again for a fresh QR when it ended
- * (FAILED, EXPIRED, STOPPED), and moved to another worker when its worker was deleted or
- * disabled, or is down while the session needs a (new) pairing anyway. Otherwise its current
- * state is returned as is (a paired session on a worker that is down reports DISCONNECTED).
+ * (FAILED, EXPIRED, STOPPED, WRONG_ACCOUNT), and moved to another worker when its worker was
+ * deleted or disabled, or is down (or full) while the session needs a (new) pairing anyway.
+ * Otherwise its current state is returned as is. Every new pairing rotates the sender token.
  */
-export function openSession(deps: AppDeps, phone: string): Promise<OpenedSession> {
+export async function openSession(
+  deps: AppDeps,
+  phone: string,
+  caller: Caller,
+): Promise<OpenedSession> {
   // One opening of a number at a time: a second one then finds the first's session.
-  return withSessionOpenLock(deps.db, phone, (conn) => openLocked({ ...deps, db: conn }, phone));
+  const opened = await withOpeningLease(
+    deps.db,
+    phone,
+    { leaseMs: OPENING_LEASE_MS, waitMs: 2 * deps.config.wahaTimeoutMs },
+    () => openLeased(deps, phone, caller),
+  );
+  if (opened === OPENING_BUSY) {
+    throw conflict(
+      'SESSION_OPENING',
+      'Another request is opening the session of this number; try again in a few seconds',
+    );
+  }
+  return opened;
 }
 
-async function openLocked(deps: AppDeps, phone: string): Promise<OpenedSession> {
-  await deps.db.transaction().execute((trx) => lockOrCreateSender(trx, phone));
+/**
+ * A session that keeps its pairing (or a pairing under way) belongs to its token's holder:
+ * nobody else may restart, move or re-pair it, nor get a token for it. One that lost its pairing
+ * may be paired again by anyone, which rotates the token (the new QR must still be scanned by
+ * the number's own phone, or the session ends WRONG_ACCOUNT).
+ */
+function keepsPairing(session: SessionView): boolean {
+  if (!isSessionEnded(session.status)) return true;
+  return session.status === 'STOPPED' && session.connected_at !== null;
+}
+
+async function openLeased(deps: AppDeps, phone: string, caller: Caller): Promise<OpenedSession> {
+  await ensureSenderRow(deps.db, phone);
   const existing = await findSession(deps.db, phone);
-  if (existing) {
-    const ended = ['FAILED', 'EXPIRED', 'STOPPED'].includes(existing.status);
-    const workerGone = existing.worker_id === null || existing.worker_enabled === false;
-    // A session that must be paired (again) loses nothing by moving off a worker that is down;
-    // a paired one waits for its worker, since moving it would cost a new scan.
-    const needsPairing =
-      existing.connected_at === null ||
-      existing.status === 'FAILED' ||
-      existing.status === 'EXPIRED';
-    if (workerGone || (needsPairing && existing.worker_healthy === false)) {
-      const moved = await placeAndStart(deps, phone);
-      // The old copy would hold a slot (and Core's only session) on a worker it no longer uses.
-      if (existing.worker_id !== null && existing.worker_healthy) {
-        await endOnWorker(deps, existing.worker_id, existing.waha_session);
-      }
-      return { ...moved, created: true };
-    }
-    if (ended && existing.worker_id !== null) {
-      await restartSession(deps, existing, existing.worker_id).catch((error: unknown) => {
-        throw toWorkerError(error);
-      });
-    }
+  const holder = caller.kind === 'admin' || caller.sender === phone;
+  if (existing && !holder && keepsPairing(existing)) {
+    if (deps.config.userAuth === 'token') throw senderTokenRequired();
     return { created: false, ...(await readSession(deps, phone)) };
   }
-  return { ...(await placeAndStart(deps, phone)), created: true };
+  const opened = await openHeld(deps, phone, existing);
+  if (!opened.repaired) return opened;
+  return { ...opened, senderToken: await issueSenderToken(deps, phone) };
+}
+
+async function openHeld(
+  deps: AppDeps,
+  phone: string,
+  existing: SessionView | undefined,
+): Promise<OpenedSession & { repaired: boolean }> {
+  if (!existing) return { ...(await placeAndStart(deps, phone)), created: true, repaired: true };
+  const ended = isSessionEnded(existing.status);
+  const workerGone = existing.worker_id === null || existing.worker_enabled === false;
+  // A session that must be paired (again) loses nothing by moving off a worker that is down;
+  // a paired one waits for its worker, since moving it would cost a new scan.
+  const needsPairing = existing.connected_at === null || (ended && existing.status !== 'STOPPED');
+  const reclaimed =
+    ended && !workerGone && existing.worker_id !== null
+      ? await deps.db.transaction().execute((trx) =>
+          reclaimSessionSlot(trx, {
+            phone,
+            workerId: existing.worker_id as number,
+            maxLiveSessions: deps.config.maxLiveSessions,
+          }),
+        )
+      : false;
+  const mustMove =
+    workerGone || (needsPairing && existing.worker_healthy === false) || (ended && !reclaimed);
+  if (mustMove) {
+    const moved = await placeAndStart(deps, phone);
+    // The old copy would hold a slot (and Core's only session) on a worker it no longer uses.
+    if (existing.worker_id !== null && existing.worker_healthy) {
+      await endOnWorker(deps, existing.worker_id, existing.waha_session);
+    }
+    return { ...moved, created: true, repaired: true };
+  }
+  let repaired = false;
+  if (reclaimed && existing.worker_id !== null) {
+    repaired = await restartSession(deps, existing, existing.worker_id).catch(
+      async (error: unknown) => {
+        await updateSession(deps.db, phone, {
+          status: 'STOPPED',
+          last_error: 'WAHA could not restart the session; POST /api/sessions to try again',
+        });
+        throw toWorkerError(error);
+      },
+    );
+  }
+  return { created: false, repaired, ...(await readSession(deps, phone)) };
 }
 
 async function placeAndStart(deps: AppDeps, phone: string) {
@@ -143,13 +207,14 @@ async function startPlaced(deps: AppDeps, phone: string, placement: Placement) {
 
 /**
  * Starts an ended session again on its worker. A logged-out or failed one is logged out first, so
- * WAHA forgets the old pairing (or the wrong account) and shows a new QR.
+ * WAHA forgets the old pairing (or the wrong account) and shows a new QR. Returns whether it did
+ * (a new pairing starts).
  */
 async function restartSession(
   deps: AppDeps,
   session: SessionView,
   workerId: number,
-): Promise<void> {
+): Promise<boolean> {
   const client = await wahaClientFor(deps, workerId);
   const unpair = session.status !== 'STOPPED';
   if (unpair) {
@@ -168,6 +233,7 @@ async function restartSession(
   );
   await applyLive(deps, session.phone_number, workerId, live);
   deps.logger.info('session restarted', { phone: session.phone_number, workerId, unpair });
+  return unpair;
 }
 
 /**
@@ -190,7 +256,7 @@ async function applyLive(deps: AppDeps, phone: string, workerId: number, started
     },
     deps.now,
   );
-  if (change?.becameConnected) await enqueueSenderTurn(deps.boss, phone);
+  await followSessionChange(deps, { phone, workerId, wahaSession: started.name }, change);
 }
 
 async function mustFind(deps: AppDeps, phone: string): Promise<SessionView> {

@@ -1,6 +1,5 @@
 import {
   deleteSessionRow,
-  enqueueSenderTurn,
   findSession,
   observeSession,
   type SessionView,
@@ -9,6 +8,7 @@ import {
 import { conflict, notFound, unavailable, withDeadline } from '@herald/domain';
 import { isWahaError, type WahaSession, workerDidNotAnswer } from '@herald/waha';
 import type { AppDeps } from '../deps.ts';
+import { followSessionChange } from './session-follow-up.ts';
 import { readLiveSession, toWorkerError, wahaClientFor } from './waha-sessions.ts';
 
 export interface SessionRead {
@@ -20,14 +20,12 @@ export interface SessionRead {
 /** How long ending a session on its worker may hold up a DELETE before the row goes anyway. */
 const END_ON_WORKER_MS = 10_000;
 
+export const sessionNotFound = (phone: string) =>
+  notFound('SESSION_NOT_FOUND', `No session for ${phone}; create one with POST /api/sessions`);
+
 async function mustFindSession(deps: AppDeps, phone: string): Promise<SessionView> {
   const session = await findSession(deps.db, phone);
-  if (!session) {
-    throw notFound(
-      'SESSION_NOT_FOUND',
-      `No session for ${phone}; create one with POST /api/sessions`,
-    );
-  }
+  if (!session) throw sessionNotFound(phone);
   return session;
 }
 
@@ -67,7 +65,11 @@ async function refreshFromWorker(
     },
     deps.now,
   );
-  if (change?.becameConnected) await enqueueSenderTurn(deps.boss, stored.phone_number);
+  await followSessionChange(
+    deps,
+    { phone: stored.phone_number, workerId, wahaSession: stored.waha_session },
+    change,
+  );
   return live;
 }
 
@@ -114,7 +116,7 @@ export async function getSessionQr(deps: AppDeps, phone: string): Promise<QrAnsw
 function settledAnswer(session: SessionView): { status: 'CONNECTED' } | undefined {
   const phone = session.phone_number;
   if (session.status === 'CONNECTED') return { status: 'CONNECTED' };
-  if (session.status === 'FAILED' || session.status === 'EXPIRED') {
+  if (['FAILED', 'EXPIRED', 'WRONG_ACCOUNT'].includes(session.status)) {
     throw needsRestart(phone, session.last_error ?? `The session is ${session.status}`);
   }
   if (session.status === 'STOPPED') throw needsRestart(phone, 'The session is stopped');

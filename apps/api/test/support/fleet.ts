@@ -38,9 +38,12 @@ export async function registerEmulator(
   return res.body;
 }
 
-/** POST /api/sessions {phone_number}. */
-export function createSession(gw: TestGateway, phone: string) {
-  return call('POST', `${gw.url}/api/sessions`, { body: { phone_number: phone } });
+/** POST /api/sessions {phone_number}, as the holder of `token` when one is given. */
+export function createSession(gw: TestGateway, phone: string, token?: string) {
+  return call('POST', `${gw.url}/api/sessions`, {
+    body: { phone_number: phone },
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+  });
 }
 
 export function getSession(gw: TestGateway, phone: string) {

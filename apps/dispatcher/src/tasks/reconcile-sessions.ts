@@ -1,4 +1,10 @@
-import { type Database, enqueueSenderTurn, listWorkerSessions, observeSession } from '@herald/db';
+import {
+  type Database,
+  enqueueSenderTurn,
+  listWorkerSessions,
+  observeSession,
+  stopStalePairing,
+} from '@herald/db';
 import { observationOf, type SessionObservation } from '@herald/domain';
 import type { Logger } from '@herald/logging';
 import type { WahaClient } from '@herald/waha';
@@ -12,11 +18,17 @@ export interface SessionTaskDeps {
   logger: Logger;
   /** Injected clock for the session timestamps (expiry clocks); default the wall clock. */
   now?: () => Date;
+  /** A pairing not completed this long after it began is stopped (default 300 s). */
+  pairingTimeoutSeconds?: number;
 }
+
+const DEFAULT_PAIRING_TIMEOUT_SECONDS = 300;
 
 export interface ReconcileReport {
   /** Sessions whose stored state changed. */
   corrected: string[];
+  /** Pairings nobody completed in time: stopped, their slots freed. */
+  stopped: string[];
   /** Sessions that became CONNECTED: their turns were enqueued so sending resumes. */
   resumed: string[];
 }
@@ -43,12 +55,16 @@ export async function reconcileWorkerSessions(
   workerId: number,
   client: WahaClient,
 ): Promise<ReconcileReport> {
-  const report: ReconcileReport = { corrected: [], resumed: [] };
+  const report: ReconcileReport = { corrected: [], stopped: [], resumed: [] };
   const rows = await listWorkerSessions(deps.db, workerId);
   if (rows.length === 0) return report;
   const live = new Map((await client.listSessions({ all: true })).map((s) => [s.name, s]));
   const now = deps.now?.() ?? new Date();
   for (const row of rows) {
+    if (await stopIfUnpaired(deps, workerId, client, row)) {
+      report.stopped.push(row.phone_number);
+      continue;
+    }
     const session = live.get(row.waha_session);
     const observation = observationOf(session, row.phone_number);
     const age = Date.now() - row.updated_at.getTime();
@@ -62,12 +78,13 @@ export async function reconcileWorkerSessions(
     );
     if (!change) continue;
     if (change.status !== row.status) report.corrected.push(row.phone_number);
+    if (change.becameWrongAccount) await endQuietly(client, row.waha_session, true);
     if (change.becameConnected) {
       await enqueueSenderTurn(deps.boss, row.phone_number);
       report.resumed.push(row.phone_number);
     }
   }
-  if (report.corrected.length > 0) {
+  if (report.corrected.length > 0 || report.stopped.length > 0) {
     deps.logger.info('sessions reconciled', { workerId, ...report });
   }
   return report;
@@ -76,3 +93,30 @@ export async function reconcileWorkerSessions(
 /** WORKING with a known account: the one observation applied however fresh the row is. */
 const reconnects = (o: SessionObservation) =>
   o.kind === 'seen' && o.status === 'WORKING' && o.me !== null;
+
+/**
+ * A QR nobody scanned must not hold a slot forever (WAHA itself may keep showing new ones): past
+ * the pairing timeout the row is STOPPED first, so the slot is free even if WAHA does not answer,
+ * then the session is stopped on its worker.
+ */
+async function stopIfUnpaired(
+  deps: SessionTaskDeps,
+  workerId: number,
+  client: WahaClient,
+  row: { phone_number: string; waha_session: string; status: string },
+): Promise<boolean> {
+  if (row.status !== 'STARTING' && row.status !== 'WAITING_FOR_SCAN') return false;
+  const stopped = await stopStalePairing(deps.db, {
+    phone: row.phone_number,
+    workerId,
+    olderThanSeconds: deps.pairingTimeoutSeconds ?? DEFAULT_PAIRING_TIMEOUT_SECONDS,
+  });
+  if (stopped) await endQuietly(client, row.waha_session, false);
+  return stopped;
+}
+
+/** Stops a session on its worker (logging it out first when asked), best effort. */
+async function endQuietly(client: WahaClient, name: string, logout: boolean): Promise<void> {
+  if (logout) await client.logoutSession(name).catch(() => undefined);
+  await client.stopSession(name).catch(() => undefined);
+}

@@ -1,4 +1,4 @@
-import { effectiveCapacity } from '@herald/domain';
+import { ENDED_SESSION_STATUSES, effectiveCapacity } from '@herald/domain';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, SessionUpdate } from '../database.ts';
 import { workerUsable } from './send-readiness.ts';
@@ -6,30 +6,50 @@ import { workerUsable } from './send-readiness.ts';
 // Any constant works; it only has to be the same in every process that places sessions.
 const PLACEMENT_LOCK = 7_104_201;
 
-// The two-key form of advisory locks never collides with the one-key PLACEMENT_LOCK.
-const OPEN_LOCK = 7_104_202;
+/**
+ * Takes back a slot on the worker an ended session is on, when that worker is usable and has room
+ * (live sessions of other numbers, counted as `reserveSessionSlot` does). The row turns STARTING,
+ * so it counts from now on. Returns false when the session must move to another worker instead.
+ */
+export async function reclaimSessionSlot(
+  trx: Transaction<Database>,
+  options: { phone: string; workerId: number; maxLiveSessions: number },
+): Promise<boolean> {
+  await sql`SELECT pg_advisory_xact_lock(${PLACEMENT_LOCK})`.execute(trx);
+  const worker = await trx
+    .selectFrom('workers as w')
+    .select(['w.tier', 'w.capacity'])
+    .select((eb) =>
+      eb
+        .selectFrom('sessions')
+        .select(eb.fn.countAll<number>().as('n'))
+        .whereRef('sessions.worker_id', '=', 'w.id')
+        .where('sessions.phone_number', '<>', options.phone)
+        .where(holdsSlot)
+        .as('sessions'),
+    )
+    .where('w.id', '=', options.workerId)
+    .where(workerUsable)
+    .executeTakeFirst();
+  if (!worker || Number(worker.sessions) >= effectiveCapacity(worker, options.maxLiveSessions)) {
+    return false;
+  }
+  await trx
+    .updateTable('sessions')
+    .set({ status: 'STARTING', status_changed_at: sql`now()`, updated_at: sql`now()` })
+    .where('phone_number', '=', options.phone)
+    .where('worker_id', '=', options.workerId)
+    .execute();
+  return true;
+}
 
 /**
- * Runs `work` while holding a lock on `phone` that every other opening of that number (from any
- * API process) waits for, so two POST /api/sessions of one number cannot place it twice or free
- * each other's slot. The lock must outlast WAHA calls, which no transaction should span, so it is
- * a session-level lock on one pooled connection, and `work` is handed that connection for all of
- * its queries: asking the pool for another while holding one could exhaust it.
+ * A session row (`sessions`, on worker `w`) that holds a slot: a live one. On Core, whose one
+ * session `default` is shared, a stopped session that was paired holds it too, since starting
+ * `default` for another number would bring back that account.
  */
-export async function withSessionOpenLock<T>(
-  db: Kysely<Database>,
-  phone: string,
-  work: (conn: Kysely<Database>) => Promise<T>,
-): Promise<T> {
-  return db.connection().execute(async (conn) => {
-    await sql`SELECT pg_advisory_lock(${OPEN_LOCK}, hashtext(${phone}))`.execute(conn);
-    try {
-      return await work(conn);
-    } finally {
-      await sql`SELECT pg_advisory_unlock(${OPEN_LOCK}, hashtext(${phone}))`.execute(conn);
-    }
-  });
-}
+const holdsSlot = sql<boolean>`(sessions.status NOT IN (${sql.join(ENDED_SESSION_STATUSES)})
+  OR (w.tier = 'CORE' AND sessions.status = 'STOPPED' AND sessions.connected_at IS NOT NULL))`;
 
 export interface Placement {
   worker_id: number;
@@ -40,7 +60,8 @@ export interface Placement {
 
 /**
  * Reserves a slot for `phone` on the least-loaded usable worker with room, and writes
- * the session row, under one transaction-scoped advisory lock: placements are serialised, so the
+ * the session row. Only live sessions count against a worker's capacity (an ended one runs
+ * nowhere and is started again only through this reservation or `reclaimSessionSlot`), under one transaction-scoped advisory lock: placements are serialised, so the
  * count of sessions per worker read here cannot change before the row is written, and concurrent
  * creations never exceed a worker's effective capacity. Least loaded is the lowest ratio of
  * sessions to effective capacity, then the most free slots, then the lowest id.
@@ -56,7 +77,8 @@ export async function reserveSessionSlot(
     .leftJoin('sessions', (join) =>
       join
         .onRef('sessions.worker_id', '=', 'w.id')
-        .on('sessions.phone_number', '<>', options.phone),
+        .on('sessions.phone_number', '<>', options.phone)
+        .on(holdsSlot),
     )
     .select(['w.id', 'w.tier', 'w.capacity'])
     .select((eb) => eb.fn.count<number>('sessions.phone_number').as('sessions'))
@@ -78,6 +100,15 @@ export async function reserveSessionSlot(
   if (!chosen) return null;
   // WAHA Core serves only `default`; Plus names each session after its number.
   const wahaSession = chosen.tier === 'CORE' ? 'default' : options.phone;
+  // An ended session of another number may still name this worker's session (Core's `default`):
+  // it lets go, and the next POST /api/sessions of that number places it again.
+  await trx
+    .updateTable('sessions')
+    .set({ worker_id: null, updated_at: sql`now()` })
+    .where('worker_id', '=', chosen.id)
+    .where('waha_session', '=', wahaSession)
+    .where('phone_number', '<>', options.phone)
+    .execute();
   const existing = await trx
     .selectFrom('sessions')
     .select('phone_number')

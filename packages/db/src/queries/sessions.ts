@@ -41,3 +41,34 @@ export async function markWorkerSessionsDisconnected(
     .execute();
   return rows.map((r) => r.phone_number);
 }
+
+/**
+ * Stops Herald's view of a pairing nobody completed: a session still STARTING or showing a QR
+ * `olderThanSeconds` after it got there becomes STOPPED, which frees its worker slot. Guarded by
+ * the status and its age, so a scan that landed meanwhile is never undone. Returns whether it did.
+ */
+export async function stopStalePairing(
+  db: Kysely<Database>,
+  target: { phone: string; workerId: number; olderThanSeconds: number },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('sessions')
+    .set({
+      status: 'STOPPED',
+      status_changed_at: sql`now()`,
+      updated_at: sql`now()`,
+      qr_expires_at: null,
+      last_error: `The QR code was not scanned within ${target.olderThanSeconds} s; POST /api/sessions for a new one`,
+    })
+    .where('phone_number', '=', target.phone)
+    .where('worker_id', '=', target.workerId)
+    .where('status', 'in', ['STARTING', 'WAITING_FOR_SCAN'])
+    .where('connected_at', 'is', null)
+    .where(
+      'status_changed_at',
+      '<',
+      sql<Date>`now() - make_interval(secs => ${target.olderThanSeconds})`,
+    )
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
