@@ -1,7 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
   claimWebhookEvent,
-  enqueueSenderTurn,
   findSession,
   isHeraldSend,
   observeSession,
