@@ -8,6 +8,7 @@ import { createRouteRegistrar } from './http/route.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { delayRoutes } from './routes/delays.ts';
+import { senderPolicyRoutes } from './routes/sender-policy.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { workerRoutes } from './routes/workers.ts';
@@ -18,6 +19,7 @@ const ROUTE_MODULES: RouteModule[] = [
   workerRoutes,
   delayRoutes,
   adminRoutes,
+  senderPolicyRoutes,
   webhookRoutes,
 ];
 

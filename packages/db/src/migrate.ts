@@ -1,11 +1,13 @@
 import type { Kysely } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import * as initial from './migrations/0001_initial.ts';
+import * as senderSafety from './migrations/0002_sender_safety.ts';
 
 // Listed explicitly rather than read from disk, so migrations work the same under tsx, in a
 // bundle, and in tests, and their order is reviewed in one place.
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_sender_safety': senderSafety,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

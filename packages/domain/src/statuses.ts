@@ -10,8 +10,16 @@ export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 /**
  * One recipient's place in the ledger. SENDING is committed before the WAHA call, so a crash
  * mid-call leaves evidence; UNKNOWN means WAHA may have accepted the message and it is never resent.
+ * SUPPRESSED: the recipient opted out before it was sent (terminal, not an error).
  */
-export const MESSAGE_STATUSES = ['PENDING', 'SENDING', 'SENT', 'FAILED', 'UNKNOWN'] as const;
+export const MESSAGE_STATUSES = [
+  'PENDING',
+  'SENDING',
+  'SENT',
+  'FAILED',
+  'UNKNOWN',
+  'SUPPRESSED',
+] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 /** WAHA's own session statuses (there is no CONNECTED in WAHA). */

@@ -1,9 +1,10 @@
-import type { Campaign, CampaignMessageRow, CampaignSummary } from '@herald/db';
+import type { Campaign, CampaignMessageRow, CampaignSummary, SendingState } from '@herald/db';
 import { CAMPAIGN_STATUSES, MESSAGE_STATUSES } from '@herald/domain';
 import { z } from 'zod';
 import { toIsoOrNull } from '../http/schemas.ts';
 import type { CampaignOverview } from '../services/list-campaigns.ts';
 import type { SubmittedCampaign } from '../services/submit-campaign.ts';
+import { SendingStateDto, toSendingDto } from './sending-dto.ts';
 
 // Response shapes of the campaign endpoints. Field names of the earlier API (`messages`,
 // `recipient`, `message`, `error`, `sent_at`, …) are kept; everything else is additive.
@@ -67,6 +68,10 @@ const counters = {
     .number()
     .int()
     .meta({ description: 'WAHA may or may not have sent these; never resent' }),
+  suppressed_messages: z
+    .number()
+    .int()
+    .meta({ description: 'Not sent: the recipient opted out after the campaign was queued' }),
   duplicates_removed: z.number().int(),
   progress: z
     .number()
@@ -88,6 +93,9 @@ export const CampaignStatusDto = z
       .array(CampaignMessageDto)
       .nullable()
       .meta({ description: 'Null unless details=true' }),
+    sending: SendingStateDto.meta({
+      description: "The sender's state: WAITING on its policy or PAUSED leaves messages PENDING",
+    }),
   })
   .meta({ id: 'CampaignStatus' });
 
@@ -142,6 +150,7 @@ export function toCampaignListItemDto(c: CampaignSummary) {
     sent_messages: c.sent_messages,
     failed_messages: c.failed_messages,
     unknown_messages: c.unknown_messages,
+    suppressed_messages: c.suppressed_messages,
     duplicates_removed: c.duplicates_removed,
     progress: progressOf(c),
     created_at: c.created_at.toISOString(),
@@ -169,11 +178,16 @@ export function toCampaignMessageDto(m: CampaignMessageRow, mediaUrl: string | n
   } satisfies z.input<typeof CampaignMessageDto>;
 }
 
-export function toCampaignStatusDto(campaign: Campaign, messages: CampaignMessageRow[] | null) {
+export function toCampaignStatusDto(
+  campaign: Campaign,
+  messages: CampaignMessageRow[] | null,
+  sending: SendingState | null,
+) {
   return {
     ...toCampaignListItemDto(campaign),
     variables: campaign.variables,
     messages: messages?.map((m) => toCampaignMessageDto(m, campaign.media_url)) ?? null,
+    sending: toSendingDto(sending),
   } satisfies z.input<typeof CampaignStatusDto>;
 }
 

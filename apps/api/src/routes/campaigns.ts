@@ -1,4 +1,5 @@
 import { strictBoolean } from '@herald/config';
+import { readSendingState } from '@herald/db';
 import { CAMPAIGN_STATUSES, parseDateBound } from '@herald/domain';
 import type { Request } from 'express';
 import { z } from 'zod';
@@ -164,7 +165,9 @@ export const campaignRoutes: RouteModule = (r, deps) => {
       const scope = scopeOf(caller, query.sender_number, req);
       const page = query.details ? { limit: query.limit, offset: query.offset } : null;
       const status = await getCampaignStatus(deps.db, Number(params.campaign_id), scope, page);
-      return { status: 200, body: toCampaignStatusDto(status.campaign, status.messages) };
+      const sending = await readSendingState(deps.db, status.campaign.sender_number);
+      const body = toCampaignStatusDto(status.campaign, status.messages, sending);
+      return { status: 200, body };
     },
   });
 

@@ -1,4 +1,4 @@
-import { listSessionViews, type SessionView } from '@herald/db';
+import { listSessionViews, readSendingState, type SessionView } from '@herald/db';
 import {
   computeSessionExpiry,
   createPhoneNormalizer,
@@ -18,6 +18,7 @@ import {
   removeSession,
 } from '../services/session-state.ts';
 import { publicSessionData } from '../services/waha-sessions.ts';
+import { SendingStateDto, toSendingDto } from './sending-dto.ts';
 
 const phoneExample = { example: '21642108077' };
 
@@ -52,6 +53,9 @@ const SessionDto = z
     data: z.record(z.string(), z.unknown()).nullable().meta({
       description:
         "WAHA's session object when it was read live for this answer (without its config)",
+    }),
+    sending: SendingStateDto.optional().meta({
+      description: 'Whether the number sends now, waits on its sender policy, or is paused',
     }),
   })
   .meta({ id: 'Session' });
@@ -166,7 +170,8 @@ export const sessionRoutes: RouteModule = (r, deps) => {
     errors: [404],
     handler: async ({ params }) => {
       const { session, live } = await readSession(deps, phoneOf(params.phone_number));
-      return { status: 200, body: toSessionDto(deps, session, live) };
+      const sending = toSendingDto(await readSendingState(deps.db, session.phone_number));
+      return { status: 200, body: { ...toSessionDto(deps, session, live), sending } };
     },
   });
 

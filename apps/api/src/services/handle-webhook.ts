@@ -4,6 +4,7 @@ import {
   findSession,
   isHeraldSend,
   observeSession,
+  recordErrorAck,
   recordMessageAck,
   recordPhoneActivity,
   type Session,
@@ -121,6 +122,13 @@ async function onMessageAck(deps: AppDeps, envelope: Envelope, phone: string | n
     at: deps.now(),
     ...(phone ? { senderNumber: phone } : {}),
   });
+  if (matched > 0 && payload.data.ack === -1) {
+    const trip = await recordErrorAck(deps.db, {
+      wahaMessageId: payload.data.id,
+      ...(phone ? { senderNumber: phone } : {}),
+    });
+    if (trip) deps.logger.warn('sender paused by its health rule', { sender: phone, ...trip });
+  }
   return matched > 0 ? `ack ${payload.data.ack}` : 'unknown message';
 }
 

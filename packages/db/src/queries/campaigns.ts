@@ -62,6 +62,7 @@ const LIST_COLUMNS = [
   'sent_messages',
   'failed_messages',
   'unknown_messages',
+  'suppressed_messages',
   'duplicates_removed',
   'created_at',
   'started_at',
@@ -137,6 +138,7 @@ export async function countMessagesByStatus(
       eb.fn.coalesce(eb.fn.sum<number>('sent_messages'), eb.lit(0)).as('SENT'),
       eb.fn.coalesce(eb.fn.sum<number>('failed_messages'), eb.lit(0)).as('FAILED'),
       eb.fn.coalesce(eb.fn.sum<number>('unknown_messages'), eb.lit(0)).as('UNKNOWN'),
+      eb.fn.coalesce(eb.fn.sum<number>('suppressed_messages'), eb.lit(0)).as('SUPPRESSED'),
     ])
     .executeTakeFirstOrThrow();
   return Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, Number(row[s])])) as Record<

@@ -1,4 +1,11 @@
-import { type PacingDelay, type SessionStatus, type WorkerTier, workerDueAt } from '@herald/domain';
+import {
+  type PacingDelay,
+  type SenderPolicy,
+  type SessionStatus,
+  type WaitReason,
+  type WorkerTier,
+  workerDueAt,
+} from '@herald/domain';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
 import { type LeaseInput, leaseUntil } from './leases.ts';
@@ -11,6 +18,9 @@ import {
   withDelaySettings,
 } from './pacing.ts';
 import { type PauseReason, pauseReason, sessionAndWorker } from './send-readiness.ts';
+import { withSenderPolicies } from './sender-policy.ts';
+import { decideForSender, type PolicyFactRow, policyFactColumns } from './sending-state.ts';
+import { recipientSuppressed, suppressQueuedMessage } from './suppressions.ts';
 
 // The dispatcher's hot path. Every transaction that locks takes its rows in one order (senders,
 // workers, messages, campaigns, sessions) so concurrent turns, outcomes and sweeps cannot deadlock.
@@ -41,9 +51,21 @@ export type ClaimResult =
   | { kind: 'paused'; reason: PauseReason; sessionStatus: SessionStatus | null }
   | { kind: 'empty' }
   | { kind: 'wait'; now: Date; until: Date; reason: string }
-  | { kind: 'claimed'; now: Date; message: ClaimedMessage; target: SendTarget };
+  /** The sender policy holds the sender until `until`: end the turn, the next starts then. */
+  | { kind: 'held'; now: Date; until: Date; reason: WaitReason }
+  | {
+      kind: 'claimed';
+      now: Date;
+      message: ClaimedMessage;
+      target: SendTarget;
+      /** In force for this send (its outcome draws the jitter from it). */
+      policy: SenderPolicy;
+    };
 
-interface SenderState {
+/** A claim marks at most this many suppressed messages before it looks again in a new one. */
+const SUPPRESSED_PER_CLAIM = 100;
+
+interface SenderState extends PolicyFactRow {
   lease_owner: string | null;
   lease_expires_at: Date | null;
   now: Date;
@@ -79,8 +101,8 @@ export async function claimNextMessage(
              w.id AS worker_id, w.url, w.api_key, w.tier,
              ${senderDueAt} > now() AS must_wait,
              ${ceilToMilliseconds(senderDueAt)} AS due_at, ${senderDueReason} AS due_reason,
-             ${delaysInForce.senderSwitch} AS switch_delay
-      FROM senders s ${withDelaySettings} ${sessionAndWorker}
+             ${delaysInForce.senderSwitch} AS switch_delay, ${policyFactColumns}
+      FROM senders s ${withDelaySettings} ${sessionAndWorker} ${withSenderPolicies}
       WHERE s.phone_number = ${senderNumber}
       FOR UPDATE OF s
     `.execute(trx)
@@ -93,16 +115,14 @@ export async function claimNextMessage(
   }
   const target = sendTargetOf(sender);
 
-  const next = await trx
-    .selectFrom('messages as m')
-    .innerJoin('campaigns as c', 'c.id', 'm.campaign_id')
-    .select(['m.id', 'm.campaign_id', 'm.recipient', 'm.body', 'c.media_url'])
-    .where('m.sender_number', '=', senderNumber)
-    .where('m.status', '=', 'PENDING')
-    .orderBy('m.id')
-    .limit(1)
-    .executeTakeFirst();
+  const next = await nextUnsuppressed(trx, senderNumber);
+  if (next === 'MORE') return { kind: 'wait', now, until: now, reason: 'SUPPRESSED' };
   if (!next) return { kind: 'empty' };
+  const { policy, decision } = await decideForSender(trx, senderNumber, sender, now);
+  if (decision.state === 'WAITING') {
+    await holdSender(trx, senderNumber, decision.resumesAt, decision.reason);
+    return { kind: 'held', now, until: decision.resumesAt, reason: decision.reason };
+  }
   if (sender.must_wait) {
     return waitAndRenew(trx, input, now, { at: sender.due_at, reason: sender.due_reason });
   }
@@ -147,11 +167,23 @@ export async function claimNextMessage(
     .execute();
   await trx
     .updateTable('senders')
-    .set({ lease_expires_at: leaseUntil(leaseSeconds), updated_at: NOW })
+    .set({
+      lease_expires_at: leaseUntil(leaseSeconds),
+      burst_run: decision.burstRun,
+      held_reason: null,
+      first_connected_at: sql`COALESCE(first_connected_at, ${sender.first_connected_at}, now())`,
+      updated_at: NOW,
+    })
     .where('phone_number', '=', senderNumber)
+    .execute();
+  // The hand-off the caps count, and whose result the health rule reads.
+  await trx
+    .insertInto('sender_sends')
+    .values({ sender_number: senderNumber, message_id: next.id, sent_at: NOW })
     .execute();
   return {
     kind: 'claimed',
+    policy,
     now,
     message: {
       id: next.id,
@@ -163,6 +195,49 @@ export async function claimNextMessage(
     },
     target,
   };
+}
+
+/**
+ * The sender's oldest PENDING message, marking SUPPRESSED on the way any whose recipient opted
+ * out; 'MORE' when the claim marked its share and should look again.
+ */
+async function nextUnsuppressed(trx: Transaction<Database>, senderNumber: string) {
+  for (let marked = 0; marked < SUPPRESSED_PER_CLAIM; marked += 1) {
+    const next = await trx
+      .selectFrom('messages as m')
+      .innerJoin('campaigns as c', 'c.id', 'm.campaign_id')
+      .select(['m.id', 'm.campaign_id', 'm.recipient', 'm.body', 'c.media_url'])
+      .select(recipientSuppressed.as('suppressed'))
+      .where('m.sender_number', '=', senderNumber)
+      .where('m.status', '=', 'PENDING')
+      .orderBy('m.id')
+      .limit(1)
+      .executeTakeFirst();
+    if (!next?.suppressed) return next;
+    await suppressQueuedMessage(trx, next);
+  }
+  return 'MORE' as const;
+}
+
+/**
+ * The policy holds the sender until `until`: recorded as its due time, so the recovery sweep
+ * leaves it alone until then, and a policy change can lift it (`held_reason`).
+ */
+async function holdSender(
+  trx: Transaction<Database>,
+  senderNumber: string,
+  until: Date,
+  reason: WaitReason,
+): Promise<void> {
+  await trx
+    .updateTable('senders')
+    .set({
+      next_send_at: sql`GREATEST(next_send_at, ${until})`,
+      held_reason: reason,
+      updated_at: NOW,
+    })
+    .where('phone_number', '=', senderNumber)
+    .execute();
 }
 
 /** A sender that can send has a session on a worker (`pauseReason` is null only then). */

@@ -8,6 +8,7 @@ const COUNTER: Record<MessageStatus, string> = {
   SENT: 'sent_messages',
   FAILED: 'failed_messages',
   UNKNOWN: 'unknown_messages',
+  SUPPRESSED: 'suppressed_messages',
 };
 
 /**
