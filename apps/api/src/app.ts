@@ -10,6 +10,7 @@ import { campaignRoutes } from './routes/campaigns.ts';
 import { delayRoutes } from './routes/delays.ts';
 import { senderPolicyRoutes } from './routes/sender-policy.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { suppressionRoutes } from './routes/suppressions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { workerRoutes } from './routes/workers.ts';
 
@@ -20,6 +21,7 @@ const ROUTE_MODULES: RouteModule[] = [
   delayRoutes,
   adminRoutes,
   senderPolicyRoutes,
+  suppressionRoutes,
   webhookRoutes,
 ];
 

@@ -1,5 +1,5 @@
 import { type Env, loadEnv, loggingEnv, postgresUrl, strictBoolean } from '@herald/config';
-import { type CountryCode, isCountryCode } from '@herald/domain';
+import { type CountryCode, DEFAULT_OPT_OUT_KEYWORDS, isCountryCode } from '@herald/domain';
 import { z } from 'zod';
 
 const seconds = z.coerce.number().min(0).max(86_400);
@@ -38,6 +38,21 @@ export const ApiConfigSchema = z.object({
   /** `expiry_warning` turns true this many days before a session's estimated expiry. */
   EXPIRY_WARNING_DAYS: z.coerce.number().min(0).max(30).default(2),
   TRUST_PROXY: strictBoolean.default(false),
+  /** Comma-separated replies that opt a recipient out (whole text, trimmed, case-folded). */
+  OPT_OUT_KEYWORDS: z
+    .string()
+    .default(DEFAULT_OPT_OUT_KEYWORDS.join(','))
+    .transform((list) =>
+      list
+        .split(',')
+        .map((word) => word.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().max(100)).min(1, 'must name at least one keyword')),
+  /** SENDER: an opt-out stops only the number it was sent to; GLOBAL: every sender. */
+  OPT_OUT_SCOPE: z.enum(['SENDER', 'GLOBAL']).default('SENDER'),
+  /** Sent back once to a recipient who opts out; unset: no reply. */
+  OPT_OUT_REPLY: z.string().max(1000).optional(),
   ...loggingEnv,
 });
 

@@ -24,6 +24,11 @@ export const CampaignCreatedDto = z
     duplicate_recipients: z
       .array(z.string())
       .meta({ description: 'Each normalised number that was listed more than once' }),
+    suppressed: z
+      .number()
+      .int()
+      .meta({ description: 'Recipients left out because they opted out of this sender' }),
+    suppressed_recipients: z.array(z.string()),
     template: z.string(),
     media_url: z.url().nullable(),
     created_at: Timestamp,
@@ -122,7 +127,11 @@ export function progressOf(
   return c.total_messages === 0 ? 100 : Math.floor((done * 10_000) / c.total_messages) / 100;
 }
 
-export function toCampaignCreatedDto({ campaign, duplicateRecipients }: SubmittedCampaign) {
+export function toCampaignCreatedDto({
+  campaign,
+  duplicateRecipients,
+  suppressedRecipients,
+}: SubmittedCampaign) {
   return {
     id: campaign.id,
     status: 'PENDING' as const,
@@ -131,6 +140,8 @@ export function toCampaignCreatedDto({ campaign, duplicateRecipients }: Submitte
     pending_messages: campaign.pending_messages,
     duplicates_removed: campaign.duplicates_removed,
     duplicate_recipients: duplicateRecipients,
+    suppressed: suppressedRecipients.length,
+    suppressed_recipients: suppressedRecipients,
     template: campaign.template,
     media_url: campaign.media_url,
     created_at: campaign.created_at.toISOString(),

@@ -17,6 +17,7 @@ import {
   type WahaWebhookEvent,
 } from '@herald/waha';
 import type { AppDeps } from '../deps.ts';
+import { onIncomingMessage } from './opt-out.ts';
 import { readLiveSession, wahaClientFor } from './waha-sessions.ts';
 
 /** Hex HMAC-SHA512 of the exact bytes received, compared in constant time. */
@@ -57,6 +58,8 @@ export async function handleWahaEvent(deps: AppDeps, envelope: Envelope): Promis
       return outcome(await onMessageAck(deps, envelope, phone));
     case 'message.any':
       return outcome(await onMessageAny(deps, envelope, phone));
+    case 'message':
+      return outcome(await onIncomingMessage(deps, envelope, phone));
     default:
       return outcome('ignored');
   }

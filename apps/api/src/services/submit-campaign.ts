@@ -2,6 +2,7 @@ import {
   type Campaign,
   enqueueSenderTurn,
   findSenderReadiness,
+  findSuppressedRecipients,
   insertCampaign,
   insertCampaignMessages,
   lockOrCreateSender,
@@ -29,6 +30,8 @@ export interface SubmitCampaignInput {
 export interface SubmittedCampaign {
   campaign: Campaign;
   duplicateRecipients: string[];
+  /** Recipients who opted out of this sender (or of all): reported, not queued. */
+  suppressedRecipients: string[];
 }
 
 /**
@@ -65,6 +68,11 @@ export async function submitCampaign(
     normalize,
   );
   await assertSenderCanSend(deps, sender, mediaUrl !== null);
+  const { recipients, bodies, suppressedRecipients } = await withoutSuppressed(
+    deps,
+    sender,
+    prepared,
+  );
 
   const campaign = await db.transaction().execute(async (trx) => {
     await lockOrCreateSender(trx, sender);
@@ -73,16 +81,40 @@ export async function submitCampaign(
       template: input.template,
       variables,
       media_url: mediaUrl,
-      total_messages: prepared.recipients.length,
+      total_messages: recipients.length,
       duplicates_removed: prepared.duplicatesRemoved,
     });
-    await insertCampaignMessages(trx, created, prepared.recipients, prepared.bodies);
+    await insertCampaignMessages(trx, created, recipients, bodies);
     // Through pg-boss's adapter the job row is part of this transaction. A null id means a turn
     // for this sender is already queued; it will find these messages.
     await enqueueSenderTurn(boss, sender, { db: trx });
     return created;
   });
-  return { campaign, duplicateRecipients: prepared.duplicateRecipients };
+  return { campaign, duplicateRecipients: prepared.duplicateRecipients, suppressedRecipients };
+}
+
+/** Leaves out recipients who opted out; refuses a campaign with nobody left to send to. */
+async function withoutSuppressed(
+  deps: Pick<AppDeps, 'db'>,
+  sender: string,
+  prepared: { recipients: string[]; bodies: string[] },
+) {
+  const suppressed = await findSuppressedRecipients(deps.db, sender, prepared.recipients);
+  if (suppressed.size === 0) return { ...prepared, suppressedRecipients: [] };
+  const keep = prepared.recipients.map((recipient) => !suppressed.has(recipient));
+  const recipients = prepared.recipients.filter((_, i) => keep[i]);
+  if (recipients.length === 0) {
+    throw conflict(
+      'ALL_RECIPIENTS_SUPPRESSED',
+      `Every recipient opted out of ${sender}: nothing to send. See GET /api/suppressions?sender_number=${sender}`,
+      { suppressed: suppressed.size },
+    );
+  }
+  return {
+    recipients,
+    bodies: prepared.bodies.filter((_, i) => keep[i]),
+    suppressedRecipients: prepared.recipients.filter((_, i) => !keep[i]),
+  };
 }
 
 /** The pause reasons that mean no connected session (rather than a worker that is not usable). */
