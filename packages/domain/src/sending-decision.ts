@@ -26,6 +26,12 @@ export type SendingDecision =
 
 const HOUR_MS = 3_600_000;
 
+/**
+ * No send starts in the last seconds of the working hours: a claim is followed by the number
+ * check and the WAHA call, and the message must reach WhatsApp inside the window.
+ */
+export const CLOSING_MARGIN_SECONDS = 5;
+
 /** The zone calendar days and working hours are counted in: the working hours', else UTC. */
 export function policyTimeZone(policy: SenderPolicy): string {
   return policy.working_hours?.timezone ?? 'UTC';
@@ -109,7 +115,8 @@ export function nextOpening(hours: NonNullable<SenderPolicy['working_hours']>, n
   const start = clockSeconds(hours.start);
   const end = clockSeconds(hours.end);
   const open = hours.days.includes(local.weekday);
-  if (open && local.secondOfDay >= start && local.secondOfDay < end) return now;
+  const lastStart = Math.max(start, end - CLOSING_MARGIN_SECONDS);
+  if (open && local.secondOfDay >= start && local.secondOfDay < lastStart) return now;
   for (let ahead = 0; ahead <= 7; ahead += 1) {
     const weekday = ((local.weekday - 1 + ahead) % 7) + 1;
     if (!hours.days.includes(weekday)) continue;

@@ -114,9 +114,12 @@ describe('decideSending', () => {
 describe('working hours', () => {
   const hours = { timezone: 'Europe/Paris', start: '09:00', end: '20:00', days: [1, 2, 3, 4, 5] };
 
-  it('is open inside the window on a listed day', () => {
+  it('is open inside the window on a listed day, up to a few seconds before it closes', () => {
     const now = at('2026-03-04T10:00:00Z'); // Wednesday 11:00 in Paris
     assert.equal(nextOpening(hours, now), now);
+    const closing = at('2026-03-04T18:59:54Z');
+    assert.equal(nextOpening(hours, closing), closing);
+    assert.deepEqual(nextOpening(hours, at('2026-03-04T18:59:56Z')), at('2026-03-05T08:00:00Z'));
   });
 
   it('opens at start the same day, the next day, or after the weekend', () => {
