@@ -4,6 +4,7 @@ import { makeCampaign, makeConnectedSender, waitFor } from '@herald/testing';
 import type { RunningEmulator } from '@herald/waha-emulator';
 import {
   createSession,
+  postWebhook,
   registerEmulator,
   scanWhenReady,
   startTestEmulator,
@@ -331,6 +332,61 @@ describe('suppressions', () => {
     assert.deepEqual(
       replies.map((m) => m.text),
       ['You will not hear from us again.', 'You will not hear from us again.'],
+    );
+  });
+});
+
+describe('health', () => {
+  test('ERROR (-1) acks count as failures: the rule pauses the sender after exactly N', async () => {
+    const sender = '21650500009';
+    await makeConnectedSender(gw.db, sender);
+    const health = { max_consecutive_failures: 3, max_not_on_whatsapp_ratio: 1, window: 10 };
+    await api('PUT', `/api/admin/sender-policy/${sender}`, { health });
+    const to = ['21650544401', '21650544402', '21650544403', '21650544404'];
+    const { id, messageIds } = await makeCampaign(gw.db, { sender, recipients: to, body: 'x' });
+    // Four messages WAHA accepted, as the dispatcher records them.
+    for (const [i, messageId] of messageIds.entries()) {
+      await gw.db
+        .updateTable('messages')
+        .set({ status: 'SENT', waha_message_id: `true_${to[i]}@c.us_ERR${i}` })
+        .where('id', '=', messageId)
+        .execute();
+      await gw.db
+        .insertInto('sender_sends')
+        .values({ sender_number: sender, message_id: messageId, result: 'OK' })
+        .execute();
+    }
+    const errorAck = (i: number) =>
+      postWebhook(gw, {
+        event: 'message.ack',
+        session: sender,
+        metadata: { 'herald.phone': sender },
+        payload: { id: `true_${to[i]}@c.us_ERR${i}`, fromMe: true, ack: -1, ackName: 'ERROR' },
+      });
+    const stateOf = async () =>
+      (await api('GET', `/api/status/${id}?sender_number=${sender}`, undefined, {})).body.sending;
+    for (const i of [1, 2]) assert.equal((await errorAck(i)).status, 200);
+    assert.equal((await stateOf()).state, 'ACTIVE', 'two failures in a row are below the rule');
+    assert.equal((await errorAck(3)).status, 200);
+    assert.deepEqual(await stateOf(), {
+      state: 'PAUSED',
+      reason: 'HEALTH',
+      resumes_at: null,
+      details: {
+        rule: 'CONSECUTIVE_FAILURES',
+        consecutive_failures: 3,
+        max_consecutive_failures: 3,
+      },
+    });
+    const statuses = await gw.db
+      .selectFrom('messages')
+      .select('status')
+      .where('id', 'in', messageIds)
+      .execute();
+    assert.deepEqual(
+      statuses.map((m) => m.status),
+      ['SENT', 'SENT', 'SENT', 'SENT'],
+      'nothing is failed',
     );
   });
 });
