@@ -8,12 +8,14 @@ import { pacingOverheadScenario } from './scenarios/pacing-overhead.ts';
 import { recoveryScenario } from './scenarios/recovery.ts';
 import { submitScenario } from './scenarios/submit.ts';
 import { throughputScenario } from './scenarios/throughput.ts';
+import { waitingSendersScenario } from './scenarios/waiting-senders.ts';
 
 const SCENARIOS: Scenario[] = [
   submitScenario,
   pacingOverheadScenario,
   throughputScenario,
   recoveryScenario,
+  waitingSendersScenario,
 ];
 const FULL_OUTPUT = fileURLToPath(new URL('../../../BENCHMARKS.md', import.meta.url));
 const PARTIAL_OUTPUT = fileURLToPath(new URL('../../../BENCHMARKS.partial.md', import.meta.url));
