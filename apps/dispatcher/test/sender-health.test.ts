@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { addSuppression, readSendingState, resumeSender } from '@herald/db';
 import {
   campaignMessages,
+  countersAndRows,
   digitsOf,
   enqueueTurn,
   makeCampaign,
@@ -99,7 +100,11 @@ describe('health pauses and opt-outs across three dispatcher processes', () => {
     });
     // What the gateway records when WAHA delivers the STOP reply (see the API's tests).
     await addSuppression(w.h.db, { senderNumber: sender, recipient: quitter, source: 'OPT_OUT' });
-    for (const campaign of campaigns) await waitForCampaignDone(w.h.db, campaign.id, 30_000);
+    for (const campaign of campaigns) {
+      const done = await waitForCampaignDone(w.h.db, campaign.id, 30_000);
+      const { counters, rows } = await countersAndRows(w.h.db, done);
+      assert.deepEqual(counters, rows);
+    }
     const toQuitter = w.sentBy(sender).filter((m) => digitsOf(m.chatId) === quitter);
     assert.equal(toQuitter.length, 1);
     const rows = (await Promise.all(campaigns.map((c) => campaignMessages(w.h.db, c.id)))).flat();

@@ -41,6 +41,7 @@ export async function countersAndRows(db: Kysely<Database>, campaign: Campaign) 
       sent: campaign.sent_messages,
       failed: campaign.failed_messages,
       unknown: campaign.unknown_messages,
+      suppressed: campaign.suppressed_messages,
     },
     rows: {
       pending: count('PENDING'),
@@ -48,6 +49,7 @@ export async function countersAndRows(db: Kysely<Database>, campaign: Campaign) 
       sent: count('SENT'),
       failed: count('FAILED'),
       unknown: count('UNKNOWN'),
+      suppressed: count('SUPPRESSED'),
     },
   };
 }
