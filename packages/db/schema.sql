@@ -73,13 +73,15 @@ CREATE TABLE public.campaigns (
     cancelled_messages integer DEFAULT 0 NOT NULL,
     send_at timestamp with time zone,
     callback_url text,
+    suppressed_messages integer DEFAULT 0 NOT NULL,
     CONSTRAINT campaigns_cancelled_messages_check CHECK ((cancelled_messages >= 0)),
-    CONSTRAINT campaigns_check CHECK (((((((pending_messages + sending_messages) + sent_messages) + failed_messages) + unknown_messages) + cancelled_messages) = total_messages)),
+    CONSTRAINT campaigns_check CHECK ((((((((pending_messages + sending_messages) + sent_messages) + failed_messages) + unknown_messages) + cancelled_messages) + suppressed_messages) = total_messages)),
     CONSTRAINT campaigns_failed_messages_check CHECK ((failed_messages >= 0)),
     CONSTRAINT campaigns_pending_messages_check CHECK ((pending_messages >= 0)),
     CONSTRAINT campaigns_sending_messages_check CHECK ((sending_messages >= 0)),
     CONSTRAINT campaigns_sent_messages_check CHECK ((sent_messages >= 0)),
     CONSTRAINT campaigns_status_check CHECK ((status = ANY (ARRAY['PENDING'::text, 'IN_PROGRESS'::text, 'COMPLETED'::text, 'COMPLETED_WITH_ERRORS'::text, 'SCHEDULED'::text, 'PAUSED'::text, 'CANCELLED'::text]))),
+    CONSTRAINT campaigns_suppressed_messages_check CHECK ((suppressed_messages >= 0)),
     CONSTRAINT campaigns_total_messages_check CHECK ((total_messages > 0)),
     CONSTRAINT campaigns_unknown_messages_check CHECK ((unknown_messages >= 0))
 );
@@ -133,7 +135,7 @@ CREATE TABLE public.messages (
     finished_at timestamp with time zone,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     attempts_before_retry integer DEFAULT 0 NOT NULL,
-    CONSTRAINT messages_status_check CHECK ((status = ANY (ARRAY['PENDING'::text, 'SENDING'::text, 'SENT'::text, 'FAILED'::text, 'UNKNOWN'::text, 'CANCELLED'::text])))
+    CONSTRAINT messages_status_check CHECK ((status = ANY (ARRAY['PENDING'::text, 'SENDING'::text, 'SENT'::text, 'FAILED'::text, 'UNKNOWN'::text, 'CANCELLED'::text, 'SUPPRESSED'::text])))
 );
 
 ALTER TABLE public.messages ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
@@ -157,6 +159,39 @@ CREATE TABLE public.secrets (
     created_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE public.sender_policy (
+    id smallint DEFAULT 1 NOT NULL,
+    policy jsonb NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT sender_policy_id_check CHECK ((id = 1)),
+    CONSTRAINT sender_policy_policy_check CHECK ((jsonb_typeof(policy) = 'object'::text))
+);
+
+CREATE TABLE public.sender_policy_overrides (
+    sender_number text NOT NULL,
+    policy jsonb NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT sender_policy_overrides_policy_check CHECK ((jsonb_typeof(policy) = 'object'::text))
+);
+
+CREATE TABLE public.sender_sends (
+    id bigint NOT NULL,
+    sender_number text NOT NULL,
+    message_id bigint NOT NULL,
+    sent_at timestamp with time zone DEFAULT now() NOT NULL,
+    result text,
+    CONSTRAINT sender_sends_result_check CHECK ((result = ANY (ARRAY['OK'::text, 'FAILED'::text, 'NOT_ON_WHATSAPP'::text])))
+);
+
+ALTER TABLE public.sender_sends ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.sender_sends_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE public.sender_tokens (
     phone_number text NOT NULL,
     token_sha256 text NOT NULL,
@@ -173,7 +208,17 @@ CREATE TABLE public.senders (
     last_sent_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    first_connected_at timestamp with time zone,
+    burst_run integer DEFAULT 0 NOT NULL,
+    jitter_seconds numeric DEFAULT 0 NOT NULL,
+    held_reason text,
+    paused_reason text,
+    paused_details jsonb,
+    paused_at timestamp with time zone,
+    health_reset_at timestamp with time zone,
+    CONSTRAINT senders_jitter_seconds_check CHECK ((jitter_seconds >= (0)::numeric)),
     CONSTRAINT senders_message_delay_check CHECK ((message_delay >= (0)::numeric)),
+    CONSTRAINT senders_paused_reason_check CHECK ((paused_reason = 'HEALTH'::text)),
     CONSTRAINT senders_phone_number_check CHECK ((phone_number ~ '^[0-9]+$'::text)),
     CONSTRAINT senders_sender_switch_delay_check CHECK ((sender_switch_delay >= (0)::numeric))
 );
@@ -201,6 +246,26 @@ CREATE TABLE public.sessions (
     status_changed_at timestamp with time zone DEFAULT now() NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE public.suppressions (
+    id bigint NOT NULL,
+    sender_number text,
+    recipient text NOT NULL,
+    source text NOT NULL,
+    keyword text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT suppressions_recipient_check CHECK ((recipient ~ '^[0-9]+$'::text)),
+    CONSTRAINT suppressions_source_check CHECK ((source = ANY (ARRAY['OPT_OUT'::text, 'ADMIN'::text])))
+);
+
+ALTER TABLE public.suppressions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.suppressions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 CREATE TABLE public.waha_webhook_events (
@@ -274,6 +339,15 @@ ALTER TABLE ONLY public.rate_limits
 ALTER TABLE ONLY public.secrets
     ADD CONSTRAINT secrets_pkey PRIMARY KEY (name);
 
+ALTER TABLE ONLY public.sender_policy_overrides
+    ADD CONSTRAINT sender_policy_overrides_pkey PRIMARY KEY (sender_number);
+
+ALTER TABLE ONLY public.sender_policy
+    ADD CONSTRAINT sender_policy_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.sender_sends
+    ADD CONSTRAINT sender_sends_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.sender_tokens
     ADD CONSTRAINT sender_tokens_pkey PRIMARY KEY (phone_number);
 
@@ -288,6 +362,9 @@ ALTER TABLE ONLY public.session_openings
 
 ALTER TABLE ONLY public.sessions
     ADD CONSTRAINT sessions_pkey PRIMARY KEY (phone_number);
+
+ALTER TABLE ONLY public.suppressions
+    ADD CONSTRAINT suppressions_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.waha_webhook_events
     ADD CONSTRAINT waha_webhook_events_pkey PRIMARY KEY (event_id);
@@ -327,9 +404,17 @@ CREATE INDEX messages_sent_at_idx ON public.messages USING btree (sent_at) WHERE
 
 CREATE INDEX messages_waha_id_idx ON public.messages USING btree (waha_message_id) WHERE (waha_message_id IS NOT NULL);
 
+CREATE INDEX sender_sends_message_idx ON public.sender_sends USING btree (message_id);
+
+CREATE INDEX sender_sends_sender_idx ON public.sender_sends USING btree (sender_number, sent_at DESC);
+
 CREATE INDEX senders_lease_idx ON public.senders USING btree (lease_expires_at) WHERE (lease_owner IS NOT NULL);
 
 CREATE UNIQUE INDEX sessions_worker_name_idx ON public.sessions USING btree (worker_id, waha_session) WHERE (worker_id IS NOT NULL);
+
+CREATE INDEX suppressions_recipient_idx ON public.suppressions USING btree (recipient);
+
+CREATE UNIQUE INDEX suppressions_scope_idx ON public.suppressions USING btree (COALESCE(sender_number, ''::text), recipient);
 
 CREATE INDEX waha_webhook_events_received_idx ON public.waha_webhook_events USING btree (received_at);
 
@@ -353,6 +438,9 @@ ALTER TABLE ONLY public.idempotency_keys
 
 ALTER TABLE ONLY public.messages
     ADD CONSTRAINT messages_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.sender_policy_overrides
+    ADD CONSTRAINT sender_policy_overrides_sender_number_fkey FOREIGN KEY (sender_number) REFERENCES public.senders(phone_number);
 
 ALTER TABLE ONLY public.sender_tokens
     ADD CONSTRAINT sender_tokens_phone_number_fkey FOREIGN KEY (phone_number) REFERENCES public.senders(phone_number) ON DELETE CASCADE;

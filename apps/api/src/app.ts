@@ -13,8 +13,10 @@ import { campaignControlRoutes } from './routes/campaign-controls.ts';
 import { campaignEventRoutes } from './routes/campaign-events.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { delayRoutes } from './routes/delays.ts';
+import { senderPolicyRoutes } from './routes/sender-policy.ts';
 import { senderTokenRoutes } from './routes/sender-tokens.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { suppressionRoutes } from './routes/suppressions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { workerRoutes } from './routes/workers.ts';
 
@@ -27,6 +29,8 @@ const ROUTE_MODULES: RouteModule[] = [
   delayRoutes,
   adminRoutes,
   senderTokenRoutes,
+  senderPolicyRoutes,
+  suppressionRoutes,
   webhookRoutes,
 ];
 

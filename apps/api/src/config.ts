@@ -6,7 +6,7 @@ import {
   strictBoolean,
   strongKey,
 } from '@herald/config';
-import { type CountryCode, isCountryCode } from '@herald/domain';
+import { type CountryCode, DEFAULT_OPT_OUT_KEYWORDS, isCountryCode } from '@herald/domain';
 import { z } from 'zod';
 import { isCorsOriginRule } from './http/cors.ts';
 
@@ -104,6 +104,21 @@ export const ApiConfigSchema = z.object({
   SESSION_CREATE_LIMIT_PER_HOUR: perWindow(30),
   /** Wrong admin keys per minute from one client address before it gets 429s. */
   ADMIN_AUTH_FAILURES_PER_MINUTE: perWindow(20),
+  /** Comma-separated replies that opt a recipient out (whole text, trimmed, case-folded). */
+  OPT_OUT_KEYWORDS: z
+    .string()
+    .default(DEFAULT_OPT_OUT_KEYWORDS.join(','))
+    .transform((list) =>
+      list
+        .split(',')
+        .map((word) => word.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().max(100)).min(1, 'must name at least one keyword')),
+  /** SENDER: an opt-out stops only the number it was sent to; GLOBAL: every sender. */
+  OPT_OUT_SCOPE: z.enum(['SENDER', 'GLOBAL']).default('SENDER'),
+  /** Sent back once to a recipient who opts out; unset: no reply. */
+  OPT_OUT_REPLY: z.string().max(1000).optional(),
   ...loggingEnv,
 });
 

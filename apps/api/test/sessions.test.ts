@@ -82,7 +82,7 @@ test('creates a session on a worker, configured with its number and signed webho
   assert.deepEqual(onWorker.body.config.metadata, { 'herald.phone': OWNER });
   const [hook] = onWorker.body.config.webhooks;
   assert.equal(hook.url, `${gw.url}/api/webhooks/waha`);
-  assert.deepEqual(hook.events, ['session.status', 'message.any', 'message.ack']);
+  assert.deepEqual(hook.events, ['session.status', 'message', 'message.any', 'message.ack']);
   assert.equal(hook.hmac.key, TEST_HMAC_KEY);
   assert.equal(
     JSON.stringify(res.body).includes(TEST_HMAC_KEY),

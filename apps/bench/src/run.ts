@@ -10,6 +10,7 @@ import { recoveryScenario } from './scenarios/recovery.ts';
 import { sseFanoutScenario } from './scenarios/sse-fanout.ts';
 import { submitScenario } from './scenarios/submit.ts';
 import { throughputScenario } from './scenarios/throughput.ts';
+import { waitingSendersScenario } from './scenarios/waiting-senders.ts';
 
 const SCENARIOS: Scenario[] = [
   submitScenario,
@@ -18,6 +19,7 @@ const SCENARIOS: Scenario[] = [
   recoveryScenario,
   pauseLatencyScenario,
   sseFanoutScenario,
+  waitingSendersScenario,
 ];
 const FULL_OUTPUT = fileURLToPath(new URL('../../../BENCHMARKS.md', import.meta.url));
 const PARTIAL_OUTPUT = fileURLToPath(new URL('../../../BENCHMARKS.partial.md', import.meta.url));

@@ -76,6 +76,8 @@ export async function startLocalStack(
         await Promise.all(emulators.map((e) => e.close()));
       });
       await registerEmulators(admin, emulators, secrets.emulatorApiKey);
+      // Emulated numbers cannot be banned: the walkthrough need not wait out real-world caps.
+      await admin('PUT', '/api/admin/sender-policy', DEMO_SENDER_POLICY);
     }
 
     const dispatcherConfig = loadDispatcherConfig({ ...env, DATABASE_URL: databaseUrl });
@@ -94,10 +96,24 @@ export async function startLocalStack(
   }
 }
 
+/**
+ * The sender policy while `npm start` runs emulated workers: a little jitter and the health rule,
+ * no caps, warm-up or burst pauses (a fresh install's conservative defaults would hold the demo
+ * for minutes). With real workers the stored policy stays as it is.
+ */
+export const DEMO_SENDER_POLICY = {
+  delay_jitter_seconds: 1,
+  health: { max_consecutive_failures: 5, max_not_on_whatsapp_ratio: 0.3, window: 50 },
+};
+
 /** What `npm start` reads of GET /api/admin/workers. */
 const WorkerUrls = z.array(z.looseObject({ url: z.string() }));
 
-type AdminClient = (method: 'GET' | 'POST', path: string, body?: unknown) => Promise<unknown>;
+type AdminClient = (
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  body?: unknown,
+) => Promise<unknown>;
 
 function adminClient(baseUrl: string, key: string): AdminClient {
   return async (method, path, body) => {

@@ -75,6 +75,17 @@ test('npm start runs a working stack on its own, and a restart finds everything 
       { timeoutMs: 20_000, what: 'three healthy emulated Core workers' },
     );
     assert.equal(workers.length, 3);
+    // Emulated numbers get the quick demo policy, not a fresh install's conservative one.
+    const policy = await getJson('/api/admin/sender-policy', { 'x-admin-token': first.adminKey });
+    const { hourly_cap, warmup, delay_jitter_seconds } = policy.body as Record<string, unknown>;
+    assert.deepEqual(
+      { hourly_cap, warmup, delay_jitter_seconds },
+      {
+        hourly_cap: null,
+        warmup: null,
+        delay_jitter_seconds: 1,
+      },
+    );
 
     const created = await request(`${gatewayUrl}/api/sessions`, {
       method: 'POST',

@@ -1,6 +1,6 @@
 import type { EmulatorContext } from './context.ts';
 import { FaultInputError, mergeFaults, toDigits } from './faults.ts';
-import { emitPhoneMessage } from './messaging.ts';
+import { emitIncomingMessage, emitPhoneMessage } from './messaging.ts';
 import type { SessionRecord } from './session-machine.ts';
 
 /** A refused control action; the control API answers `{error}` with this status. */
@@ -64,6 +64,22 @@ export function sendFromPhone(
     throw new ControlError(409, `session '${name}' is not WORKING`);
   }
   return emitPhoneMessage(ctx, record, digits, typeof text === 'string' ? text : '');
+}
+
+/** A contact replies: the session must be WORKING, as only a connected account receives. */
+export function receiveMessage(
+  ctx: EmulatorContext,
+  name: string,
+  from: unknown,
+  text: unknown,
+): string {
+  const record = findSession(ctx, name);
+  const digits = requireDigits(from, 'from');
+  if (typeof text !== 'string') throw new ControlError(400, 'text must be a string');
+  if (record.run?.status !== 'WORKING') {
+    throw new ControlError(409, `session '${name}' is not WORKING`);
+  }
+  return emitIncomingMessage(ctx, record, digits, text);
 }
 
 /**

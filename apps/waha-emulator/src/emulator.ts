@@ -5,6 +5,7 @@ import {
   ControlError,
   goOfflineFor,
   logoutFromPhone,
+  receiveMessage,
   scanSession,
   sendFromPhone,
 } from './control.ts';
@@ -63,6 +64,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       void unwrap(() => scanSession(ctx, session, phone, pushName)),
     logout: (session) => void unwrap(() => logoutFromPhone(ctx, session)),
     phoneMessage: (session, to, text) => unwrap(() => sendFromPhone(ctx, session, to, text)),
+    incomingMessage: (session, from, text) =>
+      unwrap(() => receiveMessage(ctx, session, from, text)),
     setFaults: (faults: Partial<Faults>) => {
       const { offlineForMs } = unwrap(() => applyFaults(ctx, faults));
       if (offlineForMs !== undefined) {

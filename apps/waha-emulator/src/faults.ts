@@ -10,6 +10,7 @@ export function defaultFaults(): FaultSwitches {
     resetRate: 0,
     acceptBeforeReset: true,
     notOnWhatsApp: [],
+    ackErrorTo: [],
     sendScript: [],
     frozen: false,
   };
@@ -44,6 +45,7 @@ export function mergeFaults(
       : {
           ...current,
           notOnWhatsApp: [...current.notOnWhatsApp],
+          ackErrorTo: [...current.ackErrorTo],
           sendScript: current.sendScript.map((entry) => ({ ...entry })),
         };
   if (patch.latencyMs !== undefined) next.latencyMs = nonNegative('latencyMs', patch.latencyMs);
@@ -68,6 +70,12 @@ export function mergeFaults(
       throw new FaultInputError('notOnWhatsApp must be an array of phone numbers');
     }
     next.notOnWhatsApp = patch.notOnWhatsApp.map((phone) => toDigits(String(phone)));
+  }
+  if (patch.ackErrorTo !== undefined) {
+    if (!Array.isArray(patch.ackErrorTo)) {
+      throw new FaultInputError('ackErrorTo must be an array of phone numbers');
+    }
+    next.ackErrorTo = patch.ackErrorTo.map((phone) => toDigits(String(phone)));
   }
   if (patch.failNextSends !== undefined) {
     try {

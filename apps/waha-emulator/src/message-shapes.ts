@@ -135,6 +135,35 @@ export function messageAnyPayload(
   };
 }
 
+/**
+ * Payload of `message` (and `message.any`) for a message a contact sent to this account: the id
+ * starts with `false_`, `from` is the contact's chat and `to` the account; the engine-specific
+ * `_data` is left out, as Herald reads none of it.
+ */
+export function incomingMessagePayload(message: {
+  messageId: string;
+  chatId: string;
+  meId: string;
+  text: string;
+  timestamp: number;
+}): Record<string, unknown> {
+  return {
+    id: ['false', message.chatId, message.messageId].join('_'),
+    timestamp: message.timestamp,
+    from: message.chatId,
+    fromMe: false,
+    source: 'app',
+    body: message.text,
+    to: message.meId,
+    participant: null,
+    hasMedia: false,
+    media: null,
+    ack: 1,
+    ackName: ackName(1),
+    replyTo: null,
+  };
+}
+
 export function messageAckPayload(
   engine: EmulatorEngine,
   message: OutgoingMessage,

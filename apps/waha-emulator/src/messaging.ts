@@ -3,6 +3,7 @@ import { toDigits } from './faults.ts';
 import { generateMessageId } from './ids.ts';
 import {
   ensureSuffix,
+  incomingMessagePayload,
   messageAckPayload,
   messageAnyPayload,
   type OutgoingMessage,
@@ -61,13 +62,45 @@ export function emitPhoneMessage(
 }
 
 /**
+ * A contact writes to this account: WAHA emits `message` and `message.any` with the same payload.
+ * Returns the message's serialized id.
+ */
+export function emitIncomingMessage(
+  ctx: EmulatorContext,
+  record: SessionRecord,
+  from: string,
+  text: string,
+): string {
+  const payload = incomingMessagePayload({
+    messageId: generateMessageId(),
+    chatId: ensureSuffix(from),
+    meId: ctx.machine.me(record)?.id ?? '',
+    text,
+    timestamp: Math.floor(Date.now() / 1000),
+  });
+  ctx.emit(record, 'message', payload);
+  ctx.emit(record, 'message.any', payload);
+  return payload.id as string;
+}
+
+/**
  * SERVER, DEVICE, READ at the configured offsets from acceptance. A number marked as not on
- * WhatsApp never gets past SERVER. Acks stop when the session stops or fails.
+ * WhatsApp never gets past SERVER; one listed in `ackErrorTo` gets a single ERROR (-1) ack at the
+ * first offset, as WhatsApp reports a message it refused after WAHA accepted it. Acks stop when
+ * the session stops or fails.
  */
 function scheduleAcks(ctx: EmulatorContext, record: SessionRecord, message: OutgoingMessage) {
   const run = record.run;
   if (!run) return;
-  const unreachable = ctx.faults.notOnWhatsApp.includes(toDigits(message.chatId));
+  const digits = toDigits(message.chatId);
+  const unreachable = ctx.faults.notOnWhatsApp.includes(digits);
+  if (ctx.faults.ackErrorTo.includes(digits)) {
+    ctx.machine.schedule(run, ctx.settings.ackDelaysMs[0], () => {
+      if (record.run !== run || run.status !== 'WORKING') return;
+      ctx.emit(record, 'message.ack', messageAckPayload(ctx.settings.engine, message, -1));
+    });
+    return;
+  }
   ctx.settings.ackDelaysMs.forEach((delay, index) => {
     const ack = index + 1;
     if (unreachable && ack > 1) return;

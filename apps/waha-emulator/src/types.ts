@@ -64,6 +64,8 @@ export interface FaultSwitches {
   acceptBeforeReset: boolean;
   /** Digits that check-exists reports as not on WhatsApp. */
   notOnWhatsApp: string[];
+  /** Digits whose messages are accepted, then acked once with ERROR (-1) instead of 1, 2, 3. */
+  ackErrorTo: string[];
   /** What is left of `failNextSends`, in order; scripted sends come before the rates. */
   sendScript: ScriptedSendFault[];
   /** A hung worker: every WAHA route (`/api/...`) is accepted and never answered. */
@@ -147,6 +149,8 @@ export interface RunningEmulator {
   logout(session: string): void;
   /** Emits message.any fromMe from the phone (not via the API); returns the message id. */
   phoneMessage(session: string, to: string, text: string): string;
+  /** A contact (`from`, digits) writes to the account: `message` and `message.any`; returns the id. */
+  incomingMessage(session: string, from: string, text: string): string;
   setFaults(faults: Partial<Faults>): void;
   faults(): FaultSwitches;
   webhookDeliveries(): WebhookDelivery[];

@@ -56,8 +56,47 @@ export interface SendersTable {
   lease_owner: string | null;
   lease_expires_at: NullableTimestamp;
   last_sent_at: NullableTimestamp;
+  first_connected_at: NullableTimestamp;
+  burst_run: ColumnType<number, number | undefined, number>;
+  held_reason: string | null;
+  jitter_seconds: ColumnType<number, number | string | undefined, number | string>;
+  paused_reason: 'HEALTH' | null;
+  paused_details: ColumnType<unknown, string | null | undefined, string | null>;
+  paused_at: NullableTimestamp;
+  health_reset_at: NullableTimestamp;
   created_at: CreatedAt;
   updated_at: CreatedAt;
+}
+
+/** Policies are stored as the API accepts them (`SenderPolicyInput`), parsed when read. */
+export interface SenderPolicyTable {
+  id: ColumnType<number, number | undefined, never>;
+  policy: ColumnType<unknown, string, string>;
+  updated_at: CreatedAt;
+}
+
+export interface SenderPolicyOverridesTable {
+  sender_number: string;
+  policy: ColumnType<unknown, string, string>;
+  updated_at: CreatedAt;
+}
+
+export interface SenderSendsTable {
+  id: Id;
+  sender_number: string;
+  message_id: number;
+  sent_at: CreatedAt;
+  result: 'OK' | 'FAILED' | 'NOT_ON_WHATSAPP' | null;
+}
+
+export interface SuppressionsTable {
+  id: Id;
+  /** null: every sender. */
+  sender_number: string | null;
+  recipient: string;
+  source: 'OPT_OUT' | 'ADMIN';
+  keyword: string | null;
+  created_at: CreatedAt;
 }
 
 export interface DelaySettingsTable {
@@ -103,6 +142,7 @@ export interface CampaignsTable {
   unknown_messages: ColumnType<number, number | undefined, number>;
   cancelled_messages: ColumnType<number, number | undefined, number>;
   send_at: NullableTimestamp;
+  suppressed_messages: ColumnType<number, number | undefined, number>;
   duplicates_removed: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
   started_at: NullableTimestamp;
@@ -215,6 +255,10 @@ export interface Database {
   sender_tokens: SenderTokensTable;
   rate_limits: RateLimitsTable;
   session_openings: SessionOpeningsTable;
+  sender_policy: SenderPolicyTable;
+  sender_policy_overrides: SenderPolicyOverridesTable;
+  sender_sends: SenderSendsTable;
+  suppressions: SuppressionsTable;
 }
 
 export type Worker = Selectable<WorkersTable>;

@@ -2,21 +2,29 @@ import type { Kysely } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import * as initial from './migrations/0001_initial.ts';
 import * as campaignControls from './migrations/0002_campaign_controls.ts';
-import * as clientContract from './migrations/0002_client_contract.ts';
-import * as mediaAndWebhookEvents from './migrations/0002_media-and-webhook-events.ts';
-import * as senderSecurity from './migrations/0002_sender_security.ts';
+import * as clientContract from './migrations/0003_client_contract.ts';
+import * as mediaAndWebhookEvents from './migrations/0004_media_and_webhook_events.ts';
+import * as senderSecurity from './migrations/0005_sender_security.ts';
+import * as senderSafety from './migrations/0006_sender_safety.ts';
 
 // Listed explicitly rather than read from disk, so migrations work the same under tsx, in a
 // bundle, and in tests, and their order is reviewed in one place.
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_campaign_controls': campaignControls,
-  '0002_client_contract': clientContract,
-  '0002_media-and-webhook-events': mediaAndWebhookEvents,
-  '0002_sender_security': senderSecurity,
+  '0003_client_contract': clientContract,
+  '0004_media_and_webhook_events': mediaAndWebhookEvents,
+  '0005_sender_security': senderSecurity,
+  '0006_sender_safety': senderSafety,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+/** Every migration in the order it runs (for tests that apply them by hand). */
+export const migrationsInOrder = (): Migration[] =>
+  Object.keys(MIGRATIONS)
+    .sort()
+    .map((name) => MIGRATIONS[name] as Migration);
 
 /** Applies every pending migration; kysely's Migrator takes a lock, so concurrent starts are safe. */
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {

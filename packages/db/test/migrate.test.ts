@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { sql } from 'kysely';
-import { migrateToLatest } from '../src/index.ts';
+import { CONSERVATIVE_POLICY, resolvePolicy, SenderPolicySchema } from '@herald/domain';
+import { type Kysely, sql } from 'kysely';
+import { createDb, migrateToLatest, migrationsInOrder } from '../src/index.ts';
+
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 
 let t: TestDatabase;
@@ -43,4 +45,25 @@ test('campaign counters must always add up to the total', async () => {
       .execute(),
     /check constraint/,
   );
+});
+
+test('a fresh install ships the conservative sender policy (test databases start with it off)', async () => {
+  // A schema of its own stands for a fresh database: the migrations run into it from scratch.
+  await sql`CREATE SCHEMA fresh_install`.execute(t.db);
+  const url = new URL(t.url);
+  url.searchParams.set('options', '-c search_path=fresh_install');
+  const db = createDb({ connectionString: url.toString(), max: 1 });
+  try {
+    // The migrations' own steps (kysely's Migrator bookkeeping is tied to the public schema).
+    for (const migration of migrationsInOrder()) await migration.up(db as Kysely<unknown>);
+    const row = await db.selectFrom('sender_policy').select('policy').executeTakeFirstOrThrow();
+    assert.deepEqual(
+      resolvePolicy(SenderPolicySchema.parse(row.policy), null),
+      CONSERVATIVE_POLICY,
+    );
+  } finally {
+    await db.destroy();
+  }
+  const off = await t.db.selectFrom('sender_policy').select('policy').executeTakeFirstOrThrow();
+  assert.deepEqual(off.policy, {});
 });

@@ -128,7 +128,12 @@ test('a SENT outcome settles the message, its counters, the sender and the worke
     kind: 'SENT',
     wahaMessageId: 'true_x@c.us_A',
   });
-  assert.deepEqual(result, { previous: 'SENDING', status: 'SENT', leaseHeld: true });
+  assert.deepEqual(result, {
+    previous: 'SENDING',
+    status: 'SENT',
+    leaseHeld: true,
+    healthTrip: null,
+  });
   const message = await messageRow(t.db, claimed.message.id);
   assert.equal(message.status, 'SENT');
   assert.equal(message.waha_message_id, 'true_x@c.us_A');
@@ -229,7 +234,12 @@ test('a definitive answer corrects the UNKNOWN a sweep recorded when the lease l
     kind: 'SENT',
     wahaMessageId: 'true_y@c.us_B',
   });
-  assert.deepEqual(result, { previous: 'UNKNOWN', status: 'SENT', leaseHeld: false });
+  assert.deepEqual(result, {
+    previous: 'UNKNOWN',
+    status: 'SENT',
+    leaseHeld: false,
+    healthTrip: null,
+  });
   assert.deepEqual(await counters(t.db, campaign.id), {
     pending: 0,
     sending: 0,
@@ -250,7 +260,7 @@ test('an outcome that is not definitive leaves an UNKNOWN as it is', async () =>
     error: '500',
     backoffSeconds: 1,
   });
-  assert.deepEqual(result, { previous: null, status: null, leaseHeld: false });
+  assert.deepEqual(result, { previous: null, status: null, leaseHeld: false, healthTrip: null });
   assert.equal((await messageRow(t.db, claimed.message.id)).status, 'UNKNOWN');
   assert.equal((await counters(t.db, campaign.id)).unknown, 1);
 });

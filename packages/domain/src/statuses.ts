@@ -13,6 +13,7 @@ export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 /**
  * One recipient's place in the ledger. SENDING is committed before the WAHA call, so a crash
  * mid-call leaves evidence; UNKNOWN means WAHA may have accepted the message and it is never resent.
+ * SUPPRESSED: the recipient opted out before it was sent (terminal, not an error).
  */
 export const MESSAGE_STATUSES = [
   'PENDING',
@@ -21,6 +22,7 @@ export const MESSAGE_STATUSES = [
   'FAILED',
   'UNKNOWN',
   'CANCELLED',
+  'SUPPRESSED',
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 

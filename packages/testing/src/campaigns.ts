@@ -42,6 +42,7 @@ export async function countersAndRows(db: Kysely<Database>, campaign: Campaign) 
       failed: campaign.failed_messages,
       unknown: campaign.unknown_messages,
       cancelled: campaign.cancelled_messages,
+      suppressed: campaign.suppressed_messages,
     },
     rows: {
       pending: count('PENDING'),
@@ -50,6 +51,7 @@ export async function countersAndRows(db: Kysely<Database>, campaign: Campaign) 
       failed: count('FAILED'),
       unknown: count('UNKNOWN'),
       cancelled: count('CANCELLED'),
+      suppressed: count('SUPPRESSED'),
     },
   };
 }

@@ -35,3 +35,10 @@ export const MessageAnyPayloadSchema = z.looseObject({
   to: z.string().nullish(),
   source: z.string().nullish(),
 });
+
+/** `message`: a message the account received (or, with fromMe, sent). */
+export const IncomingMessagePayloadSchema = z.looseObject({
+  from: z.string().min(1),
+  fromMe: z.boolean(),
+  body: z.string().nullish(),
+});

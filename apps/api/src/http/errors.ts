@@ -75,7 +75,11 @@ function toHeraldError(error: unknown): HeraldError {
     const message = first
       ? `${first.path || 'request'}: ${first.message}${more > 0 ? ` (${error.issues.length} problems; the first ${details.length} are listed)` : ''}`
       : 'Invalid request';
-    return new HeraldError('validation', 'VALIDATION_FAILED', message, details);
+    // A schema's own rule may name a sharper code (`UNKNOWN_TIME_ZONE`) in its issue's params.
+    const issue = error.issues[0];
+    const named = issue?.code === 'custom' ? issue.params?.code : undefined;
+    const code = typeof named === 'string' ? named : 'VALIDATION_FAILED';
+    return new HeraldError('validation', code, message, details);
   }
   // body-parser marks its own failures with a type and a 4xx status.
   const type = (error as { type?: string } | null)?.type;

@@ -1,9 +1,10 @@
-import type { Campaign, CampaignMessageRow, CampaignSummary } from '@herald/db';
+import type { Campaign, CampaignMessageRow, CampaignSummary, SendingState } from '@herald/db';
 import { CAMPAIGN_STATUSES, MESSAGE_STATUSES } from '@herald/domain';
 import { z } from 'zod';
 import { toIsoOrNull } from '../http/schemas.ts';
 import type { CampaignOverview } from '../services/list-campaigns.ts';
 import type { SubmittedCampaign } from '../services/submit-campaign.ts';
+import { SendingStateDto, toSendingDto } from './sending-dto.ts';
 
 // Response shapes of the campaign endpoints. Field names of the earlier API (`messages`,
 // `recipient`, `message`, `error`, `sent_at`, …) are kept; everything else is additive.
@@ -25,6 +26,11 @@ export const CampaignCreatedDto = z
     duplicate_recipients: z
       .array(z.string())
       .meta({ description: 'Each normalised number that was listed more than once' }),
+    suppressed: z
+      .number()
+      .int()
+      .meta({ description: 'Recipients left out because they opted out of this sender' }),
+    suppressed_recipients: z.array(z.string()),
     template: z.string(),
     media_url: z.url().nullable(),
     send_at: Timestamp.nullable(),
@@ -74,12 +80,14 @@ const counters = {
     .number()
     .int()
     .meta({ description: 'Not yet handed to WAHA when the campaign was cancelled' }),
-  duplicates_removed: z.number().int(),
-  progress: z
+  suppressed_messages: z
     .number()
-    .min(0)
-    .max(100)
-    .meta({ description: 'Percent of messages finished (sent, failed, unknown or cancelled)' }),
+    .int()
+    .meta({ description: 'Not sent: the recipient opted out after the campaign was queued' }),
+  duplicates_removed: z.number().int(),
+  progress: z.number().min(0).max(100).meta({
+    description: 'Percent of messages finished (sent, failed, unknown, cancelled or suppressed)',
+  }),
   send_at: Timestamp.nullable().meta({ description: 'When a scheduled campaign starts' }),
   created_at: Timestamp,
   started_at: Timestamp.nullable(),
@@ -96,6 +104,9 @@ export const CampaignStatusDto = z
       .array(CampaignMessageDto)
       .nullable()
       .meta({ description: 'Null unless details=true' }),
+    sending: SendingStateDto.meta({
+      description: "The sender's state: WAITING on its policy or PAUSED leaves messages PENDING",
+    }),
   })
   .meta({ id: 'CampaignStatus' });
 
@@ -122,7 +133,11 @@ export function progressOf(
   return c.total_messages === 0 ? 100 : Math.floor((done * 10_000) / c.total_messages) / 100;
 }
 
-export function toCampaignCreatedDto({ campaign, duplicateRecipients }: SubmittedCampaign) {
+export function toCampaignCreatedDto({
+  campaign,
+  duplicateRecipients,
+  suppressedRecipients,
+}: SubmittedCampaign) {
   return {
     id: campaign.id,
     status: campaign.status === 'SCHEDULED' ? ('SCHEDULED' as const) : ('PENDING' as const),
@@ -132,6 +147,8 @@ export function toCampaignCreatedDto({ campaign, duplicateRecipients }: Submitte
     pending_messages: campaign.total_messages,
     duplicates_removed: campaign.duplicates_removed,
     duplicate_recipients: duplicateRecipients,
+    suppressed: suppressedRecipients.length,
+    suppressed_recipients: suppressedRecipients,
     template: campaign.template,
     media_url: campaign.media_url,
     send_at: toIsoOrNull(campaign.send_at),
@@ -153,6 +170,7 @@ export function toCampaignListItemDto(c: CampaignSummary) {
     failed_messages: c.failed_messages,
     unknown_messages: c.unknown_messages,
     cancelled_messages: c.cancelled_messages,
+    suppressed_messages: c.suppressed_messages,
     duplicates_removed: c.duplicates_removed,
     progress: progressOf(c),
     send_at: toIsoOrNull(c.send_at),
@@ -181,11 +199,16 @@ export function toCampaignMessageDto(m: CampaignMessageRow, mediaUrl: string | n
   } satisfies z.input<typeof CampaignMessageDto>;
 }
 
-export function toCampaignStatusDto(campaign: Campaign, messages: CampaignMessageRow[] | null) {
+export function toCampaignStatusDto(
+  campaign: Campaign,
+  messages: CampaignMessageRow[] | null,
+  sending: SendingState | null,
+) {
   return {
     ...toCampaignListItemDto(campaign),
     variables: campaign.variables,
     messages: messages?.map((m) => toCampaignMessageDto(m, campaign.media_url)) ?? null,
+    sending: toSendingDto(sending),
   } satisfies z.input<typeof CampaignStatusDto>;
 }
 

@@ -1,4 +1,5 @@
 import { strictBoolean } from '@herald/config';
+import { readSendingState } from '@herald/db';
 import {
   CAMPAIGN_STATUSES,
   createPhoneNormalizer,
@@ -252,7 +253,9 @@ export const campaignRoutes: RouteModule = (r, deps) => {
       const id = Number(params.campaign_id);
       const page = query.details ? { limit: query.limit, offset: query.offset } : null;
       const status = await getCampaignStatus(deps.db, id, scope, page);
-      return { status: 200, body: toCampaignStatusDto(status.campaign, status.messages) };
+      const sending = await readSendingState(deps.db, status.campaign.sender_number);
+      const body = toCampaignStatusDto(status.campaign, status.messages, sending);
+      return { status: 200, body };
     },
   });
 

@@ -1,4 +1,4 @@
-import { listSessionViews, type SessionView } from '@herald/db';
+import { listSessionViews, readSendingState, type SessionView } from '@herald/db';
 import { computeSessionExpiry, SESSION_STATUSES, WAHA_SESSION_STATUSES } from '@herald/domain';
 import type { WahaSession } from '@herald/waha';
 import { z } from 'zod';
@@ -15,6 +15,7 @@ import {
   sessionNotFound,
 } from '../services/session-state.ts';
 import { publicSessionData } from '../services/waha-sessions.ts';
+import { SendingStateDto, toSendingDto } from './sending-dto.ts';
 
 const phoneExample = { example: '21642108077' };
 
@@ -50,6 +51,9 @@ const SessionDto = z
     data: z.record(z.string(), z.unknown()).nullable().meta({
       description:
         "WAHA's session object when it was read live for this answer (without its config); admins only",
+    }),
+    sending: SendingStateDto.optional().meta({
+      description: 'Whether the number sends now, waits on its sender policy, or is paused',
     }),
   })
   .meta({ id: 'Session' });
@@ -182,7 +186,8 @@ export const sessionRoutes: RouteModule = (r, deps) => {
     errors: [404],
     handler: async ({ params, caller }) => {
       const { session, live } = await readSession(deps, visiblePhone(params.phone_number, caller));
-      return { status: 200, body: toSessionDto(deps, session, live, caller) };
+      const sending = toSendingDto(await readSendingState(deps.db, session.phone_number));
+      return { status: 200, body: { ...toSessionDto(deps, session, live, caller), sending } };
     },
   });
 

@@ -4,6 +4,7 @@ import {
   findSession,
   isHeraldSend,
   observeSession,
+  recordErrorAck,
   recordMessageAck,
   recordPhoneActivity,
   releaseWebhookEvent,
@@ -17,6 +18,7 @@ import {
   type WahaWebhookEvent,
 } from '@herald/waha';
 import type { AppDeps } from '../deps.ts';
+import { onIncomingMessage } from './opt-out.ts';
 import { followSessionChange } from './session-follow-up.ts';
 import { readLiveSession, wahaClientFor } from './waha-sessions.ts';
 
@@ -76,6 +78,8 @@ function applyEvent(deps: AppDeps, envelope: Envelope, phone: string | null): Pr
       return onMessageAck(deps, envelope, phone);
     case 'message.any':
       return onMessageAny(deps, envelope, phone);
+    case 'message':
+      return onIncomingMessage(deps, envelope, phone);
     default:
       return Promise.resolve('ignored');
   }
@@ -159,6 +163,13 @@ async function onMessageAck(deps: AppDeps, envelope: Envelope, phone: string | n
     at: deps.now(),
     ...(phone ? { senderNumber: phone } : {}),
   });
+  if (matched > 0 && payload.data.ack === -1) {
+    const trip = await recordErrorAck(deps.db, {
+      wahaMessageId: payload.data.id,
+      ...(phone ? { senderNumber: phone } : {}),
+    });
+    if (trip) deps.logger.warn('sender paused by its health rule', { sender: phone, ...trip });
+  }
   return matched > 0 ? `ack ${payload.data.ack}` : 'unknown message';
 }
 

@@ -5,6 +5,7 @@ import {
   findCampaign,
   findIdempotencyKey,
   findSenderReadiness,
+  findSuppressedRecipients,
   insertCampaign,
   insertCampaignMedia,
   insertCampaignMessages,
@@ -45,6 +46,8 @@ export interface SubmittedCampaign {
   duplicateRecipients: string[];
   /** True when an Idempotency-Key matched an earlier submit, whose campaign this is. */
   replayed: boolean;
+  /** Recipients who opted out of this sender (or of all): reported, not queued. */
+  suppressedRecipients: string[];
 }
 
 const CREATED = 201;
@@ -96,6 +99,8 @@ export async function submitCampaign(
   }
   // Last of the checks, as the slowest; before the transaction, so no connection waits on it.
   const media = mediaUrl === null ? null : await fetchCampaignMedia(deps, mediaUrl);
+  // Recipients who opted out are reported and left out (whole campaign refused if nobody is left).
+  const suppressed = await suppressedAmong(deps, sender, prepared.recipients);
 
   return db.transaction().execute(async (trx): Promise<SubmittedCampaign> => {
     // The sender's row lock serialises its submits: of racing requests with one key, the first
@@ -111,12 +116,12 @@ export async function submitCampaign(
       variables,
       media_url: mediaUrl,
       callback_url: input.callback_url ?? null,
-      total_messages: prepared.recipients.length,
+      total_messages: prepared.recipients.length - suppressed.size,
       duplicates_removed: prepared.duplicatesRemoved,
       send_at: sendAt,
     });
     if (media) await insertCampaignMedia(trx, created.id, media);
-    await insertInBatches(trx, created, prepared);
+    await insertInBatches(trx, created, prepared, suppressed);
     if (idempotency) {
       await insertIdempotencyKey(trx, {
         sender_number: sender,
@@ -134,6 +139,7 @@ export async function submitCampaign(
     return {
       campaign: created,
       duplicateRecipients: prepared.duplicateRecipients,
+      suppressedRecipients: [...suppressed],
       replayed: false,
     };
   });
@@ -150,7 +156,12 @@ async function replayOf(
   assertSameRequest(stored, claim);
   const campaign = await findCampaign(db, stored.campaign_id);
   if (!campaign) return undefined;
-  return { campaign, duplicateRecipients: stored.duplicate_recipients, replayed: true };
+  return {
+    campaign,
+    duplicateRecipients: stored.duplicate_recipients,
+    suppressedRecipients: [],
+    replayed: true,
+  };
 }
 
 /** Rendered text per insert: bounds the memory a campaign of long texts takes to store. */
@@ -162,9 +173,18 @@ async function insertInBatches(
   trx: Transaction<Database>,
   campaign: Campaign,
   prepared: PreparedMessages,
+  suppressed: ReadonlySet<string>,
 ): Promise<void> {
   for (const batch of prepared.batches(BATCH_CHARS, BATCH_ROWS)) {
-    await insertCampaignMessages(trx, campaign, batch.recipients, batch.bodies);
+    if (suppressed.size === 0) {
+      await insertCampaignMessages(trx, campaign, batch.recipients, batch.bodies);
+      continue;
+    }
+    const keep = batch.recipients.map((recipient) => !suppressed.has(recipient));
+    const recipients = batch.recipients.filter((_, i) => keep[i]);
+    if (recipients.length === 0) continue;
+    const bodies = batch.bodies.filter((_, i) => keep[i]);
+    await insertCampaignMessages(trx, campaign, recipients, bodies);
   }
 }
 
@@ -181,6 +201,23 @@ function scheduledStart(sendAt: string | null | undefined, now: Date): Date | nu
     );
   }
   return at;
+}
+
+/** The recipients who opted out; refuses a campaign with nobody left to send to. */
+async function suppressedAmong(
+  deps: Pick<AppDeps, 'db'>,
+  sender: string,
+  recipients: string[],
+): Promise<Set<string>> {
+  const suppressed = await findSuppressedRecipients(deps.db, sender, recipients);
+  if (suppressed.size > 0 && suppressed.size === recipients.length) {
+    throw conflict(
+      'ALL_RECIPIENTS_SUPPRESSED',
+      `Every recipient opted out of ${sender}: nothing to send. See GET /api/suppressions?sender_number=${sender}`,
+      { suppressed: suppressed.size },
+    );
+  }
+  return suppressed;
 }
 
 /** The pause reasons that mean no connected session (rather than a worker that is not usable). */

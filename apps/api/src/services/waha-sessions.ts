@@ -19,7 +19,7 @@ import {
 import type { AppDeps } from '../deps.ts';
 
 /** The events Herald acts on; everything else WAHA could send is noise here. */
-export const WEBHOOK_EVENTS = ['session.status', 'message.any', 'message.ack'];
+export const WEBHOOK_EVENTS = ['session.status', 'message', 'message.any', 'message.ack'];
 
 /** WAHA's configuration for a session Herald owns: who it belongs to and where its events go. */
 export function sessionConfig(deps: AppDeps, phone: string): WahaSessionConfig {

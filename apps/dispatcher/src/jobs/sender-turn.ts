@@ -11,12 +11,19 @@ import {
   releaseSenderLease,
   renewSenderLease,
 } from '@herald/db';
-import { type DispatchOutcome, nextTurnAt, pausesSender } from '@herald/domain';
+import { type DispatchOutcome, drawJitterSeconds, nextTurnAt, pausesSender } from '@herald/domain';
 import type { DispatchContext } from '../context.ts';
 import { outcomeOfError } from '../outcome.ts';
 import { type OutgoingMedia, recipientExists, sendCampaignMessage } from '../send-message.ts';
 
-export type TurnEnd = 'NOT_ACQUIRED' | 'EMPTY' | 'PAUSED' | 'LOST' | 'BUDGET' | 'SHUTDOWN';
+export type TurnEnd =
+  | 'NOT_ACQUIRED'
+  | 'EMPTY'
+  | 'PAUSED'
+  | 'WAITING'
+  | 'LOST'
+  | 'BUDGET'
+  | 'SHUTDOWN';
 
 export interface TurnResult {
   end: TurnEnd;
@@ -53,7 +60,7 @@ export async function runSenderTurn(
       unknown: acquired.lostMessages,
     });
   }
-  const state = { calls: 0, continueAt: undefined as Date | undefined };
+  const state: TurnState = { calls: 0, continueAt: undefined, heldUntil: undefined };
   let end: TurnEnd;
   try {
     end = await sendWhileDue(ctx, lease, signal, state);
@@ -72,9 +79,7 @@ export async function runSenderTurn(
       if (released.released && released.pending && released.sendable && end !== 'PAUSED') {
         await enqueueSenderTurn(ctx.boss, senderNumber, {
           db: trx,
-          ...(state.continueAt
-            ? { startAfter: nextTurnAt(state.continueAt, new Date(), config.turnSeconds) }
-            : {}),
+          ...nextTurnStart(state, config.turnSeconds),
         });
       }
     });
@@ -83,11 +88,30 @@ export async function runSenderTurn(
   return { end, calls: state.calls };
 }
 
+interface TurnState {
+  calls: number;
+  /** Pacing asked to wait until then: the next turn re-checks no later than a turn from now. */
+  continueAt: Date | undefined;
+  /** The sender policy holds the sender until then; a policy change brings the turn forward. */
+  heldUntil: Date | undefined;
+}
+
+/**
+ * A sender held by its policy costs nothing until `resumes_at`: its next turn is queued for then.
+ * Pacing waits re-check within a turn's length, so a lowered delay applies soon.
+ */
+function nextTurnStart(state: TurnState, turnSeconds: number): { startAfter?: Date } {
+  if (state.heldUntil) return { startAfter: state.heldUntil };
+  if (state.continueAt)
+    return { startAfter: nextTurnAt(state.continueAt, new Date(), turnSeconds) };
+  return {};
+}
+
 async function sendWhileDue(
   ctx: DispatchContext,
   lease: LeaseInput,
   signal: AbortSignal,
-  state: { calls: number; continueAt: Date | undefined },
+  state: TurnState,
 ): Promise<TurnEnd> {
   const { config, db, logger } = ctx;
   const deadline = Date.now() + config.turnSeconds * 1000;
@@ -108,6 +132,14 @@ async function sendWhileDue(
           session_status: claim.sessionStatus,
         });
         return 'PAUSED';
+      case 'held':
+        state.heldUntil = claim.until;
+        logger.debug('sender held by its policy', {
+          sender: lease.senderNumber,
+          reason: claim.reason,
+          resumes_at: claim.until.toISOString(),
+        });
+        return 'WAITING';
       case 'wait': {
         state.continueAt = claim.until;
         // `claim.now` is the database's time when the claim began; the claim's own duration is
@@ -133,6 +165,13 @@ async function sendWhileDue(
         logMessageOutcome(ctx, lease, claim, outcome, recorded);
         if (!recorded.leaseHeld) return 'LOST';
         if (pausesSender(outcome)) return 'PAUSED';
+        if (recorded.healthTrip) {
+          logger.warn('sender paused by its health rule', {
+            sender: lease.senderNumber,
+            ...recorded.healthTrip,
+          });
+          return 'PAUSED';
+        }
         if (Date.now() >= deadline) return 'BUDGET';
       }
     }
@@ -219,10 +258,12 @@ const RECORD_RETRY_MS = [100, 500, 2000];
 async function recordWithRetry(
   ctx: DispatchContext,
   lease: LeaseInput,
-  { message, target }: Claimed,
+  { message, target, policy }: Claimed,
   outcome: DispatchOutcome,
 ): Promise<RecordOutcomeResult> {
   const input = {
+    // Drawn once, here, and stored: every dispatcher then waits for the same next-send time.
+    jitterSeconds: drawJitterSeconds(policy),
     messageId: message.id,
     senderNumber: lease.senderNumber,
     workerId: target.workerId,

@@ -4,6 +4,7 @@ import {
   ControlError,
   goOfflineFor,
   logoutFromPhone,
+  receiveMessage,
   scanSession,
   sendFromPhone,
 } from '../control.ts';
@@ -50,6 +51,27 @@ export function controlRoutes(ctx: EmulatorContext): Route[] {
           const name = params.session as string;
           logoutFromPhone(ctx, name);
           return json(summary(name), 200);
+        }),
+    },
+    {
+      // WhatsApp banning the account looks the same to WAHA as a logout: the session FAILS.
+      method: 'POST',
+      pattern: '/_emulator/sessions/:session/ban',
+      handler: ({ params }) =>
+        guarded(() => {
+          const name = params.session as string;
+          logoutFromPhone(ctx, name);
+          return json(summary(name), 200);
+        }),
+    },
+    {
+      method: 'POST',
+      pattern: '/_emulator/sessions/:session/incoming-message',
+      handler: ({ params, body: raw }) =>
+        guarded(() => {
+          const from = body(raw).from;
+          const id = receiveMessage(ctx, params.session as string, from, body(raw).text);
+          return json({ id }, 200);
         }),
     },
     {

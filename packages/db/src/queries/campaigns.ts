@@ -72,6 +72,7 @@ const LIST_COLUMNS = [
   'failed_messages',
   'unknown_messages',
   'cancelled_messages',
+  'suppressed_messages',
   'duplicates_removed',
   'send_at',
   'created_at',
@@ -149,6 +150,7 @@ export async function countMessagesByStatus(
       eb.fn.coalesce(eb.fn.sum<number>('failed_messages'), eb.lit(0)).as('FAILED'),
       eb.fn.coalesce(eb.fn.sum<number>('unknown_messages'), eb.lit(0)).as('UNKNOWN'),
       eb.fn.coalesce(eb.fn.sum<number>('cancelled_messages'), eb.lit(0)).as('CANCELLED'),
+      eb.fn.coalesce(eb.fn.sum<number>('suppressed_messages'), eb.lit(0)).as('SUPPRESSED'),
     ])
     .executeTakeFirstOrThrow();
   return Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, Number(row[s])])) as Record<

@@ -1,4 +1,11 @@
-import { type PacingDelay, type SessionStatus, type WorkerTier, workerDueAt } from '@herald/domain';
+import {
+  type PacingDelay,
+  type SenderPolicy,
+  type SessionStatus,
+  type WaitReason,
+  type WorkerTier,
+  workerDueAt,
+} from '@herald/domain';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
 import { campaignClaimable } from './claimable.ts';
@@ -12,6 +19,9 @@ import {
   withDelaySettings,
 } from './pacing.ts';
 import { type PauseReason, pauseReason, sessionAndWorker } from './send-readiness.ts';
+import { withSenderPolicies } from './sender-policy.ts';
+import { decideForSender, type PolicyFactRow, policyFactColumns } from './sending-state.ts';
+import { recipientSuppressed, suppressQueuedMessage } from './suppressions.ts';
 
 // The dispatcher's hot path. Every transaction that locks takes its rows in one order (senders,
 // workers, messages, campaigns, sessions) so concurrent turns, outcomes and sweeps cannot deadlock.
@@ -42,9 +52,21 @@ export type ClaimResult =
   | { kind: 'paused'; reason: PauseReason; sessionStatus: SessionStatus | null }
   | { kind: 'empty' }
   | { kind: 'wait'; now: Date; until: Date; reason: string }
-  | { kind: 'claimed'; now: Date; message: ClaimedMessage; target: SendTarget };
+  /** The sender policy holds the sender until `until`: end the turn, the next starts then. */
+  | { kind: 'held'; now: Date; until: Date; reason: WaitReason }
+  | {
+      kind: 'claimed';
+      now: Date;
+      message: ClaimedMessage;
+      target: SendTarget;
+      /** In force for this send (its outcome draws the jitter from it). */
+      policy: SenderPolicy;
+    };
 
-interface SenderState {
+/** A claim marks at most this many suppressed messages before it looks again in a new one. */
+const SUPPRESSED_PER_CLAIM = 100;
+
+interface SenderState extends PolicyFactRow {
   lease_owner: string | null;
   lease_expires_at: Date | null;
   now: Date;
@@ -82,8 +104,8 @@ export async function claimNextMessage(
              w.id AS worker_id, w.url, w.api_key, w.tier,
              ${senderDueAt} > now() AS must_wait,
              ${ceilToMilliseconds(senderDueAt)} AS due_at, ${senderDueReason} AS due_reason,
-             ${delaysInForce.senderSwitch} AS switch_delay
-      FROM senders s ${withDelaySettings} ${sessionAndWorker}
+             ${delaysInForce.senderSwitch} AS switch_delay, ${policyFactColumns}
+      FROM senders s ${withDelaySettings} ${sessionAndWorker} ${withSenderPolicies}
       WHERE s.phone_number = ${senderNumber}
       FOR UPDATE OF s
     `.execute(trx)
@@ -97,7 +119,13 @@ export async function claimNextMessage(
   const target = sendTargetOf(sender);
 
   const next = await nextClaimableMessage(trx, senderNumber);
+  if (next === 'MORE') return { kind: 'wait', now, until: now, reason: 'SUPPRESSED' };
   if (!next) return { kind: 'empty' };
+  const { policy, decision } = await decideForSender(trx, senderNumber, sender, now);
+  if (decision.state === 'WAITING') {
+    await holdSender(trx, senderNumber, decision.resumesAt, decision.reason);
+    return { kind: 'held', now, until: decision.resumesAt, reason: decision.reason };
+  }
   if (sender.must_wait) {
     return waitAndRenew(trx, input, now, { at: sender.due_at, reason: sender.due_reason });
   }
@@ -142,11 +170,23 @@ export async function claimNextMessage(
     .execute();
   await trx
     .updateTable('senders')
-    .set({ lease_expires_at: leaseUntil(leaseSeconds), updated_at: NOW })
+    .set({
+      lease_expires_at: leaseUntil(leaseSeconds),
+      burst_run: decision.burstRun,
+      held_reason: null,
+      first_connected_at: sql`COALESCE(first_connected_at, ${sender.first_connected_at}, now())`,
+      updated_at: NOW,
+    })
     .where('phone_number', '=', senderNumber)
+    .execute();
+  // The hand-off the caps count, and whose result the health rule reads.
+  await trx
+    .insertInto('sender_sends')
+    .values({ sender_number: senderNumber, message_id: next.id, sent_at: NOW })
     .execute();
   return {
     kind: 'claimed',
+    policy,
     now,
     message: {
       id: next.id,
@@ -162,26 +202,56 @@ export async function claimNextMessage(
 
 /**
  * The oldest PENDING message of the sender's oldest campaign that may send (`campaignClaimable`):
- * a paused or scheduled campaign's messages wait while the sender's other campaigns go on.
+ * a paused or scheduled campaign's messages wait while the sender's other campaigns go on. On the
+ * way it marks SUPPRESSED any whose recipient opted out; 'MORE' when the claim marked its share
+ * and should look again.
  */
 async function nextClaimableMessage(trx: Transaction<Database>, senderNumber: string) {
-  return (
-    await sql<{
-      id: number;
-      campaign_id: number;
-      recipient: string;
-      body: string;
-      media_url: string | null;
-    }>`
-      SELECT m.id, m.campaign_id, m.recipient, m.body, c.media_url
-      FROM (SELECT c.id, c.media_url FROM campaigns c
-            WHERE c.sender_number = ${senderNumber} AND ${campaignClaimable}
-            ORDER BY c.id LIMIT 1) c
-      CROSS JOIN LATERAL (SELECT id, campaign_id, recipient, body FROM messages
-                          WHERE campaign_id = c.id AND status = 'PENDING'
-                          ORDER BY id LIMIT 1) m
-    `.execute(trx)
-  ).rows[0];
+  for (let marked = 0; marked < SUPPRESSED_PER_CLAIM; marked += 1) {
+    const next = (
+      await sql<{
+        id: number;
+        campaign_id: number;
+        recipient: string;
+        body: string;
+        media_url: string | null;
+        suppressed: boolean;
+      }>`
+        SELECT m.id, m.campaign_id, m.recipient, m.body, c.media_url,
+               ${recipientSuppressed} AS suppressed
+        FROM (SELECT c.id, c.media_url FROM campaigns c
+              WHERE c.sender_number = ${senderNumber} AND ${campaignClaimable}
+              ORDER BY c.id LIMIT 1) c
+        CROSS JOIN LATERAL (SELECT id, campaign_id, sender_number, recipient, body FROM messages
+                            WHERE campaign_id = c.id AND status = 'PENDING'
+                            ORDER BY id LIMIT 1) m
+      `.execute(trx)
+    ).rows[0];
+    if (!next?.suppressed) return next;
+    await suppressQueuedMessage(trx, next);
+  }
+  return 'MORE' as const;
+}
+
+/**
+ * The policy holds the sender until `until`: recorded as its due time, so the recovery sweep
+ * leaves it alone until then, and a policy change can lift it (`held_reason`).
+ */
+async function holdSender(
+  trx: Transaction<Database>,
+  senderNumber: string,
+  until: Date,
+  reason: WaitReason,
+): Promise<void> {
+  await trx
+    .updateTable('senders')
+    .set({
+      next_send_at: sql`GREATEST(next_send_at, ${until})`,
+      held_reason: reason,
+      updated_at: NOW,
+    })
+    .where('phone_number', '=', senderNumber)
+    .execute();
 }
 
 /** A sender that can send has a session on a worker (`pauseReason` is null only then). */

@@ -9,6 +9,7 @@ const COUNTER: Record<MessageStatus, string> = {
   FAILED: 'failed_messages',
   UNKNOWN: 'unknown_messages',
   CANCELLED: 'cancelled_messages',
+  SUPPRESSED: 'suppressed_messages',
 };
 
 /**

@@ -14,17 +14,20 @@ export const delaysInForce = {
   senderSwitch: sql<number>`COALESCE(s.sender_switch_delay, d.sender_switch_delay, 0)::float8`,
 };
 
-const afterMessageDelay = sql<Date | null>`(s.last_sent_at + make_interval(secs => ${delaysInForce.message}))`;
+// The jitter was drawn once, when the last outcome was recorded: every dispatcher waits the same.
+const afterMessageDelay = sql<Date | null>`(s.last_sent_at
+  + make_interval(secs => ${delaysInForce.message} + s.jitter_seconds::float8))`;
 
 /**
- * When sender `s` may send next: MESSAGE_DELAY in force after the end of its last WAHA call, and
- * not before the floor its last outcome set (`next_send_at`: a retry's backoff).
+ * When sender `s` may send next: MESSAGE_DELAY in force plus its drawn jitter after the end of its
+ * last WAHA call, and not before the floor in `next_send_at` (a retry's backoff, or a policy hold).
  */
 export const senderDueAt = sql<Date>`GREATEST(${afterMessageDelay}, s.next_send_at)`;
 
 /** What `senderDueAt` waits for. */
-export const senderDueReason = sql<'RETRY_BACKOFF' | 'MESSAGE_DELAY'>`CASE
-    WHEN s.next_send_at > ${afterMessageDelay} THEN 'RETRY_BACKOFF' ELSE 'MESSAGE_DELAY' END`;
+export const senderDueReason = sql<string>`CASE
+    WHEN s.next_send_at > ${afterMessageDelay} THEN COALESCE(s.held_reason, 'RETRY_BACKOFF')
+    ELSE 'MESSAGE_DELAY' END`;
 
 /** Rounds a timestamp up to whole milliseconds, so a JavaScript Date never reads it early. */
 export const ceilToMilliseconds = (at: typeof senderDueAt) =>

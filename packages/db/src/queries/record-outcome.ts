@@ -1,8 +1,10 @@
 import {
   type DispatchOutcome,
+  type HealthTrip,
   type MessageStatus,
   messageStatusAfter,
   retryFloorSeconds,
+  sendResultOf,
   statusAfterRefusedSend,
   statusesReplacedBy,
 } from '@herald/domain';
@@ -10,6 +12,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
 import { cancelIfCampaignCancelled } from './campaign-controls.ts';
 import { moveCampaignCounters } from './ledger.ts';
+import { pauseForLogout, recordSendResult } from './sender-health.ts';
 
 const NOW = sql<Date>`now()`;
 
@@ -20,6 +23,8 @@ export interface RecordOutcomeInput {
   /** The turn's lease token, to tell the caller whether it still holds the sender. */
   owner: string;
   outcome: DispatchOutcome;
+  /** The extra gap before the sender's next send, drawn from its policy (`drawJitterSeconds`). */
+  jitterSeconds?: number;
 }
 
 export interface RecordOutcomeResult {
@@ -27,6 +32,8 @@ export interface RecordOutcomeResult {
   previous: MessageStatus | null;
   status: MessageStatus | null;
   leaseHeld: boolean;
+  /** The health rule tripped on this outcome (or WhatsApp logged the number out): now paused. */
+  healthTrip: HealthTrip | null;
 }
 
 /**
@@ -46,6 +53,8 @@ export async function recordOutcome(
     UPDATE senders s SET
       last_sent_at = now(),
       next_send_at = now() + make_interval(secs => ${retryFloorSeconds(outcome)}::float8),
+      jitter_seconds = ${input.jitterSeconds ?? 0}::float8,
+      held_reason = NULL,
       updated_at = now()
     WHERE s.phone_number = ${senderNumber}
     RETURNING (s.lease_owner = ${input.owner} AND s.lease_expires_at > now()) AS lease_held
@@ -85,8 +94,12 @@ export async function recordOutcome(
   if (changed) await moveCampaignCounters(trx, changed.campaign_id, changed.previous, to);
   if (changed && to === 'PENDING') await cancelIfCampaignCancelled(trx, input.messageId);
 
+  const result = sendResultOf(outcome);
+  let healthTrip = result
+    ? await recordSendResult(trx, senderNumber, input.messageId, result)
+    : null;
   if (outcome.kind === 'PAUSE_SESSION') {
-    await pauseSession(trx, senderNumber, input.workerId, outcome.wahaStatus);
+    healthTrip = await pauseSession(trx, senderNumber, input.workerId, outcome.wahaStatus);
   } else if (outcome.kind === 'SENT') {
     // A send is activity of the linked device: WhatsApp's 30-day inactivity clock restarts.
     await trx
@@ -99,6 +112,7 @@ export async function recordOutcome(
     previous: changed?.previous ?? null,
     status: changed ? to : null,
     leaseHeld: sender.rows[0]?.lease_held ?? false,
+    healthTrip,
   };
 }
 
@@ -126,22 +140,23 @@ function messageChanges(outcome: DispatchOutcome) {
  * The session left WORKING: record what WAHA said, so the sender stays paused until it is back.
  * Only while the session still lives on the worker that answered: a number re-placed on another
  * worker during the call has a new session there, which this answer says nothing about.
+ * Logged out (or banned) mid-campaign, the sender is also paused for HEALTH until an admin resumes.
  */
 async function pauseSession(
   trx: Transaction<Database>,
   senderNumber: string,
   workerId: number,
   reported: string | null,
-): Promise<void> {
+): Promise<HealthTrip | null> {
   const session = await trx
     .selectFrom('sessions')
     .select(['status', 'me_id', 'connected_at'])
     .where('phone_number', '=', senderNumber)
     .where('worker_id', '=', workerId)
     .executeTakeFirst();
-  if (!session) return;
+  if (!session) return null;
   const change = statusAfterRefusedSend(session, reported);
-  if (!change) return;
+  if (!change) return null;
   const { status, waha } = change;
   await trx
     .updateTable('sessions')
@@ -154,4 +169,6 @@ async function pauseSession(
     .where('phone_number', '=', senderNumber)
     .where('worker_id', '=', workerId)
     .execute();
+  if (status !== 'EXPIRED') return null;
+  return pauseForLogout(trx, senderNumber, waha ?? reported);
 }

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 // worker), as `FROM senders s ${sessionAndWorker}` joins them.
 
 export type PauseReason =
+  | 'HEALTH'
   | 'NO_SESSION'
   | 'SESSION_NOT_CONNECTED'
   | 'NO_WORKER'
@@ -20,10 +21,12 @@ export const sessionAndWorker = sql`
 export const workerUsable = sql<boolean>`(w.enabled AND w.healthy)`;
 
 /**
- * Why the sender cannot send now, or NULL when it can: its session must be CONNECTED on a worker
- * Herald may use. A paused sender's messages wait; they resume when the reason goes away.
+ * Why the sender cannot send now, or NULL when it can: no admin-only pause (HEALTH: its health
+ * rule tripped or WhatsApp logged it out), and its session CONNECTED on a worker Herald may use.
+ * A paused sender's messages wait; they resume when the reason goes away.
  */
 export const pauseReason = sql<PauseReason | null>`CASE
+    WHEN s.paused_reason IS NOT NULL THEN s.paused_reason
     WHEN ses.phone_number IS NULL THEN 'NO_SESSION'
     WHEN ses.status <> 'CONNECTED' THEN 'SESSION_NOT_CONNECTED'
     WHEN w.id IS NULL THEN 'NO_WORKER'

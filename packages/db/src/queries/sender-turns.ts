@@ -26,3 +26,33 @@ export function enqueueSenderTurn(
     ...(options.db ? { db: fromKysely(options.db) } : {}),
   });
 }
+
+/**
+ * Turns queued for later (a sender held by its policy, or paused) start now instead: after a
+ * policy change or a resume, the next claim decides again rather than the old hold being waited
+ * out. The queue keeps one queued turn per sender, so the later one is removed first; a turn that
+ * starts meanwhile is harmless (the lease keeps turns of one sender apart).
+ */
+export async function bringTurnsForward(
+  boss: PgBoss,
+  senderNumbers: readonly string[] | 'ALL',
+): Promise<number> {
+  const queued =
+    senderNumbers === 'ALL'
+      ? await boss.findJobs<SenderTurnPayload>(SENDER_TURN_QUEUE, { queued: true, limit: 100_000 })
+      : (
+          await Promise.all(
+            senderNumbers.map((key) =>
+              boss.findJobs<SenderTurnPayload>(SENDER_TURN_QUEUE, { queued: true, key }),
+            ),
+          )
+        ).flat();
+  const later = queued.filter((job) => job.startAfter.getTime() > Date.now());
+  if (later.length === 0) return 0;
+  await boss.deleteJob(
+    SENDER_TURN_QUEUE,
+    later.map((job) => job.id),
+  );
+  for (const job of later) await enqueueSenderTurn(boss, job.data.sender_number);
+  return later.length;
+}

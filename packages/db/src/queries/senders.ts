@@ -33,7 +33,10 @@ export async function findSenderReadiness(
 ): Promise<SenderReadiness> {
   const { rows } = await sql<SenderReadiness>`
     SELECT ${pauseReason} AS pause_reason, ses.status AS session_status, w.tier AS worker_tier
-    FROM (SELECT ${phoneNumber}::text AS phone_number) s ${sessionAndWorker}`.execute(db);
+    FROM (SELECT n.phone_number, known.paused_reason
+          FROM (SELECT ${phoneNumber}::text AS phone_number) n
+          LEFT JOIN senders known ON known.phone_number = n.phone_number) s
+    ${sessionAndWorker}`.execute(db);
   return rows[0] ?? { pause_reason: 'NO_SESSION', session_status: null, worker_tier: null };
 }
 

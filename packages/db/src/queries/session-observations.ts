@@ -1,6 +1,7 @@
 import { deriveSessionChange, type ObservedChange, type SessionObservation } from '@herald/domain';
 import { type Kysely, sql } from 'kysely';
 import type { Database, Session } from '../database.ts';
+import { pauseForLogout } from './sender-health.ts';
 
 /** An observation, or a way to make one from the row as it stands (null: nothing learned). */
 export type Observe = SessionObservation | ((row: Session) => Promise<SessionObservation | null>);
@@ -53,7 +54,12 @@ export async function observeSession(
       .where(sql<string>`updated_at::text`, '=', version)
       .returningAll()
       .executeTakeFirst();
-    if (session) return { ...change, session };
+    if (!session) continue;
+    // WhatsApp logged the number out (or banned it): its campaigns stop until an admin resumes.
+    if (session.status === 'EXPIRED' && row.status !== 'EXPIRED') {
+      await pauseForLogout(db, target.phone, session.waha_status);
+    }
+    return { ...change, session };
   }
   return undefined;
 }

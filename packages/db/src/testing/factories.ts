@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { describeMedia, type MessageStatus } from '@herald/domain';
+import { describeMedia, type MessageStatus, type SenderPolicyInput } from '@herald/domain';
 import { type Kysely, sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Database, NewWorker, Session, Worker } from '../database.ts';
@@ -8,6 +8,7 @@ import { insertCampaign } from '../queries/campaigns.ts';
 import { seedDelaySettings, updateDelaySettings } from '../queries/delays.ts';
 import { moveCampaignCounters } from '../queries/ledger.ts';
 import { insertCampaignMessages, listCampaignMessages } from '../queries/messages.ts';
+import { replaceGlobalPolicy, replacePolicyOverride } from '../queries/sender-policy.ts';
 import { enqueueSenderTurn } from '../queries/sender-turns.ts';
 import { lockOrCreateSender } from '../queries/senders.ts';
 
@@ -75,6 +76,21 @@ export async function setDelaySettings(
   };
   await seedDelaySettings(db, values);
   await updateDelaySettings(db, values);
+}
+
+/**
+ * Sets the global sender policy through the same query as the API (test databases start with it
+ * off; `{}` turns it off again), optionally with a per-sender override.
+ */
+export async function setSenderPolicy(
+  db: Kysely<Database>,
+  policy: SenderPolicyInput,
+  overrides: Record<string, SenderPolicyInput> = {},
+): Promise<void> {
+  await replaceGlobalPolicy(db, policy);
+  for (const [sender, override] of Object.entries(overrides)) {
+    await replacePolicyOverride(db, sender, override);
+  }
 }
 
 export interface CampaignOptions {
