@@ -40,6 +40,7 @@ export async function startLocalStack(
 
   try {
     let databaseUrl = config.databaseUrl;
+    let databaseWhere = 'DATABASE_URL';
     if (!databaseUrl) {
       const postgres = await startEmbeddedPostgres({
         dataDir,
@@ -49,6 +50,7 @@ export async function startLocalStack(
         log: (line) => logger.info(line),
       });
       databaseUrl = postgres.url;
+      databaseWhere = `embedded Postgres in ${postgres.dataDir}`;
       stops.unshift(postgres.stop);
     }
 
@@ -85,7 +87,7 @@ export async function startLocalStack(
     stops.unshift(dispatcher.stop);
 
     return {
-      banner: describe(gateway.url, adminApiKey, emulators, !config.databaseUrl),
+      banner: describe(gateway.url, adminApiKey, emulators, databaseWhere),
       stop: stopAll,
     };
   } catch (error) {
@@ -147,7 +149,7 @@ function describe(
   url: string,
   adminKey: string,
   emulators: RunningEmulator[],
-  embeddedDb: boolean,
+  database: string,
 ): string {
   const lines = [
     '',
@@ -156,7 +158,7 @@ function describe(
     `  Swagger UI     ${url}/docs`,
     `  OpenAPI        ${url}/openapi.json`,
     `  Admin key      ${adminKey}   (header X-Admin-API-Key or X-Admin-Token)`,
-    `  Database       ${embeddedDb ? 'embedded Postgres in .data/postgres' : 'DATABASE_URL'}`,
+    `  Database       ${database}`,
   ];
   if (emulators.length) {
     lines.push(
