@@ -34,6 +34,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const server = createEmulatorServer(ctx, routes);
   ctx.network = { goOffline: server.goOffline, goOnline: server.goOnline };
   const port = await server.listen(options.port ?? 0);
+  ctx.restoreSessions();
   const { settings } = ctx;
   const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
   log(
