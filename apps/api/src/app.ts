@@ -8,6 +8,7 @@ import { createRouteRegistrar } from './http/route.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { delayRoutes } from './routes/delays.ts';
+import { observabilityRoutes } from './routes/observability.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { workerRoutes } from './routes/workers.ts';
@@ -19,6 +20,7 @@ const ROUTE_MODULES: RouteModule[] = [
   delayRoutes,
   adminRoutes,
   webhookRoutes,
+  observabilityRoutes,
 ];
 
 export function createApp(deps: AppDeps): express.Express {

@@ -1,4 +1,11 @@
-import { type Env, loadEnv, loggingEnv, postgresUrl, strictBoolean } from '@herald/config';
+import {
+  type Env,
+  loadEnv,
+  loggingEnv,
+  metricsEnv,
+  postgresUrl,
+  strictBoolean,
+} from '@herald/config';
 import { type CountryCode, isCountryCode } from '@herald/domain';
 import { z } from 'zod';
 
@@ -38,6 +45,7 @@ export const ApiConfigSchema = z.object({
   /** `expiry_warning` turns true this many days before a session's estimated expiry. */
   EXPIRY_WARNING_DAYS: z.coerce.number().min(0).max(30).default(2),
   TRUST_PROXY: strictBoolean.default(false),
+  ...metricsEnv,
   ...loggingEnv,
 });
 

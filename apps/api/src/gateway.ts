@@ -9,6 +9,7 @@ import {
   seedDelaySettings,
 } from '@herald/db';
 import type { Logger } from '@herald/logging';
+import { checkReadiness, createMetrics, type HeraldMetrics } from '@herald/metrics';
 import { createWahaClientCache } from '@herald/waha';
 import { createApp } from './app.ts';
 import type { ApiConfig } from './config.ts';
@@ -18,6 +19,8 @@ export interface RunningGateway {
   url: string;
   /** Present only on the start that generated the admin key: show it once. */
   generatedAdminKey?: string;
+  /** Its registry: `npm start` has its in-process dispatcher count into it too. */
+  metrics: HeraldMetrics;
   close(): Promise<void>;
 }
 
@@ -25,7 +28,7 @@ export interface RunningGateway {
 export async function startGateway(
   config: ApiConfig,
   logger: Logger,
-  options: { now?: () => Date } = {},
+  options: { now?: () => Date; metrics?: HeraldMetrics } = {},
 ): Promise<RunningGateway> {
   const db = createDb({
     connectionString: config.databaseUrl,
@@ -33,6 +36,11 @@ export async function startGateway(
     applicationName: 'herald-api',
     onConnectionError: (error) => logger.warn('database connection lost', { error: error.message }),
   });
+  // The fleet gauges (pending messages, sessions, workers) are read here only: the gateway is
+  // the one process every deployment has exactly one kind of.
+  const metrics =
+    options.metrics ??
+    createMetrics({ service: 'api', db, perSenderLabels: config.metricsPerSender });
   await migrateToLatest(db);
   const stored = await seedDelaySettings(db, {
     message_delay: config.messageDelay,
@@ -58,10 +66,14 @@ export async function startGateway(
   });
   boss.on('error', (error) => logger.error('pg-boss error', { error: error.message }));
   await boss.start();
+  let queueRunning = true;
   await ensureQueues(boss);
   const adminKey = await ensureAdminKey(db, config.adminApiKey);
   const webhookHmacKey = await ensureWebhookKey(db, config.webhookHmacKey);
-  const waha = createWahaClientCache({ timeoutMs: config.wahaTimeoutMs });
+  const waha = createWahaClientCache({
+    timeoutMs: config.wahaTimeoutMs,
+    observe: metrics.observeWaha,
+  });
 
   // Listening first lets PORT be 0: the address is known before WAHA is told where to call back.
   const server = createServer();
@@ -81,6 +93,8 @@ export async function startGateway(
     publicUrl: config.publicUrl ?? url,
     now: options.now ?? (() => new Date()),
     startedAt: new Date(),
+    metrics,
+    readiness: () => checkReadiness(db, () => queueRunning),
   });
   server.on('request', app);
   logger.info('gateway listening', { port });
@@ -88,9 +102,11 @@ export async function startGateway(
   return {
     url,
     generatedAdminKey: adminKey.generated,
+    metrics,
     async close() {
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      queueRunning = false;
       await boss.stop({ graceful: true, close: true });
       await waha.closeAll();
       await db.destroy();

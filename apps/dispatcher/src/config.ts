@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type Env, loadEnv, loggingEnv, postgresUrl, strictBoolean } from '@herald/config';
+import {
+  type Env,
+  loadEnv,
+  loggingEnv,
+  metricsEnv,
+  postgresUrl,
+  strictBoolean,
+} from '@herald/config';
 import { z } from 'zod';
 
 /** Time a send needs around its WAHA call (commit the claim, record the outcome) within the lease. */
@@ -37,6 +44,10 @@ export const DispatcherConfigSchema = z
     KEEPALIVE_DAYS: z.coerce.number().min(1).max(29).default(12),
     /** When the daily keep-alive runs (cron, UTC). */
     KEEPALIVE_CRON: z.string().min(1).default('0 4 * * *'),
+    /** `/healthz`, `/readyz` and `/metrics` of a dispatcher process (0: any free port). */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+    METRICS_HOST: z.string().default('0.0.0.0'),
+    ...metricsEnv,
     ...loggingEnv,
   })
   .superRefine((env, ctx) => {

@@ -1,5 +1,6 @@
 import type { Database } from '@herald/db';
 import type { Logger } from '@herald/logging';
+import type { HeraldMetrics } from '@herald/metrics';
 import type { WahaClientCache } from '@herald/waha';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
@@ -14,4 +15,5 @@ export interface DispatchContext {
   wahaClients: WahaClientCache;
   logger: Logger;
   outcomePolicy: OutcomePolicy;
+  metrics: HeraldMetrics;
 }

@@ -1,6 +1,13 @@
 import { createDb, createQueue, ensureQueues, migrateToLatest } from '@herald/db';
 import { SENDER_TURN_QUEUE, SenderTurnPayload } from '@herald/domain';
 import { createLogger, type Logger } from '@herald/logging';
+import {
+  checkReadiness,
+  createMetrics,
+  type HeraldMetrics,
+  type ObservabilityServer,
+  startObservabilityServer,
+} from '@herald/metrics';
 import { createWahaClientCache, type WahaClientCache } from '@herald/waha';
 import type { DispatcherConfig } from './config.ts';
 import { startConsumer } from './consumer.ts';
@@ -13,6 +20,10 @@ import { createProbeTask } from './tasks/probe-workers.ts';
 
 export interface DispatcherDeps {
   logger?: Logger;
+  /** Shared with the gateway under `npm start`; default: this dispatcher's own. */
+  metrics?: HeraldMetrics;
+  /** Serve /healthz, /readyz and /metrics on METRICS_PORT (a dispatcher process does). */
+  serveMetrics?: boolean;
   /** Shared WAHA clients; closed by `stop()` only when the dispatcher created them. */
   wahaClients?: WahaClientCache;
 }
@@ -54,18 +65,38 @@ export async function startDispatcher(
     applicationName: 'herald-dispatcher',
   });
   boss.on('error', (error) => logger.error('pg-boss error', { error: String(error) }));
+  const metrics =
+    deps.metrics ??
+    createMetrics({ service: 'dispatcher', perSenderLabels: config.metricsPerSender });
   const wahaClients =
-    deps.wahaClients ?? createWahaClientCache({ timeoutMs: config.sendTimeoutMs });
+    deps.wahaClients ??
+    createWahaClientCache({
+      timeoutMs: config.sendTimeoutMs,
+      observe: metrics.observeWaha,
+    });
+  let queueRunning = false;
+  let observability: ObservabilityServer | undefined;
   try {
     await migrateToLatest(db);
     await boss.start();
+    queueRunning = true;
     await ensureQueues(boss, { turnExpireSeconds });
     await scheduleKeepalive(
       boss,
       { db, boss, logger, wahaClients },
       { keepaliveDays: config.keepaliveDays, cron: config.keepaliveCron },
     );
+    if (deps.serveMetrics) {
+      observability = await startObservabilityServer({
+        port: config.metricsPort,
+        host: config.metricsHost,
+        registry: metrics.registry,
+        readiness: () => checkReadiness(db, () => queueRunning),
+      });
+      logger.info('metrics served', { url: `${observability.url}/metrics` });
+    }
   } catch (error) {
+    await observability?.close();
     await boss.stop({ graceful: false, close: true }).catch(() => {});
     await db.destroy().catch(() => {});
     throw error;
@@ -82,6 +113,7 @@ export async function startDispatcher(
     wahaClients,
     logger,
     outcomePolicy: { maxAttempts: config.maxAttempts, backoff },
+    metrics,
   };
 
   const consumer = startConsumer({
@@ -119,7 +151,9 @@ export async function startDispatcher(
     logger.info('dispatcher stopping', { dispatcher_id: config.dispatcherId });
     await periodic.stop();
     await consumer.stop();
+    queueRunning = false;
     await boss.stop({ graceful: true, close: true, timeout: 10_000 });
+    await observability?.close();
     if (!deps.wahaClients) await wahaClients.closeAll();
     await db.destroy();
     logger.info('dispatcher stopped', { dispatcher_id: config.dispatcherId });

@@ -90,6 +90,8 @@ export async function startLocalStack(
     const dispatcherConfig = loadDispatcherConfig({ ...env, DATABASE_URL: databaseUrl });
     const dispatcher = await startDispatcher(dispatcherConfig, {
       logger: logger.child({ service: 'dispatcher' }),
+      // One process, one /metrics: the gateway's.
+      metrics: gateway.metrics,
     });
     stops.unshift(dispatcher.stop);
 

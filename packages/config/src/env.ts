@@ -23,6 +23,12 @@ export const loggingEnv = {
   LOG_FILE: z.string().default(DEFAULT_LOG_FILE),
 };
 
+/** Prometheus metrics of every process. */
+export const metricsEnv = {
+  /** A `sender` label on the message counter: one series per sender, so only on request. */
+  METRICS_PER_SENDER: strictBoolean.default(false),
+};
+
 /** Variables whose empty value means something ("no log file") rather than "not set". */
 const EMPTY_IS_A_VALUE = new Set(['LOG_FILE']);
 

@@ -8,6 +8,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
 };
 
+/** The migrations this build applies, in order (readiness checks they all are). */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS);
+
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Applies every pending migration; kysely's Migrator takes a lock, so concurrent starts are safe. */

@@ -1,1 +1,2 @@
-export {};
+export * from './health.ts';
+export * from './metrics.ts';

@@ -11,6 +11,8 @@ export interface RouteResponse {
   description: string;
   /** Omitted for empty responses (204). */
   schema?: z.ZodType;
+  /** Default `application/json`; a text type sends a string body as it is. */
+  contentType?: string;
 }
 
 export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {
@@ -92,6 +94,8 @@ export function createRouteRegistrar(
         const result = await spec.handler(input as Parameters<typeof spec.handler>[0]);
         if (result.headers) res.set(result.headers);
         if (result.body === undefined) res.status(result.status).end();
+        // Text as it is (Prometheus' exposition format); everything else is JSON.
+        else if (typeof result.body === 'string') res.status(result.status).send(result.body);
         else res.status(result.status).json(result.body);
       });
     },
@@ -117,7 +121,7 @@ function toOpenApi(spec: RouteSpec<AnyObject, AnyObject, z.ZodType>): RouteConfi
     responses[status] = response.schema
       ? {
           description: response.description,
-          content: { 'application/json': { schema: response.schema } },
+          content: { [response.contentType ?? 'application/json']: { schema: response.schema } },
         }
       : { description: response.description };
   }

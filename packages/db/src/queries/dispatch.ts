@@ -41,7 +41,14 @@ export type ClaimResult =
   | { kind: 'paused'; reason: PauseReason; sessionStatus: SessionStatus | null }
   | { kind: 'empty' }
   | { kind: 'wait'; now: Date; until: Date; reason: string }
-  | { kind: 'claimed'; now: Date; message: ClaimedMessage; target: SendTarget };
+  | {
+      kind: 'claimed';
+      now: Date;
+      /** The earliest time pacing allowed this send (for the pacing-lag metric). */
+      dueAt: Date;
+      message: ClaimedMessage;
+      target: SendTarget;
+    };
 
 interface SenderState {
   lease_owner: string | null;
@@ -96,7 +103,7 @@ export async function claimNextMessage(
   const next = await trx
     .selectFrom('messages as m')
     .innerJoin('campaigns as c', 'c.id', 'm.campaign_id')
-    .select(['m.id', 'm.campaign_id', 'm.recipient', 'm.body', 'c.media_url'])
+    .select(['m.id', 'm.campaign_id', 'm.recipient', 'm.body', 'm.updated_at', 'c.media_url'])
     .where('m.sender_number', '=', senderNumber)
     .where('m.status', '=', 'PENDING')
     .orderBy('m.id')
@@ -153,6 +160,8 @@ export async function claimNextMessage(
   return {
     kind: 'claimed',
     now,
+    // Due once the sender's pacing allowed it and the message was waiting (created or requeued).
+    dueAt: new Date(Math.max(sender.due_at.getTime(), next.updated_at.getTime())),
     message: {
       id: next.id,
       campaignId: next.campaign_id,
