@@ -32,7 +32,7 @@ async function get(url: string): Promise<{ status: number; text: string }> {
 }
 
 /** The value of one series in Prometheus text (labels in any order), or 0 when absent. */
-function valueOf(text: string, name: string, labels: Record<string, string> = {}): number {
+function seriesValue(text: string, name: string, labels: Record<string, string> = {}): number {
   for (const line of text.split('\n')) {
     const match = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
@@ -145,11 +145,12 @@ test('the counters move when a campaign is sent', async () => {
   await waitForCampaignDone(t.db, campaign.id);
 
   const after = (await get(`${dispatcherUrl}/metrics`)).text;
-  const sentCount = (text: string) => valueOf(text, 'herald_messages_total', { outcome: 'sent' });
+  const sentCount = (text: string) =>
+    seriesValue(text, 'herald_messages_total', { outcome: 'sent' });
   assert.equal(sentCount(after) - sentCount(before.text), 2, after);
   const sends = { operation: 'POST /api/sendText', result: 'ok' };
-  assert.ok(valueOf(after, 'herald_waha_request_seconds_count', sends) >= 2, after);
-  assert.ok(valueOf(after, 'herald_pacing_lag_seconds_count') >= 2, after);
+  assert.ok(seriesValue(after, 'herald_waha_request_seconds_count', sends) >= 2, after);
+  assert.ok(seriesValue(after, 'herald_pacing_lag_seconds_count') >= 2, after);
   assert.doesNotMatch(after, /21642108101|observability-waha-key/, 'no recipient or key');
 
   // Gauges read from the database, reused for a second between scrapes.
@@ -157,8 +158,8 @@ test('the counters move when a campaign is sent', async () => {
     async () => {
       const fleet = (await get(`${gatewayUrl}/metrics`)).text;
       return (
-        valueOf(fleet, 'herald_sessions', { status: 'CONNECTED' }) === 1 &&
-        valueOf(fleet, 'herald_workers', { health: 'healthy' }) === 1 &&
+        seriesValue(fleet, 'herald_sessions', { status: 'CONNECTED' }) === 1 &&
+        seriesValue(fleet, 'herald_workers', { health: 'healthy' }) === 1 &&
         fleet.includes('herald_messages_pending{service="api"} 0')
       );
     },
