@@ -13,6 +13,8 @@ import { checkReadiness, createMetrics, type HeraldMetrics } from '@herald/metri
 import { createWahaClientCache } from '@herald/waha';
 import { createApp } from './app.ts';
 import type { ApiConfig } from './config.ts';
+import type { AppDeps } from './deps.ts';
+import { registerConfiguredWorkers } from './services/configured-workers.ts';
 import { ensureAdminKey, ensureWebhookKey } from './services/secrets.ts';
 
 export interface RunningGateway {
@@ -82,7 +84,7 @@ export async function startGateway(
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host}:${port}`;
-  const app = createApp({
+  const deps: AppDeps = {
     config,
     db,
     boss,
@@ -95,9 +97,10 @@ export async function startGateway(
     startedAt: new Date(),
     metrics,
     readiness: () => checkReadiness(db, () => queueRunning),
-  });
-  server.on('request', app);
+  };
+  server.on('request', createApp(deps));
   logger.info('gateway listening', { port });
+  if (config.wahaWorkers.length > 0) await registerConfiguredWorkers(deps, config);
 
   return {
     url,

@@ -74,9 +74,12 @@ export type DispatcherConfig = ReturnType<typeof loadConfig>;
 /** Parses the environment once, at startup; nothing else reads process.env. */
 export function loadConfig(env: Env) {
   const config = loadEnv(DispatcherConfigSchema, env);
+  const dispatcherId = config.dispatcherId ?? defaultDispatcherId();
   return Object.freeze({
     ...config,
-    dispatcherId: config.dispatcherId ?? defaultDispatcherId(),
+    dispatcherId,
+    // Its own file, named by its id: dispatchers beside each other never share one.
+    logFile: config.logFile ?? `./logs/dispatcher-${dispatcherId}.log`,
     sweepSeconds: config.sweepSeconds ?? Math.max(1, config.leaseSeconds / 3),
   });
 }
