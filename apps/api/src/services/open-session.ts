@@ -2,6 +2,7 @@ import {
   enqueueSenderTurn,
   FRESH_PAIRING,
   findSession,
+  forgetUnusedSender,
   lockOrCreateSender,
   markWorkerUnhealthy,
   observeSession,
@@ -73,7 +74,13 @@ async function openLocked(deps: AppDeps, phone: string): Promise<OpenedSession> 
     }
     return { created: false, ...(await readSession(deps, phone)) };
   }
-  return { ...(await placeAndStart(deps, phone)), created: true };
+  try {
+    return { ...(await placeAndStart(deps, phone)), created: true };
+  } catch (error) {
+    // The number was new: a creation that failed leaves no user behind.
+    await forgetUnusedSender(deps.db, phone);
+    throw error;
+  }
 }
 
 async function placeAndStart(deps: AppDeps, phone: string) {
