@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -15,6 +15,8 @@ export interface FixtureServer {
   port: number;
   /** Every request read so far, in arrival order. */
   requests: SeenRequest[];
+  /** Resolves once `count` requests have been read; a loaded machine may read one late. */
+  requestsReceived(count: number): Promise<SeenRequest[]>;
   /** TCP connections accepted so far. */
   connections(): number;
   close(): Promise<void>;
@@ -33,12 +35,14 @@ export type FixtureHandler = (
  */
 export async function startFixtureServer(handler: FixtureHandler): Promise<FixtureServer> {
   const requests: SeenRequest[] = [];
+  const arrivals = new EventEmitter();
   let connections = 0;
   const server = createServer(async (req, res) => {
     let body = '';
     for await (const chunk of req) body += chunk;
     const seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
     requests.push(seen);
+    arrivals.emit('request');
     await handler(seen, res, req);
   });
   server.on('connection', () => {
@@ -52,6 +56,11 @@ export async function startFixtureServer(handler: FixtureHandler): Promise<Fixtu
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
+    async requestsReceived(count) {
+      const timeout = AbortSignal.timeout(10_000);
+      while (requests.length < count) await once(arrivals, 'request', { signal: timeout });
+      return requests;
+    },
     connections: () => connections,
     async close() {
       if (!closed) {

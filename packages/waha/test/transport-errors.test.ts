@@ -43,7 +43,7 @@ describe('transport failures', () => {
     assert.equal(error.status, null);
     assert.equal(error.retryable, true);
     assert.equal(error.ambiguous, true);
-    assert.equal(server.requests.length, 1);
+    assert.equal((await server.requestsReceived(1)).length, 1);
     // undici's own header timer is set 5 s later (and is coarse): the signal ended this call.
     assert.ok(elapsed < 3_000, `timed out after ${elapsed} ms`);
     await client.close();
@@ -73,6 +73,7 @@ describe('transport failures', () => {
     assert.equal(error.code, 'TIMEOUT');
     assert.equal(error.retryable, true);
     assert.equal(error.ambiguous, false);
+    await server.requestsReceived(before + 1);
     assert.deepEqual(
       server.requests.slice(before).map((request) => JSON.parse(request.body).text),
       ['m3'],
