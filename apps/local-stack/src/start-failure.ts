@@ -11,7 +11,8 @@ export function describeStartError(error: unknown): string {
     return `${err.message}: the file is not executable by the user running it; run "npm run reset" and start again`;
   }
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s*\n\s*/g, '; ');
+  // "Invalid configuration:\n  A: …\n  B: …" → "Invalid configuration: A: …; B: …"
+  return message.replace(/:\s*\n\s*/, ': ').replace(/\s*\n\s*/g, '; ');
 }
 
 /** Prints the one line and exits 1. */
