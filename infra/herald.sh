@@ -76,6 +76,16 @@ case "$command" in
     say "no Postgres server found: running the tests against an embedded one"
     exec node --import tsx apps/local-stack/src/with-embedded-postgres.ts pnpm run --silent test:run "$@"
     ;;
+  emulator)
+    ensure_toolchain
+    ensure_dependencies
+    exec node --import tsx apps/waha-emulator/src/main.ts "$@"
+    ;;
+  reset)
+    ensure_toolchain
+    ensure_dependencies
+    exec node --import tsx apps/local-stack/src/reset.ts
+    ;;
   check)
     ensure_toolchain
     ensure_dependencies
@@ -87,7 +97,7 @@ case "$command" in
     ensure_dependencies
     ;;
   *)
-    echo "usage: infra/herald.sh start|test|check|bootstrap" >&2
+    echo "usage: infra/herald.sh start|test|emulator|reset|check|bootstrap" >&2
     exit 2
     ;;
 esac

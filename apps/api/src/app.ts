@@ -13,6 +13,7 @@ import { campaignControlRoutes } from './routes/campaign-controls.ts';
 import { campaignEventRoutes } from './routes/campaign-events.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { delayRoutes } from './routes/delays.ts';
+import { observabilityRoutes } from './routes/observability.ts';
 import { senderPolicyRoutes } from './routes/sender-policy.ts';
 import { senderTokenRoutes } from './routes/sender-tokens.ts';
 import { sessionRoutes } from './routes/sessions.ts';
@@ -32,6 +33,7 @@ const ROUTE_MODULES: RouteModule[] = [
   senderPolicyRoutes,
   suppressionRoutes,
   webhookRoutes,
+  observabilityRoutes,
 ];
 
 export function createApp(deps: AppDeps): express.Express {

@@ -1,5 +1,6 @@
 import type { Database } from '@herald/db';
 import type { Logger } from '@herald/logging';
+import type { HeraldMetrics, Readiness } from '@herald/metrics';
 import type { GuardedAgent, HostPolicy } from '@herald/safe-http';
 import type { WahaClientCache } from '@herald/waha';
 import type { Kysely } from 'kysely';
@@ -29,6 +30,9 @@ export interface AppDeps {
   /** Injected clock, so expiry logic is testable. */
   now: () => Date;
   startedAt: Date;
+  metrics: HeraldMetrics;
+  /** /readyz: database, migrations, pg-boss. */
+  readiness: () => Promise<Readiness>;
 }
 
 /** A routes file: registers its endpoints on the registrar. */

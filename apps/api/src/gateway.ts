@@ -9,11 +9,14 @@ import {
   seedDelaySettings,
 } from '@herald/db';
 import type { Logger } from '@herald/logging';
+import { checkReadiness, createMetrics, type HeraldMetrics } from '@herald/metrics';
 import { createGuardedAgent, createHostPolicy } from '@herald/safe-http';
 import { createWahaClientCache } from '@herald/waha';
 import { createApp } from './app.ts';
 import type { ApiConfig } from './config.ts';
+import type { AppDeps } from './deps.ts';
 import { createCampaignFeedHub } from './services/campaign-feed.ts';
+import { registerConfiguredWorkers } from './services/configured-workers.ts';
 import { isLoopback, startRateLimitPruning } from './services/rate-limit-upkeep.ts';
 import { ensureAdminKey, ensureWebhookKey } from './services/secrets.ts';
 
@@ -21,6 +24,8 @@ export interface RunningGateway {
   url: string;
   /** Present only on the start that generated the admin key: show it once. */
   generatedAdminKey?: string;
+  /** Its registry: `npm start` has its in-process dispatcher count into it too. */
+  metrics: HeraldMetrics;
   close(): Promise<void>;
 }
 
@@ -28,7 +33,7 @@ export interface RunningGateway {
 export async function startGateway(
   config: ApiConfig,
   logger: Logger,
-  options: { now?: () => Date } = {},
+  options: { now?: () => Date; metrics?: HeraldMetrics } = {},
 ): Promise<RunningGateway> {
   const db = createDb({
     connectionString: config.databaseUrl,
@@ -36,6 +41,11 @@ export async function startGateway(
     applicationName: 'herald-api',
     onConnectionError: (error) => logger.warn('database connection lost', { error: error.message }),
   });
+  // The fleet gauges (pending messages, sessions, workers) are read here only: the gateway is
+  // the one process every deployment has exactly one kind of.
+  const metrics =
+    options.metrics ??
+    createMetrics({ service: 'api', db, perSenderLabels: config.metricsPerSender });
   await migrateToLatest(db);
   const stored = await seedDelaySettings(db, {
     message_delay: config.messageDelay,
@@ -61,10 +71,14 @@ export async function startGateway(
   });
   boss.on('error', (error) => logger.error('pg-boss error', { error: error.message }));
   await boss.start();
+  let queueRunning = true;
   await ensureQueues(boss);
   const adminKey = await ensureAdminKey(db, config.adminApiKey);
   const webhookHmacKey = await ensureWebhookKey(db, config.webhookHmacKey);
-  const waha = createWahaClientCache({ timeoutMs: config.wahaTimeoutMs });
+  const waha = createWahaClientCache({
+    timeoutMs: config.wahaTimeoutMs,
+    observe: metrics.observeWaha,
+  });
   const policy = createHostPolicy(config.mediaAllowedHosts);
   const userUrls = { agent: createGuardedAgent({ policy }), policy };
 
@@ -76,7 +90,7 @@ export async function startGateway(
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host}:${port}`;
   const campaignFeed = createCampaignFeedHub(db, config.databaseUrl, logger);
-  const app = createApp({
+  const deps: AppDeps = {
     config,
     db,
     boss,
@@ -89,8 +103,10 @@ export async function startGateway(
     userUrls,
     now: options.now ?? (() => new Date()),
     startedAt: new Date(),
-  });
-  server.on('request', app);
+    metrics,
+    readiness: () => checkReadiness(db, () => queueRunning),
+  };
+  server.on('request', createApp(deps));
   logger.info('gateway listening', { port, userAuth: config.userAuth });
   if (config.userAuth === 'open' && !isLoopback(config.host)) {
     logger.warn(
@@ -99,16 +115,19 @@ export async function startGateway(
     );
   }
   const pruning = startRateLimitPruning(db, logger);
+  if (config.wahaWorkers.length > 0) await registerConfiguredWorkers(deps, config);
 
   return {
     url,
     generatedAdminKey: adminKey.generated,
+    metrics,
     async close() {
       clearInterval(pruning);
       server.closeIdleConnections();
       // Streams end first, or the server would wait for them forever.
       await campaignFeed.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      queueRunning = false;
       await boss.stop({ graceful: true, close: true });
       await waha.closeAll();
       await userUrls.agent.close();

@@ -122,6 +122,8 @@ test('rejects invalid worker input', async () => {
     { url: 'http://user:pw@127.0.0.1:3000', api_key: 'k' },
     { url: 'http://127.0.0.1:3000', api_key: 'k', capacity: 0 },
     { url: 'http://127.0.0.1:3000', api_key: 'k\u0000' },
+    { url: 'http://127.0.0.1:3000', api_key: '…' },
+    { url: 'http://127.0.0.1:3000', api_key: 'a key' },
     { url: 'http://127.0.0.1:3000', api_key: 'k', name: 'a\u0000b' },
   ]) {
     const res = await api('POST', '/api/admin/workers', body);

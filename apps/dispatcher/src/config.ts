@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type Env, loadEnv, loggingEnv, postgresUrl, strictBoolean } from '@herald/config';
+import {
+  type Env,
+  loadEnv,
+  loggingEnv,
+  metricsEnv,
+  postgresUrl,
+  strictBoolean,
+} from '@herald/config';
 import { z } from 'zod';
 
 /** Time a send needs around its WAHA call (commit the claim, record the outcome) within the lease. */
@@ -50,6 +57,10 @@ export const DispatcherConfigSchema = z
     /** First retry delay of a failed webhook; it doubles (with jitter) up to an hour. */
     WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
     WEBHOOK_RETRY_LIMIT: z.coerce.number().int().min(0).max(100).default(20),
+    /** `/healthz`, `/readyz` and `/metrics` of a dispatcher process (0: any free port). */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+    METRICS_HOST: z.string().default('0.0.0.0'),
+    ...metricsEnv,
     ...loggingEnv,
   })
   .superRefine((env, ctx) => {
@@ -83,9 +94,12 @@ export type DispatcherConfig = ReturnType<typeof loadConfig>;
 /** Parses the environment once, at startup; nothing else reads process.env. */
 export function loadConfig(env: Env) {
   const config = loadEnv(DispatcherConfigSchema, env);
+  const dispatcherId = config.dispatcherId ?? defaultDispatcherId();
   return Object.freeze({
     ...config,
-    dispatcherId: config.dispatcherId ?? defaultDispatcherId(),
+    dispatcherId,
+    // Its own file, named by its id: dispatchers beside each other never share one.
+    logFile: config.logFile ?? `./logs/dispatcher-${dispatcherId}.log`,
     sweepSeconds: config.sweepSeconds ?? Math.max(1, config.leaseSeconds / 3),
   });
 }

@@ -1,5 +1,6 @@
 import type { Database } from '@herald/db';
 import type { Logger } from '@herald/logging';
+import type { HeraldMetrics } from '@herald/metrics';
 import type { WahaClientCache } from '@herald/waha';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
@@ -16,4 +17,5 @@ export interface DispatchContext {
   logger: Logger;
   outcomePolicy: OutcomePolicy;
   media: CampaignMediaCache;
+  metrics: HeraldMetrics;
 }

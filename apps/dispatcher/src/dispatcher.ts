@@ -1,6 +1,13 @@
 import { createDb, createQueue, ensureQueues, migrateToLatest } from '@herald/db';
 import { SENDER_TURN_QUEUE, SenderTurnPayload } from '@herald/domain';
 import { createLogger, type Logger } from '@herald/logging';
+import {
+  checkReadiness,
+  createMetrics,
+  type HeraldMetrics,
+  type ObservabilityServer,
+  startObservabilityServer,
+} from '@herald/metrics';
 import { createWahaClientCache, type WahaClientCache } from '@herald/waha';
 import { createCampaignMediaCache } from './campaign-media.ts';
 import type { DispatcherConfig } from './config.ts';
@@ -18,6 +25,10 @@ import { createScheduledStartTask } from './tasks/start-scheduled.ts';
 
 export interface DispatcherDeps {
   logger?: Logger;
+  /** Shared with the gateway under `npm start`; default: this dispatcher's own. */
+  metrics?: HeraldMetrics;
+  /** Serve /healthz, /readyz and /metrics on METRICS_PORT (a dispatcher process does). */
+  serveMetrics?: boolean;
   /** Shared WAHA clients; closed by `stop()` only when the dispatcher created them. */
   wahaClients?: WahaClientCache;
 }
@@ -59,11 +70,21 @@ export async function startDispatcher(
     applicationName: 'herald-dispatcher',
   });
   boss.on('error', (error) => logger.error('pg-boss error', { error: String(error) }));
+  const metrics =
+    deps.metrics ??
+    createMetrics({ service: 'dispatcher', perSenderLabels: config.metricsPerSender });
   const wahaClients =
-    deps.wahaClients ?? createWahaClientCache({ timeoutMs: config.sendTimeoutMs });
+    deps.wahaClients ??
+    createWahaClientCache({
+      timeoutMs: config.sendTimeoutMs,
+      observe: metrics.observeWaha,
+    });
+  let queueRunning = false;
+  let observability: ObservabilityServer | undefined;
   try {
     await migrateToLatest(db);
     await boss.start();
+    queueRunning = true;
     await ensureQueues(boss, { turnExpireSeconds });
     await ensureClientWebhookQueue(boss, {
       retryDelaySeconds: config.webhookRetryDelaySeconds,
@@ -74,7 +95,17 @@ export async function startDispatcher(
       { db, boss, logger, wahaClients },
       { keepaliveDays: config.keepaliveDays, cron: config.keepaliveCron },
     );
+    if (deps.serveMetrics) {
+      observability = await startObservabilityServer({
+        port: config.metricsPort,
+        host: config.metricsHost,
+        registry: metrics.registry,
+        readiness: () => checkReadiness(db, () => queueRunning),
+      });
+      logger.info('metrics served', { url: `${observability.url}/metrics` });
+    }
   } catch (error) {
+    await observability?.close();
     await boss.stop({ graceful: false, close: true }).catch(() => {});
     await db.destroy().catch(() => {});
     throw error;
@@ -92,6 +123,7 @@ export async function startDispatcher(
     logger,
     outcomePolicy: { maxAttempts: config.maxAttempts, backoff },
     media: createCampaignMediaCache(db),
+    metrics,
   };
 
   const consumer = startConsumer({
@@ -157,7 +189,9 @@ export async function startDispatcher(
     await periodic.stop();
     await consumer.stop();
     await webhooks?.stop();
+    queueRunning = false;
     await boss.stop({ graceful: true, close: true, timeout: 10_000 });
+    await observability?.close();
     if (!deps.wahaClients) await wahaClients.closeAll();
     await db.destroy();
     logger.info('dispatcher stopped', { dispatcher_id: config.dispatcherId });

@@ -10,4 +10,7 @@ const logger = createLogger({
   level: config.logLevel,
   file: config.logFile,
 });
-await runUntilSignalled(() => startDispatcher(config, { logger }), { name: 'dispatcher', logger });
+await runUntilSignalled(() => startDispatcher(config, { logger, serveMetrics: true }), {
+  name: 'dispatcher',
+  logger,
+});

@@ -24,6 +24,8 @@ export async function sweepOnce(ctx: DispatchContext): Promise<SweepResult> {
     for (const sender of result.resumable) await enqueueSenderTurn(ctx.boss, sender, { db: trx });
     return result;
   });
+  ctx.metrics.sweeps.inc({ result: expired.senders.length > 0 ? 'took_over' : 'clean' });
+  ctx.metrics.leaseTakeovers.inc(expired.senders.length);
   if (expired.senders.length > 0) {
     ctx.logger.warn('took back senders from lapsed leases', {
       senders: expired.senders,

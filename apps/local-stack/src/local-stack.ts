@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { loadConfig as loadApiConfig, startGateway } from '@herald/api';
 import type { Env } from '@herald/config';
 import { loadConfig as loadDispatcherConfig, startDispatcher } from '@herald/dispatcher';
@@ -5,6 +6,7 @@ import type { Logger } from '@herald/logging';
 import { type RunningEmulator, startEmulatorFleet } from '@herald/waha-emulator';
 import { request } from 'undici';
 import { z } from 'zod';
+import { describe, type WorkerLine } from './banner.ts';
 import type { LocalStackConfig } from './config.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { loadLocalSecrets } from './local-secrets.ts';
@@ -40,6 +42,7 @@ export async function startLocalStack(
 
   try {
     let databaseUrl = config.databaseUrl;
+    let databaseWhere = 'DATABASE_URL';
     if (!databaseUrl) {
       const postgres = await startEmbeddedPostgres({
         dataDir,
@@ -49,12 +52,15 @@ export async function startLocalStack(
         log: (line) => logger.info(line),
       });
       databaseUrl = postgres.url;
+      databaseWhere = `embedded Postgres in ${postgres.dataDir}`;
       stops.unshift(postgres.stop);
     }
 
     const adminApiKey = config.adminApiKey ?? secrets.adminApiKey;
     const apiConfig = loadApiConfig({
       ...env,
+      // A demo on a laptop or a VPS: the admin API stays on this machine unless HOST says so.
+      HOST: env.HOST || '127.0.0.1',
       DATABASE_URL: databaseUrl,
       ADMIN_API_KEY: adminApiKey,
     });
@@ -64,12 +70,15 @@ export async function startLocalStack(
 
     let emulators: RunningEmulator[] = [];
     const basePort = config.emulatorBasePort;
-    if (await wantsEmulator(config.heraldEmulator, admin, basePort)) {
+    const choice = await chooseEmulator(config.heraldEmulator, admin, basePort);
+    if (choice.start) {
       emulators = await startEmulatorFleet({
         workers: EMULATOR_WORKERS,
         basePort,
         tier: 'CORE',
         apiKey: secrets.emulatorApiKey,
+        // Paired sessions come back WORKING after a restart, as with WAHA's persistent store.
+        dataDir: join(dataDir, 'emulator'),
         log: (line) => logger.debug(line, { service: 'waha-emulator' }),
       });
       stops.splice(1, 0, async () => {
@@ -83,11 +92,21 @@ export async function startLocalStack(
     const dispatcherConfig = loadDispatcherConfig({ ...env, DATABASE_URL: databaseUrl });
     const dispatcher = await startDispatcher(dispatcherConfig, {
       logger: logger.child({ service: 'dispatcher' }),
+      // One process, one /metrics: the gateway's.
+      metrics: gateway.metrics,
     });
     stops.unshift(dispatcher.stop);
 
     return {
-      banner: describe(gateway.url, adminApiKey, emulators, !config.databaseUrl),
+      banner: describe({
+        url: gateway.url,
+        adminKey: adminApiKey,
+        emulators,
+        why: choice.why,
+        workers: await listWorkers(admin),
+        database: databaseWhere,
+        dataDir,
+      }),
       stop: stopAll,
     };
   } catch (error) {
@@ -107,7 +126,7 @@ export const DEMO_SENDER_POLICY = {
 };
 
 /** What `npm start` reads of GET /api/admin/workers. */
-const WorkerUrls = z.array(z.looseObject({ url: z.string() }));
+const Workers = z.array(z.looseObject({ url: z.string(), name: z.string(), healthy: z.boolean() }));
 
 type AdminClient = (
   method: 'GET' | 'POST' | 'PUT',
@@ -129,25 +148,39 @@ function adminClient(baseUrl: string, key: string): AdminClient {
   };
 }
 
-/** `auto`: run the emulators unless a worker other than them is registered. */
-async function wantsEmulator(
+async function listWorkers(admin: AdminClient): Promise<WorkerLine[]> {
+  return Workers.parse(await admin('GET', '/api/admin/workers'));
+}
+
+/**
+ * Whether to run the emulated workers, and why (the banner says it). `auto`: yes while any of
+ * them is registered or no worker is: a real worker registered beside them changes nothing.
+ */
+async function chooseEmulator(
   mode: LocalStackConfig['heraldEmulator'],
   admin: AdminClient,
   basePort: number,
-): Promise<boolean> {
-  if (mode === 'on') return true;
-  if (mode === 'off') return false;
-  const ours = new Set(
-    Array.from({ length: EMULATOR_WORKERS }, (_, i) => `http://127.0.0.1:${basePort + i}`),
-  );
-  const workers = WorkerUrls.parse(await admin('GET', '/api/admin/workers'));
-  return workers.every((w) => ours.has(w.url));
+): Promise<{ start: boolean; why: string }> {
+  if (mode === 'on') return { start: true, why: 'HERALD_EMULATOR=on' };
+  if (mode === 'off') return { start: false, why: 'HERALD_EMULATOR=off' };
+  const ours = new Set(emulatorUrls(basePort));
+  const workers = await listWorkers(admin);
+  if (workers.length === 0) return { start: true, why: 'no worker is registered yet' };
+  if (workers.some((w) => ours.has(w.url))) {
+    return { start: true, why: 'they are registered' };
+  }
+  return {
+    start: false,
+    why: 'only other workers are registered (HERALD_EMULATOR=on starts them anyway)',
+  };
+}
+
+function emulatorUrls(basePort: number): string[] {
+  return Array.from({ length: EMULATOR_WORKERS }, (_, i) => `http://127.0.0.1:${basePort + i}`);
 }
 
 async function registerEmulators(admin: AdminClient, emulators: RunningEmulator[], apiKey: string) {
-  const known = new Set(
-    WorkerUrls.parse(await admin('GET', '/api/admin/workers')).map((w) => w.url),
-  );
+  const known = new Set((await listWorkers(admin)).map((w) => w.url));
   for (const [index, emulator] of emulators.entries()) {
     if (known.has(emulator.url)) continue;
     await admin('POST', '/api/admin/workers', {
@@ -157,29 +190,4 @@ async function registerEmulators(admin: AdminClient, emulators: RunningEmulator[
       capacity: 1,
     });
   }
-}
-
-function describe(
-  url: string,
-  adminKey: string,
-  emulators: RunningEmulator[],
-  embeddedDb: boolean,
-): string {
-  const lines = [
-    '',
-    'Herald is running.',
-    `  API            ${url}`,
-    `  Swagger UI     ${url}/docs`,
-    `  OpenAPI        ${url}/openapi.json`,
-    `  Admin key      ${adminKey}   (header X-Admin-API-Key or X-Admin-Token)`,
-    `  Database       ${embeddedDb ? 'embedded Postgres in .data/postgres' : 'DATABASE_URL'}`,
-  ];
-  if (emulators.length) {
-    lines.push(
-      `  WAHA workers   ${emulators.length} emulated Core workers (act as the phone through /_emulator):`,
-    );
-    for (const e of emulators) lines.push(`                 ${e.url}`);
-  }
-  lines.push('', 'Walkthrough: README.md, "Try it with curl". Stop with Ctrl+C.', '');
-  return lines.join('\n');
 }

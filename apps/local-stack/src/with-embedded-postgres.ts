@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { failedToStart } from './start-failure.ts';
 
 // Runs a command (the test suite) with DATABASE_URL pointing at a throwaway embedded Postgres,
 // for machines that have no Postgres server of their own.
@@ -15,11 +16,15 @@ const postgres = await startEmbeddedPostgres({
   password: 'herald-test',
   database: 'postgres',
   log: (line) => console.error(line),
-});
+}).catch((error: unknown) => failedToStart('the test database', error));
 const child = spawn(command, args, {
   stdio: 'inherit',
   env: { ...process.env, DATABASE_URL: postgres.url },
 });
+// A signal ends the command (a terminal's Ctrl+C reaches it directly); Postgres stops after it.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => child.kill(signal));
+}
 const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
 await postgres.stop();
 process.exit(code);

@@ -30,6 +30,8 @@ export const USAGE = `Usage: pnpm emulator [options]
   --hook-hmac-key KEY       (env WHATSAPP_HOOK_HMAC_KEY)
   --hook-retries-policy P   linear|exponential|constant (env WHATSAPP_HOOK_RETRIES_POLICY)
   --hook-retries-delay-seconds N, --hook-retries-attempts N (env WHATSAPP_HOOK_RETRIES_*)
+  --data-dir DIR            keep sessions in DIR/worker-<port>.json across restarts, as WAHA's
+                            local store does (env WAHA_LOCAL_STORE_BASE_DIR; needs a fixed port)
   --quiet                   print only the worker lines
 `;
 
@@ -58,6 +60,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
       'hook-retries-policy': { type: 'string' },
       'hook-retries-delay-seconds': { type: 'string' },
       'hook-retries-attempts': { type: 'string' },
+      'data-dir': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -81,6 +84,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
     startingDelayMs: optionalInt('--starting-delay-ms', values['starting-delay-ms']),
     ackDelaysMs: parseAckDelays(values['ack-delays-ms']),
     globalWebhook: hookUrl ? parseHook(hookUrl, values, env) : undefined,
+    dataDir: values['data-dir'] ?? (env.WAHA_LOCAL_STORE_BASE_DIR || undefined),
   };
   for (const [name, value] of Object.entries(emulator)) {
     if (value === undefined) delete emulator[name as keyof typeof emulator];

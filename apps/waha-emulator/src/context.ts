@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { defaultFaults } from './faults.ts';
 import { generatePrefixedId } from './ids.ts';
 import { SessionMachine, type SessionRecord } from './session-machine.ts';
 import { SessionManager } from './session-manager.ts';
+import { SessionStore } from './session-store.ts';
 import { TimerBag } from './timers.ts';
 import type {
   AcceptedMessage,
@@ -27,6 +29,8 @@ export interface Settings {
   startingDelayMs: number;
   restartDowntimeMs: number;
   globalWebhook: WebhookTarget | null;
+  /** Where sessions are kept across restarts; null: nowhere. */
+  storeFile: string | null;
 }
 
 /** Switches the listening socket; filled in by the server once it exists. */
@@ -70,8 +74,27 @@ export class EmulatorContext {
       const status = (payload as { status: string }).status;
       log(`session ${record.name}: ${status}`);
       this.emit(record, 'session.status', payload);
+      this.persist();
     });
-    this.sessions = new SessionManager(this.machine, settings, () => this.closed);
+    this.sessions = new SessionManager(
+      this.machine,
+      settings,
+      () => this.closed,
+      () => this.persist(),
+    );
+    this.store = settings.storeFile ? new SessionStore(settings.storeFile) : null;
+  }
+
+  private readonly store: SessionStore | null;
+
+  /** Brings back the sessions of the previous run; those that were running start again. */
+  restoreSessions(): void {
+    if (this.store) this.sessions.restore(this.store.load());
+  }
+
+  /** Writes the sessions down; once the worker is closing, what it had stays as it was. */
+  persist(): void {
+    if (this.store && !this.closed) this.store.save(this.sessions.all());
   }
 
   /** Builds WAHA's envelope once per event and hands it to every webhook of the session that wants it. */
@@ -127,5 +150,7 @@ export function resolveSettings(options: EmulatorOptions, apiKey: string | null)
     globalWebhook: hook?.url
       ? { url: hook.url, events: hook.events, hmacKey: hook.hmacKey, retries: hook.retries }
       : null,
+    storeFile:
+      options.dataDir && options.port ? join(options.dataDir, `worker-${options.port}.json`) : null,
   };
 }

@@ -35,6 +35,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const server = createEmulatorServer(ctx, routes);
   ctx.network = { goOffline: server.goOffline, goOnline: server.goOnline };
   const port = await server.listen(options.port ?? 0);
+  ctx.restoreSessions();
   const { settings } = ctx;
   const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`;
   log(

@@ -1,5 +1,6 @@
 import { nestError, objectError } from './http.ts';
 import type { SessionMachine, SessionRecord } from './session-machine.ts';
+import type { StoredSession } from './session-store.ts';
 import { pollUntil } from './timers.ts';
 import type { EmulatorEngine, EmulatorTier, SessionStatus, SessionSummary } from './types.ts';
 import type { WebhookTarget } from './webhooks.ts';
@@ -32,12 +33,33 @@ export class SessionManager {
   private readonly machine: SessionMachine;
   private readonly settings: ManagerSettings;
   private readonly closed: () => boolean;
+  /** Called after a change that a status change does not announce (config, pairing, removal). */
+  private readonly changed: () => void;
 
-  constructor(machine: SessionMachine, settings: ManagerSettings, closed: () => boolean) {
+  constructor(
+    machine: SessionMachine,
+    settings: ManagerSettings,
+    closed: () => boolean,
+    changed: () => void = () => {},
+  ) {
     this.machine = machine;
     this.settings = settings;
     this.closed = closed;
+    this.changed = changed;
     this.reset();
+  }
+
+  /** The sessions a previous run kept; those that were running start again, as WAHA's do. */
+  restore(stored: StoredSession[]): void {
+    const kept = stored.filter((s) => this.settings.tier !== 'CORE' || s.name === 'default');
+    for (const s of kept) {
+      this.records.set(s.name, { name: s.name, config: s.config, pairing: s.pairing, run: null });
+    }
+    // Started once all are back: a start writes the store, which must not lose the others.
+    for (const s of kept) {
+      const record = this.records.get(s.name);
+      if (s.running && record) this.machine.start(record, this.webhooksOf(record));
+    }
   }
 
   reset(): void {
@@ -46,6 +68,7 @@ export class SessionManager {
     if (this.settings.tier === 'CORE') {
       this.records.set('default', { name: 'default', config: null, pairing: null, run: null });
     }
+    this.changed();
   }
 
   /** Core answers 422 for any session but `default`, on every session route. */
@@ -78,10 +101,12 @@ export class SessionManager {
     const record = this.records.get(name);
     if (record) {
       record.config = config;
+      this.changed();
       return record;
     }
     const created: SessionRecord = { name, config, pairing: null, run: null };
     this.records.set(name, created);
+    this.changed();
     return created;
   }
 
@@ -103,6 +128,8 @@ export class SessionManager {
     this.checkName(name);
     const record = this.records.get(name);
     if (record) this.machine.stop(record);
+    // The STOPPED status is announced while the run still exists: write the stopped state.
+    this.changed();
   }
 
   /** Wipes the stored auth, so the next start shows a QR again. */
@@ -110,6 +137,7 @@ export class SessionManager {
     this.checkName(name);
     const record = this.records.get(name);
     if (record) record.pairing = null;
+    this.changed();
   }
 
   delete(name: string): void {
@@ -118,6 +146,7 @@ export class SessionManager {
     if (!record) return;
     this.machine.stop(record);
     this.records.delete(name);
+    this.changed();
   }
 
   /** The session object WAHA routes take from `SessionPipe`: 404 unless it runs. */

@@ -40,6 +40,12 @@ export interface EmulatorOptions {
   ackDelaysMs?: [number, number, number];
   /** STARTING -> SCAN_QR_CODE (or WORKING when already paired); default 300. */
   startingDelayMs?: number;
+  /**
+   * Keeps sessions (config, pairing, running) in `<dataDir>/worker-<port>.json` so a restarted
+   * worker brings its paired sessions back WORKING, as WAHA does with a persistent local store.
+   * Needs a fixed port. Default: nothing is kept.
+   */
+  dataDir?: string;
   /** How long `POST /api/server/stop` keeps the worker down before it comes back; default 2000. */
   restartDowntimeMs?: number;
   globalWebhook?: {

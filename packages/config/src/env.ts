@@ -1,4 +1,3 @@
-import { DEFAULT_LOG_FILE } from '@herald/logging';
 import { z } from 'zod';
 
 /** The environment as a process receives it. */
@@ -17,10 +16,19 @@ export const postgresUrl = z.url({ protocol: /^postgres(ql)?$/ });
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug'] as const;
 
-/** How every Herald process logs; an empty LOG_FILE disables the file. */
+/**
+ * How every Herald process logs. LOG_FILE unset: the process's own default file (each process
+ * writes its own); empty: no file (containers log to stdout).
+ */
 export const loggingEnv = {
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  LOG_FILE: z.string().default(DEFAULT_LOG_FILE),
+  LOG_FILE: z.string().optional(),
+};
+
+/** Prometheus metrics of every process. */
+export const metricsEnv = {
+  /** A `sender` label on the message counter: one series per sender, so only on request. */
+  METRICS_PER_SENDER: strictBoolean.default(false),
 };
 
 /** Variables whose empty value means something ("no log file") rather than "not set". */

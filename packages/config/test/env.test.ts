@@ -17,7 +17,6 @@ describe('loadEnv', () => {
       maxLiveSessions: 7,
       checkNumbers: true,
       logLevel: 'info',
-      logFile: './logs/whatsapp_backend.log',
     });
     assert.ok(Object.isFrozen(config));
   });

@@ -14,6 +14,7 @@ export * from './queries/leases.ts';
 export * from './queries/ledger.ts';
 export * from './queries/message-acks.ts';
 export * from './queries/messages.ts';
+export * from './queries/observability.ts';
 export * from './queries/rate-limits.ts';
 export * from './queries/record-outcome.ts';
 export * from './queries/recovery.ts';

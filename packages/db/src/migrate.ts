@@ -18,6 +18,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_sender_safety': senderSafety,
 };
 
+/** The migrations this build applies, in order (readiness checks they all are). */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS);
+
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Every migration in the order it runs (for tests that apply them by hand). */

@@ -7,15 +7,25 @@ export type Logger = winston.Logger;
 export interface LoggerOptions {
   /** `error` … `debug`; default `info`. */
   level?: string;
-  /** JSON-lines file; default `./logs/whatsapp_backend.log`. An empty string disables the file. */
+  /**
+   * JSON-lines file, rotated by size; default `./logs/whatsapp_backend.log`. An empty string
+   * disables the file. Give each process its own: two writers of one file break its rotation.
+   */
   file?: string;
   /** Names the process in every line (`api`, `dispatcher`, …). */
   service: string;
-  /** Also write human-readable lines to stderr (default true). */
+  /**
+   * Also log to the console (default true): readable colour lines on stderr at a terminal, JSON
+   * lines on stdout otherwise (a container's log, a pipe), never colour codes in a file.
+   */
   console?: boolean;
 }
 
 export const DEFAULT_LOG_FILE = './logs/whatsapp_backend.log';
+
+/** Size rotation: the current file keeps its name; older ones become `.1` … `.4`. */
+const ROTATE_BYTES = 20 * 1024 * 1024;
+const ROTATE_FILES = 5;
 
 // Keys whose values are secrets wherever they appear in a log line's metadata.
 const SECRET_KEY = /api[-_]?key|token|secret|password|hmac|authorization/i;
@@ -42,14 +52,23 @@ export function createLogger(options: LoggerOptions): Logger {
   const transports: winston.transport[] = [];
   if (file) {
     mkdirSync(dirname(file), { recursive: true });
-    transports.push(new winston.transports.File({ filename: file }));
+    transports.push(
+      new winston.transports.File({
+        filename: file,
+        maxsize: ROTATE_BYTES,
+        maxFiles: ROTATE_FILES,
+        tailable: true,
+      }),
+    );
   }
   if (options.console ?? true) {
     transports.push(
-      new winston.transports.Console({
-        stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'],
-        format: winston.format.combine(winston.format.colorize(), winston.format.simple()),
-      }),
+      process.stderr.isTTY
+        ? new winston.transports.Console({
+            stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'],
+            format: winston.format.combine(winston.format.colorize(), winston.format.simple()),
+          })
+        : new winston.transports.Console(),
     );
   }
   return winston.createLogger({

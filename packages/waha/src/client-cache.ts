@@ -1,5 +1,5 @@
 import { createWahaClient, normalizeBaseUrl } from './client.ts';
-import type { WahaClient } from './types.ts';
+import type { WahaClient, WahaClientOptions } from './types.ts';
 
 export interface WahaClientCache {
   /** The client of a worker: one Pool per URL, replaced when the worker's key changes. */
@@ -14,7 +14,7 @@ export interface WahaClientCache {
  * gracefully (its calls in flight finish) and later calls go through a pool with the new key.
  */
 export function createWahaClientCache(
-  options: { timeoutMs?: number; connections?: number } = {},
+  options: Pick<WahaClientOptions, 'timeoutMs' | 'connections' | 'observe'> = {},
 ): WahaClientCache {
   const entries = new Map<string, { apiKey: string | null; client: WahaClient }>();
   const closing = new Set<Promise<void>>();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isWahaError } from './errors.ts';
 import { type CallSpec, createTransport } from './http-transport.ts';
 import { extractMessageId } from './message-id.ts';
 import {
@@ -35,7 +36,28 @@ export function createWahaClient(options: WahaClientOptions): WahaClient {
     timeoutMs: positive(options.timeoutMs, DEFAULT_TIMEOUT_MS),
     connections: positive(options.connections, DEFAULT_CONNECTIONS),
   });
-  const call = <T>(spec: CallSpec<T>) => transport.call(spec);
+  const { observe } = options;
+  const call = <T>(spec: CallSpec<T>): Promise<T> => {
+    if (!observe) return transport.call(spec);
+    const started = performance.now();
+    const done = (result: string) =>
+      observe({
+        worker: baseUrl,
+        operation: operationOf(spec.method, spec.path),
+        result,
+        seconds: (performance.now() - started) / 1000,
+      });
+    return transport.call(spec).then(
+      (value) => {
+        done('ok');
+        return value;
+      },
+      (error: unknown) => {
+        done(isWahaError(error) ? error.code : 'ERROR');
+        throw error;
+      },
+    );
+  };
   const session = (name: string) => `/api/sessions/${encodeURIComponent(name)}`;
   const auth = (name: string) => `/api/${encodeURIComponent(name)}/auth`;
 
@@ -231,4 +253,12 @@ function fileBody(input: SendFileInput): object {
 
 function positive(value: number | undefined, fallback: number): number {
   return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+/** A call's path without its session name, so a metric label has one value per route. */
+export function operationOf(method: string, path: string): string {
+  const route = path
+    .replace(/^\/api\/sessions\/[^/]+/, '/api/sessions/:session')
+    .replace(/^\/api\/(?!sessions\/|server\/|contacts\/)[^/]+\//, '/api/:session/');
+  return `${method} ${route}`;
 }

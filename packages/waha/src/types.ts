@@ -11,6 +11,19 @@ export interface WahaClientOptions {
   timeoutMs?: number;
   /** undici Pool size, default 16. */
   connections?: number;
+  /** Told of every call once it ends (metrics); must not throw. */
+  observe?: (call: WahaCallSample) => void;
+}
+
+/** One finished WAHA call, labelled with bounded values only. */
+export interface WahaCallSample {
+  /** The worker's base URL. */
+  worker: string;
+  /** Method and path with the session name replaced: `POST /api/sendText`, `GET /api/sessions/:session`. */
+  operation: string;
+  /** `ok`, or the WahaError code. */
+  result: string;
+  seconds: number;
 }
 
 export interface CallOptions {

@@ -40,7 +40,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const herald = toHeraldError(error);
     const status = STATUS_BY_KIND[herald.kind];
-    if (status >= 500) {
+    if (herald.kind === 'unavailable') {
+      // Expected under load or while workers are down: a warning with the reason, no stack.
+      logger.warn('request refused', { requestId: req.id, path: req.path, code: herald.code });
+    } else if (status >= 500) {
       logger.error('request failed', { requestId: req.id, path: req.path, error: describe(error) });
     }
     const body: z.infer<typeof ErrorBody> = {

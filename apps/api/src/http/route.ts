@@ -13,7 +13,7 @@ export interface RouteResponse {
   description: string;
   /** Omitted for empty responses (204). */
   schema?: z.ZodType;
-  /** Default application/json. */
+  /** Default `application/json`; a text type sends a string body as it is. */
   contentType?: string;
 }
 
@@ -125,6 +125,8 @@ export function createRouteRegistrar(
         if ('stream' in result) return result.stream(res);
         if (result.headers) res.set(result.headers);
         if (result.body === undefined) res.status(result.status).end();
+        // Text as it is (Prometheus' exposition format); everything else is JSON.
+        else if (typeof result.body === 'string') res.status(result.status).send(result.body);
         else res.status(result.status).json(result.body);
       });
     },

@@ -33,7 +33,8 @@ const ApiKey = z
   .string()
   .min(1)
   .max(500)
-  .refine(noNul, 'must not contain NUL')
+  // Sent as the X-Api-Key header: anything else ("…", a space) would only fail later, per call.
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces (it is sent as a header)')
   .meta({ description: "The worker's WAHA_API_KEY (write-only)" });
 const Capacity = z.number().int().min(1).max(100_000);
 const Name = z.string().trim().min(1).max(100).refine(noNul, 'must not contain NUL');

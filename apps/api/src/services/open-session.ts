@@ -2,6 +2,7 @@ import {
   ensureSenderRow,
   FRESH_PAIRING,
   findSession,
+  forgetUnusedSender,
   markWorkerUnhealthy,
   OPENING_BUSY,
   observeSession,
@@ -99,7 +100,15 @@ async function openHeld(
   phone: string,
   existing: SessionView | undefined,
 ): Promise<OpenedSession & { repaired: boolean }> {
-  if (!existing) return { ...(await placeAndStart(deps, phone)), created: true, repaired: true };
+  if (!existing) {
+    try {
+      return { ...(await placeAndStart(deps, phone)), created: true, repaired: true };
+    } catch (error) {
+      // The number was new: a creation that failed leaves no user behind.
+      await forgetUnusedSender(deps.db, phone);
+      throw error;
+    }
+  }
   const ended = isSessionEnded(existing.status);
   const workerGone = existing.worker_id === null || existing.worker_enabled === false;
   // A session that must be paired (again) loses nothing by moving off a worker that is down;

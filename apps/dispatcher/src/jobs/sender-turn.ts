@@ -12,6 +12,7 @@ import {
   renewSenderLease,
 } from '@herald/db';
 import { type DispatchOutcome, drawJitterSeconds, nextTurnAt, pausesSender } from '@herald/domain';
+import type { MessageOutcome } from '@herald/metrics';
 import type { DispatchContext } from '../context.ts';
 import { outcomeOfError } from '../outcome.ts';
 import { type OutgoingMedia, recipientExists, sendCampaignMessage } from '../send-message.ts';
@@ -55,6 +56,7 @@ export async function runSenderTurn(
   // Another dispatcher holds the sender; it carries on and enqueues what follows.
   if (!acquired.acquired) return { end: 'NOT_ACQUIRED', calls: 0 };
   if (acquired.lostMessages > 0) {
+    ctx.metrics.leaseTakeovers.inc();
     logger.warn('sender taken over from a lapsed lease; its messages in flight are UNKNOWN', {
       sender: senderNumber,
       unknown: acquired.lostMessages,
@@ -160,6 +162,8 @@ async function sendWhileDue(
       case 'claimed': {
         state.continueAt = undefined;
         state.calls += 1;
+        const lagMs = claim.now.getTime() - claim.dueAt.getTime();
+        ctx.metrics.pacingLagSeconds.observe(Math.max(0, lagMs) / 1000);
         const outcome = await deliver(ctx, lease, claim);
         const recorded = await recordWithRetry(ctx, lease, claim, outcome);
         logMessageOutcome(ctx, lease, claim, outcome, recorded);
@@ -285,6 +289,14 @@ async function recordWithRetry(
   }
 }
 
+/** What the message counter counts; a pause puts the message back untouched, so it is not. */
+const COUNTED_OUTCOMES: Partial<Record<DispatchOutcome['kind'], MessageOutcome>> = {
+  SENT: 'sent',
+  FAILED: 'failed',
+  UNKNOWN: 'unknown',
+  RETRY: 'retried',
+};
+
 function logMessageOutcome(
   ctx: DispatchContext,
   lease: LeaseInput,
@@ -301,6 +313,8 @@ function logMessageOutcome(
     ...(outcome.kind === 'SENT' ? {} : { code: outcome.code, error: outcome.error }),
     ...(recorded.previous === 'UNKNOWN' ? { corrected_unknown: true } : {}),
   };
+  const counted = COUNTED_OUTCOMES[outcome.kind];
+  if (counted) ctx.metrics.countMessage(counted, lease.senderNumber);
   if (outcome.kind === 'SENT') ctx.logger.debug('message sent', meta);
   else if (outcome.kind === 'RETRY') ctx.logger.info('message will be retried', meta);
   else ctx.logger.warn('message not sent', meta);

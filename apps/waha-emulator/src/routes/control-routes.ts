@@ -10,6 +10,7 @@ import {
 } from '../control.ts';
 import { HttpError, isRecord, json, type Reply } from '../http.ts';
 import type { Route } from '../router.ts';
+import { pollUntil } from '../timers.ts';
 
 /** Control errors are plain `{error}` bodies: this API is the emulator's own, not WAHA's. */
 function guarded(fn: () => Reply | Promise<Reply>): Promise<Reply> {
@@ -37,8 +38,15 @@ export function controlRoutes(ctx: EmulatorContext): Route[] {
       method: 'POST',
       pattern: '/_emulator/sessions/:session/scan',
       handler: ({ params, body: raw }) =>
-        guarded(() => {
+        guarded(async () => {
           const name = params.session as string;
+          // A phone scans once the QR shows: a session still STARTING is waited for.
+          const starting = () => ctx.sessions.find(name)?.run?.status === 'STARTING';
+          await pollUntil(
+            () => !starting(),
+            ctx.settings.statusWaitMs,
+            () => ctx.closed,
+          );
           scanSession(ctx, name, body(raw).phone, body(raw).pushName);
           return json(summary(name), 200);
         }),

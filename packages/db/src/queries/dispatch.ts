@@ -61,6 +61,8 @@ export type ClaimResult =
       target: SendTarget;
       /** In force for this send (its outcome draws the jitter from it). */
       policy: SenderPolicy;
+      /** The earliest time pacing allowed this send (for the pacing-lag metric). */
+      dueAt: Date;
     };
 
 /** A claim marks at most this many suppressed messages before it looks again in a new one. */
@@ -188,6 +190,8 @@ export async function claimNextMessage(
     kind: 'claimed',
     policy,
     now,
+    // Due once the sender's pacing allowed it and the message was waiting (created or requeued).
+    dueAt: new Date(Math.max(sender.due_at.getTime(), next.updated_at.getTime())),
     message: {
       id: next.id,
       campaignId: next.campaign_id,
@@ -215,14 +219,16 @@ async function nextClaimableMessage(trx: Transaction<Database>, senderNumber: st
         recipient: string;
         body: string;
         media_url: string | null;
+        updated_at: Date;
         suppressed: boolean;
       }>`
-        SELECT m.id, m.campaign_id, m.recipient, m.body, c.media_url,
+        SELECT m.id, m.campaign_id, m.recipient, m.body, m.updated_at, c.media_url,
                ${recipientSuppressed} AS suppressed
         FROM (SELECT c.id, c.media_url FROM campaigns c
               WHERE c.sender_number = ${senderNumber} AND ${campaignClaimable}
               ORDER BY c.id LIMIT 1) c
-        CROSS JOIN LATERAL (SELECT id, campaign_id, sender_number, recipient, body FROM messages
+        CROSS JOIN LATERAL (SELECT id, campaign_id, sender_number, recipient, body, updated_at
+                            FROM messages
                             WHERE campaign_id = c.id AND status = 'PENDING'
                             ORDER BY id LIMIT 1) m
       `.execute(trx)

@@ -18,6 +18,29 @@ export async function lockOrCreateSender(trx: Transaction<Database>, phoneNumber
     .execute();
 }
 
+/**
+ * Removes a sender nothing refers to yet: the number of a first session creation that failed
+ * (no worker had room) must not linger as a user. One with settings of its own, a session or a
+ * campaign is kept, and so is one another table refers to (the foreign key refuses).
+ */
+export async function forgetUnusedSender(
+  db: Kysely<Database>,
+  phoneNumber: string,
+): Promise<boolean> {
+  try {
+    const result = await sql`
+      DELETE FROM senders s
+      WHERE s.phone_number = ${phoneNumber}
+        AND s.message_delay IS NULL AND s.sender_switch_delay IS NULL
+        AND NOT EXISTS (SELECT 1 FROM sessions WHERE phone_number = s.phone_number)
+        AND NOT EXISTS (SELECT 1 FROM campaigns WHERE sender_number = s.phone_number)`.execute(db);
+    return Number(result.numAffectedRows ?? 0) > 0;
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === '23503') return false;
+    throw error;
+  }
+}
+
 export interface SenderReadiness {
   /** Why it cannot send now (see `pauseReason`); null when it can. */
   pause_reason: PauseReason | null;
