@@ -2,20 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   acquireSenderLease,
-  type ClaimResult,
   claimNextMessage,
   enqueueSenderTurn,
   type LeaseInput,
-  type RecordOutcomeResult,
-  recordOutcome,
   releaseSenderLease,
   renewSenderLease,
 } from '@herald/db';
-import { type DispatchOutcome, drawJitterSeconds, nextTurnAt, pausesSender } from '@herald/domain';
-import type { MessageOutcome } from '@herald/metrics';
+import { type DispatchOutcome, nextTurnAt, pausesSender } from '@herald/domain';
 import type { DispatchContext } from '../context.ts';
 import { outcomeOfError } from '../outcome.ts';
 import { type OutgoingMedia, recipientExists, sendCampaignMessage } from '../send-message.ts';
+import { type Claimed, logMessageOutcome, recordWithRetry } from './record-send.ts';
 
 export type TurnEnd =
   | 'NOT_ACQUIRED'
@@ -31,8 +28,6 @@ export interface TurnResult {
   /** Messages whose WAHA call this turn made (whatever their outcome). */
   calls: number;
 }
-
-type Claimed = Extract<ClaimResult, { kind: 'claimed' }>;
 
 /**
  * One turn of a sender: take its lease, then claim, send and record its messages one at a time,
@@ -251,71 +246,4 @@ async function loadMedia(
   } catch (error) {
     return { kind: 'RETRY', code: 'DB_ERROR', error: String(error), backoffSeconds: 5 };
   }
-}
-
-const RECORD_RETRY_MS = [100, 500, 2000];
-
-/**
- * The outcome is the only record of what WAHA did; a database hiccup must not turn a SENT into
- * an UNKNOWN, so recording is retried briefly before the turn gives up.
- */
-async function recordWithRetry(
-  ctx: DispatchContext,
-  lease: LeaseInput,
-  { message, target, policy }: Claimed,
-  outcome: DispatchOutcome,
-): Promise<RecordOutcomeResult> {
-  const input = {
-    // Drawn once, here, and stored: every dispatcher then waits for the same next-send time.
-    jitterSeconds: drawJitterSeconds(policy),
-    messageId: message.id,
-    senderNumber: lease.senderNumber,
-    workerId: target.workerId,
-    owner: lease.owner,
-    outcome,
-  };
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await ctx.db.transaction().execute((trx) => recordOutcome(trx, input));
-    } catch (error) {
-      const delay = RECORD_RETRY_MS[attempt];
-      if (delay === undefined) throw error;
-      ctx.logger.warn('recording a send outcome failed; retrying', {
-        message_id: message.id,
-        error: String(error),
-      });
-      await sleep(delay);
-    }
-  }
-}
-
-/** What the message counter counts; a pause puts the message back untouched, so it is not. */
-const COUNTED_OUTCOMES: Partial<Record<DispatchOutcome['kind'], MessageOutcome>> = {
-  SENT: 'sent',
-  FAILED: 'failed',
-  UNKNOWN: 'unknown',
-  RETRY: 'retried',
-};
-
-function logMessageOutcome(
-  ctx: DispatchContext,
-  lease: LeaseInput,
-  { message }: Claimed,
-  outcome: DispatchOutcome,
-  recorded: RecordOutcomeResult,
-): void {
-  const meta = {
-    sender: lease.senderNumber,
-    message_id: message.id,
-    campaign_id: message.campaignId,
-    attempts: message.attempts,
-    outcome: outcome.kind,
-    ...(outcome.kind === 'SENT' ? {} : { code: outcome.code, error: outcome.error }),
-    ...(recorded.previous === 'UNKNOWN' ? { corrected_unknown: true } : {}),
-  };
-  const counted = COUNTED_OUTCOMES[outcome.kind];
-  if (counted) ctx.metrics.countMessage(counted, lease.senderNumber);
-  if (outcome.kind === 'SENT') ctx.logger.debug('message sent', meta);
-  else if (outcome.kind === 'RETRY') ctx.logger.info('message will be retried', meta);
-  else ctx.logger.warn('message not sent', meta);
 }
