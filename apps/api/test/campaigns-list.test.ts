@@ -131,6 +131,7 @@ describe('GET /api/admin/campaigns', () => {
       FAILED: 1,
       UNKNOWN: 0,
       CANCELLED: 0,
+      SUPPRESSED: 0,
     });
     assert.deepEqual(
       res.body.recent_campaigns.map((c: { id: number }) => c.id),
