@@ -38,12 +38,17 @@ describe('campaign controls with real processes', () => {
   let started = 0;
   let gatewayProcess: RunningProcess | undefined;
 
-  const startDispatcher = async () => {
+  /** Starts still under way: the harness kills a process only once it is ready. */
+  const starting: Promise<unknown>[] = [];
+  const startDispatcher = () => {
     const id = `ctl-${++started}`;
-    const child = await h.process(id, DISPATCHER_ENV);
-    ids.set(child, id);
-    dispatchers.push(child);
-    return child;
+    const start = h.process(id, DISPATCHER_ENV).then((child) => {
+      ids.set(child, id);
+      dispatchers.push(child);
+      return child;
+    });
+    starting.push(start);
+    return start;
   };
 
   before(async () => {
@@ -74,6 +79,7 @@ describe('campaign controls with real processes', () => {
     ]);
   });
   after(async () => {
+    await Promise.allSettled(starting);
     await gatewayProcess?.kill();
     await h.close();
   });
@@ -140,7 +146,7 @@ describe('campaign controls with real processes', () => {
     const paused = await submit(PAUSED_SENDER, first);
     const other = await submit(PAUSED_SENDER, second);
     await waitFor(async () => (await sentCount(paused.id)) >= 10, {
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       what: 'the first sends',
     });
 
@@ -157,7 +163,7 @@ describe('campaign controls with real processes', () => {
 
     // The sender's other campaign goes on while this one is paused.
     await waitFor(async () => (await sentCount(other.id)) >= 10, {
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       what: 'the other campaign to go on',
     });
     // A dispatcher dies with the sender's lease; the other takes the sender over after the lease.
@@ -165,7 +171,7 @@ describe('campaign controls with real processes', () => {
     await victim.kill();
     assert.equal(victim.child.signalCode, 'SIGKILL');
     const replacement = startDispatcher();
-    await waitForCampaignDone(h.db, other.id, 90_000);
+    await waitForCampaignDone(h.db, other.id, 240_000);
 
     // Nothing of the paused campaign was claimed after the pause returned.
     assert.deepEqual(claimedIds(await rowsOf(paused.id)), claimedAtPause);
@@ -175,7 +181,7 @@ describe('campaign controls with real processes', () => {
     const resumed = await controlOf(PAUSED_SENDER, paused.id, 'resume');
     assert.equal(resumed.status, 200, JSON.stringify(resumed.body));
     assert.equal(resumed.body.status, 'IN_PROGRESS');
-    const done = await waitForCampaignDone(h.db, paused.id, 90_000);
+    const done = await waitForCampaignDone(h.db, paused.id, 240_000);
     assert.equal(done.status, 'COMPLETED');
     const received = receivedBy(first);
     assert.deepEqual(
@@ -192,7 +198,7 @@ describe('campaign controls with real processes', () => {
     const to = recipients(21673000000, 80);
     const campaign = await submit(CANCELLED_SENDER, to);
     await waitFor(async () => (await sentCount(campaign.id)) >= 10, {
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       what: 'the first sends',
     });
 
@@ -246,7 +252,7 @@ describe('campaign controls with real processes', () => {
     await living[0]?.kill();
     const replacement = startDispatcher();
 
-    const done = await waitForCampaignDone(h.db, campaign.id, 90_000);
+    const done = await waitForCampaignDone(h.db, campaign.id, 240_000);
     await replacement;
     const accepted = emulator.messages().filter((m) => to.includes(digitsOf(m.chatId)));
     assert.equal(accepted.length, to.length);
@@ -256,9 +262,10 @@ describe('campaign controls with real processes', () => {
     const lateMs = done.started_at.getTime() - sendAt.getTime();
     t.diagnostic(`first claim ${lateMs} ms after send_at (poll interval ${POLL_MS} ms)`);
     assert.ok(lateMs >= 0, 'no claim before send_at');
-    // The start task runs every poll interval (±20%); the turn it queues is fetched within one
-    // more consumer poll.
-    assert.ok(lateMs <= 2.2 * POLL_MS + 500, `started ${lateMs} ms after send_at`);
+    // The start task runs every poll interval (±20%) and the turn it queues is fetched within
+    // one more consumer poll; the slack is for this shared, heavily loaded machine (a campaign
+    // left to anything but the start task would never start, and this would time out).
+    assert.ok(lateMs <= 2.4 * POLL_MS + 1500, `started ${lateMs} ms after send_at`);
   });
 });
 
