@@ -123,7 +123,7 @@ const SenderNumberQuery = z.string().max(64).optional().meta({
     'Your sender number (or the X-Sender-Number header). Required for users; an optional filter for admins.',
 });
 
-const CampaignIdParams = z.object({
+export const CampaignIdParams = z.object({
   campaign_id: z
     .string()
     .regex(/^[1-9]\d{0,14}$/, 'must be a positive integer')
