@@ -107,7 +107,7 @@ describe('dispatchers killed mid-send', () => {
     }
     await Promise.all(replacements);
 
-    for (const campaign of campaigns) await waitForCampaignDone(h.db, campaign.id, 90_000);
+    for (const campaign of campaigns) await waitForCampaignDone(h.db, campaign.id, 180_000);
 
     const rows = await h.db.selectFrom('messages').selectAll().orderBy('id').execute();
     assert.equal(rows.length, SENDERS.length * PER_SENDER);

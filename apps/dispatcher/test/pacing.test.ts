@@ -92,7 +92,7 @@ describe('pacing across three dispatcher processes', () => {
     });
     await h.db.updateTable('delay_settings').set({ message_delay: CHANGED_DELAY }).execute();
     const changedAt = Date.now();
-    for (const campaign of campaigns) await waitForCampaignDone(h.db, campaign.id, 60_000);
+    for (const campaign of campaigns) await waitForCampaignDone(h.db, campaign.id);
 
     const bySender = (emulator: typeof plus, phone: string) =>
       emulator.messages().filter((m) => m.session === sessionOf(phone, emulator));

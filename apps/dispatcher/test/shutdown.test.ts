@@ -73,7 +73,7 @@ describe('graceful shutdown', () => {
     assert.equal((await findCampaign(h.db, campaign.id))?.status, 'IN_PROGRESS');
 
     await h.dispatcher(env);
-    const done = await waitForCampaignDone(h.db, campaign.id, 20_000);
+    const done = await waitForCampaignDone(h.db, campaign.id);
     assert.equal(done.status, 'COMPLETED');
     const received = emulator.messages().map((m) => digitsOf(m.chatId));
     assert.equal(received.length, total);

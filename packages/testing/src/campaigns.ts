@@ -12,11 +12,14 @@ export function campaignMessages(db: Kysely<Database>, campaignId: number): Prom
     .execute();
 }
 
-/** Waits until the campaign has nothing PENDING or SENDING left and returns it. */
+/**
+ * Waits until the campaign has nothing PENDING or SENDING left and returns it. The bound only
+ * decides how long a broken run takes to fail, so it is generous for a heavily loaded machine.
+ */
 export function waitForCampaignDone(
   db: Kysely<Database>,
   id: number,
-  timeoutMs = 30_000,
+  timeoutMs = 120_000,
 ): Promise<Campaign> {
   return waitFor(
     async () => {
