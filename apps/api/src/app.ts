@@ -2,10 +2,12 @@ import express from 'express';
 import type { AppDeps, RouteModule } from './deps.ts';
 import { adminKeyCheck } from './http/auth.ts';
 import { defaultBodyLimit, maxJsonContainers } from './http/body-limits.ts';
+import { corsHeaders } from './http/cors.ts';
 import { errorHandler, routeNotFound } from './http/errors.ts';
 import { createOpenApiRegistry, serveOpenApi } from './http/openapi.ts';
 import { assignRequestId } from './http/request-id.ts';
 import { createRouteRegistrar } from './http/route.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { campaignEventRoutes } from './routes/campaign-events.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
@@ -29,6 +31,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
   app.use(assignRequestId);
+  app.use(securityHeaders);
+  app.use(corsHeaders(deps.config.corsOrigins));
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {

@@ -1,6 +1,7 @@
 import { type Env, loadEnv, loggingEnv, postgresUrl, strictBoolean } from '@herald/config';
 import { type CountryCode, isCountryCode } from '@herald/domain';
 import { z } from 'zod';
+import { isCorsOriginRule } from './http/cors.ts';
 
 const seconds = z.coerce.number().min(0).max(86_400);
 /** A size as body-parser reads it: `512kb`, `10mb`, or bytes. */
@@ -34,6 +35,28 @@ export const ApiConfigSchema = z.object({
   BODY_LIMIT: byteSize.optional(),
   /** Body limit of the WAHA webhook route: an event is small, and it is read before it is verified. */
   WEBHOOK_BODY_LIMIT: byteSize.default('1mb'),
+  /**
+   * Hosts (names or IP addresses, comma-separated) the media fetcher may reach even though they
+   * are internal: e.g. a media server on the private network. Everything else must be public.
+   */
+  MEDIA_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
+    ),
+  /** The largest media file a campaign may carry (WhatsApp's limit for images and video: 16 MB). */
+  MEDIA_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(16 * 1024 * 1024),
+  /** How long fetching a campaign's media may take, redirects included. */
+  MEDIA_FETCH_TIMEOUT_MS: z.coerce.number().int().min(500).default(15_000),
   /** The total rendered text of one campaign, in characters: bounds the rows one request writes. */
   MAX_CAMPAIGN_TEXT: z.coerce.number().int().min(65_536).default(200_000_000),
   QR_TTL_SECONDS: z.coerce.number().int().min(1).default(20),
@@ -47,6 +70,23 @@ export const ApiConfigSchema = z.object({
   TRUST_PROXY: strictBoolean.default(false),
   /** Lets a campaign's callback_url point at loopback, private or link-local addresses. */
   CLIENT_WEBHOOK_ALLOW_PRIVATE: strictBoolean.default(false),
+  /**
+   * Browser origins allowed to call the API (comma-separated): `chrome-extension://*` means any
+   * extension; add exact web origins such as `https://app.example.com`. Others get no CORS headers.
+   */
+  CORS_ORIGINS: z
+    .string()
+    .default('chrome-extension://*')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .refine((rules) => rules.every(isCorsOriginRule), {
+      message:
+        'each entry must be an origin (https://app.example.com) or scheme://* (chrome-extension://*)',
+    }),
   ...loggingEnv,
 });
 

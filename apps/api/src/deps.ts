@@ -1,5 +1,6 @@
 import type { Database } from '@herald/db';
 import type { Logger } from '@herald/logging';
+import type { GuardedAgent, HostPolicy } from '@herald/safe-http';
 import type { WahaClientCache } from '@herald/waha';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
@@ -23,6 +24,8 @@ export interface AppDeps {
   publicUrl: string;
   /** Live campaign feeds (one LISTEN connection, opened by the first stream). */
   campaignFeed: CampaignFeedHub;
+  /** Every request to a URL a user gave goes through this agent, which checks each address. */
+  userUrls: { agent: GuardedAgent; policy: HostPolicy };
   /** Injected clock, so expiry logic is testable. */
   now: () => Date;
   startedAt: Date;

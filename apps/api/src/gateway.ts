@@ -9,6 +9,7 @@ import {
   seedDelaySettings,
 } from '@herald/db';
 import type { Logger } from '@herald/logging';
+import { createGuardedAgent, createHostPolicy } from '@herald/safe-http';
 import { createWahaClientCache } from '@herald/waha';
 import { createApp } from './app.ts';
 import type { ApiConfig } from './config.ts';
@@ -63,6 +64,8 @@ export async function startGateway(
   const adminKey = await ensureAdminKey(db, config.adminApiKey);
   const webhookHmacKey = await ensureWebhookKey(db, config.webhookHmacKey);
   const waha = createWahaClientCache({ timeoutMs: config.wahaTimeoutMs });
+  const policy = createHostPolicy(config.mediaAllowedHosts);
+  const userUrls = { agent: createGuardedAgent({ policy }), policy };
 
   // Listening first lets PORT be 0: the address is known before WAHA is told where to call back.
   const server = createServer();
@@ -82,6 +85,7 @@ export async function startGateway(
     webhookHmacKey,
     campaignFeed,
     publicUrl: config.publicUrl ?? url,
+    userUrls,
     now: options.now ?? (() => new Date()),
     startedAt: new Date(),
   });
@@ -98,6 +102,7 @@ export async function startGateway(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await boss.stop({ graceful: true, close: true });
       await waha.closeAll();
+      await userUrls.agent.close();
       await db.destroy();
     },
   };

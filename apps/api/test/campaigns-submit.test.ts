@@ -4,20 +4,30 @@ import { makeConnectedSender, turnJobs } from '@herald/testing';
 import { startTestGateway, type TestGateway } from './support/gateway.ts';
 import { call } from './support/http.ts';
 import { ledgerTotals } from './support/ledger.ts';
+import { type MediaServer, startMediaServer } from './support/media-server.ts';
 
 // MAX_RECIPIENTS is small so the limit can be reached with a readable list.
 let gw: TestGateway;
+let media: MediaServer;
 const SENDER = '21642108077'; // the spec's example sender 42108077, in Tunisia
 const CORE_SENDER = '21620000001';
 const WAITING_SENDER = '21620000002';
 
 before(async () => {
-  gw = await startTestGateway({ MAX_RECIPIENTS: '5' });
+  media = await startMediaServer();
+  gw = await startTestGateway({
+    MAX_RECIPIENTS: '5',
+    MEDIA_ALLOWED_HOSTS: '127.0.0.1',
+    MAX_CAMPAIGN_TEXT: '100000',
+  });
   await makeConnectedSender(gw.db, SENDER, { tier: 'PLUS' });
   await makeConnectedSender(gw.db, CORE_SENDER, { tier: 'CORE' });
   await makeConnectedSender(gw.db, WAITING_SENDER, { status: 'WAITING_FOR_SCAN' });
 });
-after(() => gw.close());
+after(async () => {
+  await gw.close();
+  await media.close();
+});
 
 const send = (body: unknown) => call('POST', `${gw.url}/api/send`, { body });
 const valid = { sender_number: SENDER, template: 'Hello!', recipients: ['21698000001'] };
@@ -140,6 +150,21 @@ describe('POST /api/send refuses bad input and writes nothing', () => {
       400,
       'EMPTY_MESSAGE',
     );
+  });
+
+  test('refuses a campaign whose texts add up to more than MAX_CAMPAIGN_TEXT', async () => {
+    const error = await expectRefused(
+      () =>
+        send({
+          ...valid,
+          template: '{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}',
+          variables: { a: 'x'.repeat(4000) },
+          recipients: ['21698000001', '21698000002', '21698000003'],
+        }),
+      413,
+      'CAMPAIGN_TOO_LARGE',
+    );
+    assert.deepEqual(error.details, { max: 100_000, given: 120_000 });
   });
 
   test('refuses more recipients than MAX_RECIPIENTS in the schema itself', async () => {
@@ -269,14 +294,15 @@ describe('POST /api/send stores and queues a campaign', () => {
   });
 
   test('keeps a media URL for a sender on a Plus worker', async () => {
-    const res = await send({ ...valid, media_url: 'https://example.com/promo.jpg' });
+    const mediaUrl = `${media.url}/promo.png`;
+    const res = await send({ ...valid, media_url: mediaUrl });
     assert.equal(res.status, 201, JSON.stringify(res.body));
-    assert.equal(res.body.media_url, 'https://example.com/promo.jpg');
+    assert.equal(res.body.media_url, mediaUrl);
     const stored = await gw.db
       .selectFrom('campaigns')
       .select('media_url')
       .where('id', '=', res.body.id)
       .executeTakeFirstOrThrow();
-    assert.equal(stored.media_url, 'https://example.com/promo.jpg');
+    assert.equal(stored.media_url, mediaUrl);
   });
 });

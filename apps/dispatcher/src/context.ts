@@ -3,6 +3,7 @@ import type { Logger } from '@herald/logging';
 import type { WahaClientCache } from '@herald/waha';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
+import type { CampaignMediaCache } from './campaign-media.ts';
 import type { DispatcherConfig } from './config.ts';
 import type { OutcomePolicy } from './outcome.ts';
 
@@ -14,4 +15,5 @@ export interface DispatchContext {
   wahaClients: WahaClientCache;
   logger: Logger;
   outcomePolicy: OutcomePolicy;
+  media: CampaignMediaCache;
 }

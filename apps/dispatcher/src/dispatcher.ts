@@ -2,6 +2,7 @@ import { createDb, createQueue, ensureQueues, migrateToLatest } from '@herald/db
 import { SENDER_TURN_QUEUE, SenderTurnPayload } from '@herald/domain';
 import { createLogger, type Logger } from '@herald/logging';
 import { createWahaClientCache, type WahaClientCache } from '@herald/waha';
+import { createCampaignMediaCache } from './campaign-media.ts';
 import type { DispatcherConfig } from './config.ts';
 import { startConsumer } from './consumer.ts';
 import type { DispatchContext } from './context.ts';
@@ -89,6 +90,7 @@ export async function startDispatcher(
     wahaClients,
     logger,
     outcomePolicy: { maxAttempts: config.maxAttempts, backoff },
+    media: createCampaignMediaCache(db),
   };
 
   const consumer = startConsumer({

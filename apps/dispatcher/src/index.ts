@@ -4,7 +4,7 @@ export { type DispatcherDeps, type RunningDispatcher, startDispatcher } from './
 export { runSenderTurn, type TurnEnd, type TurnResult } from './jobs/sender-turn.ts';
 export { type CallPhase, type OutcomePolicy, outcomeOfError } from './outcome.ts';
 export { type PeriodicTask, startPeriodicTasks } from './periodic.ts';
-export { describeMedia, type MediaFile, sendCampaignMessage } from './send-message.ts';
+export { type OutgoingMedia, sendCampaignMessage } from './send-message.ts';
 export { createSweepTask, type SweepResult, sweepOnce } from './sweeper.ts';
 export {
   type KeepaliveOptions,

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../src/config.ts';
-import { describeMedia } from '../src/send-message.ts';
 
 const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/herald';
 
@@ -41,26 +40,5 @@ describe('dispatcher configuration', () => {
       loadConfig({ DATABASE_URL, LEASE_SECONDS: '', DISPATCHER_ID: '' }).leaseSeconds,
       30,
     );
-  });
-});
-
-describe('media type of a campaign URL', () => {
-  it('sends pictures as images, mp4 as video and the rest as documents', () => {
-    assert.deepEqual(describeMedia('https://x.test/a/photo.JPG'), {
-      kind: 'image',
-      mimetype: 'image/jpeg',
-      filename: 'photo.JPG',
-    });
-    assert.equal(describeMedia('https://x.test/clip.mp4?x=1').kind, 'video');
-    assert.deepEqual(describeMedia('https://x.test/price%20list.xlsx'), {
-      kind: 'file',
-      mimetype: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      filename: 'price list.xlsx',
-    });
-    assert.deepEqual(describeMedia('https://x.test/download'), {
-      kind: 'file',
-      mimetype: 'application/octet-stream',
-      filename: 'download',
-    });
   });
 });

@@ -104,10 +104,12 @@ describe('send errors', () => {
     assert.equal(file.length, 1);
     assert.equal(file[0]?.kind, 'file');
     assert.equal(file[0]?.caption, 'Your invoice');
+    // WAHA is handed the stored bytes, never the user's URL.
+    const stored = Buffer.from('media of https://cdn.example.com/files/invoice%20May.pdf?sig=abc');
     assert.deepEqual(file[0]?.file, {
       mimetype: 'application/pdf',
       filename: 'invoice May.pdf',
-      url: 'https://cdn.example.com/files/invoice%20May.pdf?sig=abc',
+      dataBytes: Buffer.byteLength(stored.toString('base64')),
     });
     assert.equal(picture.length, 1);
     assert.equal(picture[0]?.kind, 'image');

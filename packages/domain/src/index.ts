@@ -4,6 +4,7 @@ export * from './date-range.ts';
 export * from './deadline.ts';
 export * from './errors.ts';
 export * from './jobs.ts';
+export * from './media.ts';
 export * from './outcome.ts';
 export * from './pacing.ts';
 export * from './phone.ts';

@@ -13,6 +13,27 @@ const systemResolver: Resolver = (hostname, callback) =>
   dnsLookup(hostname, { all: true }, (error, addresses) => callback(error, addresses ?? []));
 
 /**
+ * At most `max` resolutions at once. The system resolver runs on libuv's small thread pool, which
+ * zlib and fs share: names that resolve slowly, submitted in bulk, must not take all of it.
+ */
+export function limitLookups(resolve: Resolver, max: number): Resolver {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return (hostname, callback) => {
+    const start = () => {
+      running += 1;
+      resolve(hostname, (error, addresses) => {
+        running -= 1;
+        waiting.shift()?.();
+        callback(error, addresses);
+      });
+    };
+    if (running < max) start();
+    else waiting.push(start);
+  };
+}
+
+/**
  * A `net.connect` lookup that resolves a name and refuses it when any of its addresses is not
  * public. The address checked is the address connected to: nothing can change in between.
  */
@@ -38,11 +59,16 @@ function guardedLookup(policy: HostPolicy, resolve: Resolver): LookupFunction {
   };
 }
 
+/** An undici Agent whose connections are checked; pass it as `dispatcher`, close it on shutdown. */
+export type GuardedAgent = Agent;
+
 export interface GuardedAgentOptions {
   policy: HostPolicy;
   connectTimeoutMs?: number;
   /** For tests: how names resolve (default: the system resolver, as `fetch` would). */
   resolve?: Resolver;
+  /** Resolutions in flight at once (default 2 of libuv's 4 threads). */
+  maxConcurrentLookups?: number;
 }
 
 /**
@@ -50,11 +76,14 @@ export interface GuardedAgentOptions {
  * a redirect, a retry): IP literals before connecting, names at resolution. Use it as the
  * `dispatcher` of every request whose URL a user supplied.
  */
-export function createGuardedAgent(options: GuardedAgentOptions): Agent {
+export function createGuardedAgent(options: GuardedAgentOptions): GuardedAgent {
   const { policy } = options;
   const connector = buildConnector({
     timeout: options.connectTimeoutMs ?? 10_000,
-    lookup: guardedLookup(policy, options.resolve ?? systemResolver),
+    lookup: guardedLookup(
+      policy,
+      limitLookups(options.resolve ?? systemResolver, options.maxConcurrentLookups ?? 2),
+    ),
   });
   return new Agent({
     connect: (opts, callback) => {

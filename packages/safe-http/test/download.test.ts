@@ -147,6 +147,35 @@ describe('downloadBounded', () => {
     await failsWith(download(`http://127.0.0.1:${port}/hang`, policy), 'TIMEOUT');
   });
 
+  it('resolves at most two names at once, however many downloads wait', async () => {
+    let running = 0;
+    let most = 0;
+    const slow: Resolver = (_name, cb) => {
+      running += 1;
+      most = Math.max(most, running);
+      setTimeout(() => {
+        running -= 1;
+        cb(null, [{ address: '127.0.0.1', family: 4 }]);
+      }, 30);
+    };
+    const policy = createHostPolicy(['media.internal']);
+    const agent = createGuardedAgent({ policy, resolve: slow });
+    try {
+      const all = Array.from({ length: 8 }, (_, i) =>
+        downloadBounded(`http://media.internal:${port}/image.png?${i}`, {
+          agent,
+          policy,
+          maxBytes: 10_000,
+          timeoutMs: 5000,
+        }),
+      );
+      assert.equal((await Promise.all(all)).length, 8);
+      assert.equal(most, 2);
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('refuses user info', async () => {
     await failsWith(
       download(`http://u:p@127.0.0.1:${port}/image.png`, createHostPolicy(['127.0.0.1'])),

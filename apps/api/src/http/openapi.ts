@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
+import { contentSecurityPolicy, DOCS_CSP } from './security-headers.ts';
 
 export function createOpenApiRegistry(): OpenAPIRegistry {
   const registry = new OpenAPIRegistry();
@@ -31,5 +32,5 @@ export function serveOpenApi(router: Router, registry: OpenAPIRegistry, version:
   router.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
-  router.use('/docs', swaggerUi.serve, swaggerUi.setup(document));
+  router.use('/docs', contentSecurityPolicy(DOCS_CSP), swaggerUi.serve, swaggerUi.setup(document));
 }

@@ -1,5 +1,6 @@
 import { strictBoolean } from '@herald/config';
 import { CAMPAIGN_STATUSES, MAX_MESSAGE_LENGTH, parseDateBound } from '@herald/domain';
+import { checkUrl, type HostPolicy } from '@herald/safe-http';
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { RouteModule } from '../deps.ts';
@@ -54,12 +55,22 @@ const RecipientWithVariables = z
       "A recipient with its own variables, which override the campaign's for this recipient",
   });
 
+/** The cheap part of the SSRF guard, at parse time; names are checked when they resolve. */
+function isPublicUrl(url: string, policy: HostPolicy): boolean {
+  try {
+    checkUrl(url, policy);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The body of POST /api/send. Every part is bounded in the schema itself, the recipient count
  * included: zod checks an array's length before its items, so a body of millions of items is
  * refused without parsing them.
  */
-export function sendCampaignBody(maxRecipients: number) {
+export function sendCampaignBody(maxRecipients: number, urls: HostPolicy) {
   return z
     .object({
       sender_number: z.string().min(1).max(64).meta({
@@ -92,10 +103,13 @@ export function sendCampaignBody(maxRecipients: number) {
         .url({ protocol: /^https?$/ })
         .max(2048)
         .refine(noNul, 'must not contain NUL')
+        .refine((url) => isPublicUrl(url, urls), {
+          message: 'must be a public http(s) URL without a user name or password',
+        })
         .nullish()
         .meta({
           description:
-            'An http(s) image, video or document sent with the text as caption (WAHA Plus workers only)',
+            'An http(s) image, video or document sent with the text as caption (WAHA Plus workers only). Herald fetches it once, when the campaign is submitted (public hosts only, at most MEDIA_MAX_BYTES), and sends those bytes.',
         }),
       callback_url: z
         .url({ protocol: /^https?$/ })
@@ -177,7 +191,10 @@ export const campaignRoutes: RouteModule = (r, deps) => {
     summary: 'Submit a campaign: validated, stored and queued for its sender in one transaction',
     tags: ['Campaigns'],
     access: 'open',
-    request: { body: sendCampaignBody(deps.config.maxRecipients), headers: IdempotencyHeaders },
+    request: {
+      body: sendCampaignBody(deps.config.maxRecipients, deps.userUrls.policy),
+      headers: IdempotencyHeaders,
+    },
     responses: {
       201: {
         description:

@@ -6,6 +6,7 @@ import {
   findIdempotencyKey,
   findSenderReadiness,
   insertCampaign,
+  insertCampaignMedia,
   insertCampaignMessages,
   insertIdempotencyKey,
   lockOrCreateSender,
@@ -24,6 +25,7 @@ import {
 import type { Kysely, Transaction } from 'kysely';
 import type { AppDeps } from '../deps.ts';
 import { assertCallbackUrlAllowed } from './callback-url.ts';
+import { fetchCampaignMedia } from './fetch-media.ts';
 import { assertSameRequest, type IdempotencyClaim } from './idempotency.ts';
 
 export interface SubmitCampaignInput {
@@ -50,7 +52,7 @@ const CREATED = 201;
  * pick the campaign up or nothing was written at all.
  */
 export async function submitCampaign(
-  deps: Pick<AppDeps, 'db' | 'boss' | 'config'>,
+  deps: Pick<AppDeps, 'db' | 'boss' | 'config' | 'userUrls'>,
   input: SubmitCampaignInput,
   idempotency?: IdempotencyClaim,
 ): Promise<SubmittedCampaign> {
@@ -88,6 +90,8 @@ export async function submitCampaign(
       { max: config.maxCampaignText, given: prepared.totalLength },
     );
   }
+  // Last of the checks, as the slowest; before the transaction, so no connection waits on it.
+  const media = mediaUrl === null ? null : await fetchCampaignMedia(deps, mediaUrl);
 
   return db.transaction().execute(async (trx): Promise<SubmittedCampaign> => {
     // The sender's row lock serialises its submits: of racing requests with one key, the first
@@ -106,6 +110,7 @@ export async function submitCampaign(
       total_messages: prepared.recipients.length,
       duplicates_removed: prepared.duplicatesRemoved,
     });
+    if (media) await insertCampaignMedia(trx, created.id, media);
     await insertInBatches(trx, created, prepared);
     if (idempotency) {
       await insertIdempotencyKey(trx, {

@@ -14,7 +14,7 @@ import {
 import { type DispatchOutcome, nextTurnAt, pausesSender } from '@herald/domain';
 import type { DispatchContext } from '../context.ts';
 import { outcomeOfError } from '../outcome.ts';
-import { recipientExists, sendCampaignMessage } from '../send-message.ts';
+import { type OutgoingMedia, recipientExists, sendCampaignMessage } from '../send-message.ts';
 
 export type TurnEnd = 'NOT_ACQUIRED' | 'EMPTY' | 'PAUSED' | 'LOST' | 'BUDGET' | 'SHUTDOWN';
 
@@ -147,11 +147,13 @@ async function deliver(
 ): Promise<DispatchOutcome> {
   const { config, outcomePolicy } = ctx;
   const client = ctx.wahaClients.clientFor({ url: target.url, apiKey: target.apiKey });
+  const media = message.mediaUrl ? await loadMedia(ctx, message.campaignId) : null;
+  if (media && 'kind' in media) return media;
   const outgoing = {
     wahaSession: target.wahaSession,
     recipient: message.recipient,
     body: message.body,
-    mediaUrl: message.mediaUrl,
+    media,
   };
   if (config.checkNumbers) {
     try {
@@ -188,6 +190,23 @@ async function deliver(
     return { kind: 'SENT', wahaMessageId: sent.id };
   } catch (error) {
     return outcomeOfError(error, 'send', message.attempts, outcomePolicy);
+  }
+}
+
+/**
+ * The bytes the gateway fetched for the campaign. WAHA is never given the user's URL, so a
+ * campaign whose media is not stored cannot send it: its messages fail rather than go without.
+ */
+async function loadMedia(
+  ctx: DispatchContext,
+  campaignId: number,
+): Promise<OutgoingMedia | DispatchOutcome> {
+  try {
+    const media = await ctx.media.get(campaignId);
+    if (media) return media;
+    return { kind: 'FAILED', code: 'MEDIA_UNAVAILABLE', error: 'the campaign has no stored media' };
+  } catch (error) {
+    return { kind: 'RETRY', code: 'DB_ERROR', error: String(error), backoffSeconds: 5 };
   }
 }
 

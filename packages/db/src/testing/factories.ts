@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { MessageStatus } from '@herald/domain';
+import { describeMedia, type MessageStatus } from '@herald/domain';
 import { type Kysely, sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Database, NewWorker, Session, Worker } from '../database.ts';
+import { type CampaignMedia, insertCampaignMedia } from '../queries/campaign-media.ts';
 import { insertCampaign } from '../queries/campaigns.ts';
 import { seedDelaySettings, updateDelaySettings } from '../queries/delays.ts';
 import { moveCampaignCounters } from '../queries/ledger.ts';
@@ -82,6 +83,13 @@ export interface CampaignOptions {
   /** The rendered text of each message: one for all, or per recipient. */
   body: string | ((recipient: string, index: number) => string);
   mediaUrl?: string | null;
+  /** The media stored for it; with a mediaUrl and no media, a few bytes typed by the URL. */
+  media?: CampaignMedia;
+}
+
+function placeholderMedia(url: string): CampaignMedia {
+  const { mimetype, filename } = describeMedia(url);
+  return { mimetype, filename, data: Buffer.from(`media of ${url}`) };
 }
 
 /**
@@ -106,6 +114,8 @@ export async function makeCampaign(
       duplicates_removed: 0,
     });
     await insertCampaignMessages(trx, campaign, options.recipients, bodies);
+    const media = options.media ?? (options.mediaUrl ? placeholderMedia(options.mediaUrl) : null);
+    if (media) await insertCampaignMedia(trx, campaign.id, media);
     return campaign.id;
   });
   const rows = await listCampaignMessages(db, id);
