@@ -54,6 +54,9 @@ export async function startTarget(env: Record<string, string> = {}): Promise<Tar
     // The heap the gateway's working set must fit in: V8 otherwise grows it lazily, and RSS then
     // says more about the collector's mood than about what a request costs.
     NODE_OPTIONS: process.env.FUZZ_NODE_OPTIONS ?? '--max-old-space-size=128',
+    ...(process.env.FUZZ_MALLOC_ARENA_MAX
+      ? { MALLOC_ARENA_MAX: process.env.FUZZ_MALLOC_ARENA_MAX }
+      : {}),
     ...env,
   });
   await waitUntilReady(gateway, 'the gateway', async () => {

@@ -7,13 +7,7 @@ import type { CampaignFeedHub } from '../services/campaign-feed.ts';
 import { getCampaignStatus } from '../services/campaign-status.ts';
 import { resolveSenderScope } from '../services/sender-scope.ts';
 import { toCampaignListItemDto } from './campaign-dtos.ts';
-
-const CampaignIdParams = z.object({
-  campaign_id: z
-    .string()
-    .regex(/^[1-9]\d{0,14}$/, 'must be a positive integer')
-    .meta({ example: '1' }),
-});
+import { CampaignIdParams } from './campaigns.ts';
 
 const EventsQuery = z.object({
   sender_number: z.string().max(64).optional().meta({
