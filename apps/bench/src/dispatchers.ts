@@ -26,6 +26,8 @@ export async function startDispatcherProcess(
     DISPATCHER_ID: id,
     LOG_LEVEL: 'info',
     LOG_FILE: '',
+    // Several dispatchers run side by side: each serves its metrics on a free port.
+    METRICS_PORT: '0',
     ...env,
   };
   // A configuration mistake here is reported by name rather than as a child that exited.

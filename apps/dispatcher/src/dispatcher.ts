@@ -101,6 +101,11 @@ export async function startDispatcher(
         host: config.metricsHost,
         registry: metrics.registry,
         readiness: () => checkReadiness(db, () => queueRunning),
+      }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EADDRINUSE') throw error;
+        throw new Error(
+          `METRICS_PORT ${config.metricsPort} is in use (another dispatcher on this host?): give each dispatcher its own METRICS_PORT, or 0 for any free port`,
+        );
       });
       logger.info('metrics served', { url: `${observability.url}/metrics` });
     }

@@ -71,6 +71,7 @@ before(async () => {
     processes.push(
       startTsProcess('apps/dispatcher/src/main.ts', {
         ...common,
+        METRICS_PORT: '0',
         LEASE_SECONDS: '5',
         SEND_TIMEOUT_MS: '3000',
         PROBE_INTERVAL_SECONDS: '1',

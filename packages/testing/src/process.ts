@@ -92,6 +92,8 @@ export async function startDispatcherProcess(
     LOG_FILE: '',
     DATABASE_URL: databaseUrl,
     DISPATCHER_ID: dispatcherId,
+    // Several dispatchers run side by side: each serves its metrics on a free port.
+    METRICS_PORT: '0',
     ...env,
   });
   await waitUntilReady(
