@@ -85,6 +85,23 @@ test('a connected number never hands a new token to a caller without the current
   assert.equal(stillValid.status, 200);
 });
 
+test('a session stopped before any scan is paired again by anyone, with a new token', async () => {
+  const phone = '21650200004';
+  const first: string = (await createSession(open, phone)).body.sender_token;
+  await waitForQr(worker, phone);
+  // As the reconciler leaves a QR nobody scanned in time.
+  await open.db
+    .updateTable('sessions')
+    .set({ status: 'STOPPED' })
+    .where('phone_number', '=', phone)
+    .execute();
+  const again = await createSession(open, phone);
+  assert.equal(again.status, 200);
+  assert.ok(again.body.sender_token, 'a new pairing brings a new token');
+  assert.notEqual(again.body.sender_token, first);
+  await waitForQr(worker, phone);
+});
+
 test('an admin rotates a token (the old one stops working) and revokes it', async () => {
   const phone = '21650200003';
   const old: string = (await createSession(open, phone)).body.sender_token;

@@ -233,7 +233,8 @@ async function restartSession(
   );
   await applyLive(deps, session.phone_number, workerId, live);
   deps.logger.info('session restarted', { phone: session.phone_number, workerId, unpair });
-  return unpair;
+  // A session stopped before it was ever paired shows a new QR too.
+  return unpair || session.connected_at === null;
 }
 
 /**
