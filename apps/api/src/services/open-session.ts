@@ -115,8 +115,11 @@ async function openHeld(
           }),
         )
       : false;
-  const mustMove =
-    workerGone || (needsPairing && existing.worker_healthy === false) || (ended && !reclaimed);
+  const workerDown = existing.worker_healthy === false;
+  if (ended && !workerGone && workerDown && !needsPairing) {
+    throw unavailable('WORKER_UNAVAILABLE', 'The session’s WAHA worker is down; try again later');
+  }
+  const mustMove = workerGone || (needsPairing && workerDown) || (ended && !reclaimed);
   if (mustMove) {
     const moved = await placeAndStart(deps, phone);
     // The old copy would hold a slot (and Core's only session) on a worker it no longer uses.
