@@ -89,12 +89,12 @@ test('a session stopped before any scan is paired again by anyone, with a new to
   const phone = '21650200004';
   const first: string = (await createSession(open, phone)).body.sender_token;
   await waitForQr(worker, phone);
-  // As the reconciler leaves a QR nobody scanned in time.
-  await open.db
-    .updateTable('sessions')
-    .set({ status: 'STOPPED' })
-    .where('phone_number', '=', phone)
-    .execute();
+  // Stopped on its worker, as the reconciler does with a QR nobody scanned in time.
+  const stopped = await call('POST', `${worker.url}/api/sessions/${phone}/stop`, {
+    headers: { 'X-Api-Key': worker.apiKey ?? '' },
+  });
+  assert.equal(stopped.status, 201);
+  await waitForStoredStatus(open, phone, 'STOPPED');
   const again = await createSession(open, phone);
   assert.equal(again.status, 200);
   assert.ok(again.body.sender_token, 'a new pairing brings a new token');
