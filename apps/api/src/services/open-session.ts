@@ -105,20 +105,21 @@ async function openHeld(
   // A session that must be paired (again) loses nothing by moving off a worker that is down;
   // a paired one waits for its worker, since moving it would cost a new scan.
   const needsPairing = existing.connected_at === null || (ended && existing.status !== 'STOPPED');
-  const reclaimed =
-    ended && !workerGone && existing.worker_id !== null
-      ? await deps.db.transaction().execute((trx) =>
-          reclaimSessionSlot(trx, {
-            phone,
-            workerId: existing.worker_id as number,
-            maxLiveSessions: deps.config.maxLiveSessions,
-          }),
-        )
-      : false;
   const workerDown = existing.worker_healthy === false;
   if (ended && !workerGone && workerDown && !needsPairing) {
     throw unavailable('WORKER_UNAVAILABLE', 'The session’s WAHA worker is down; try again later');
   }
+  const workerId = existing.worker_id;
+  const reclaimed =
+    ended && !workerGone && workerId !== null
+      ? await deps.db.transaction().execute((trx) =>
+          reclaimSessionSlot(trx, {
+            phone,
+            workerId,
+            maxLiveSessions: deps.config.maxLiveSessions,
+          }),
+        )
+      : false;
   const mustMove = workerGone || (needsPairing && workerDown) || (ended && !reclaimed);
   if (mustMove) {
     const moved = await placeAndStart(deps, phone);
