@@ -147,7 +147,7 @@ ALTER TABLE public.messages ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
-CREATE TABLE public.rate_limits (
+CREATE UNLOGGED TABLE public.rate_limits (
     key text NOT NULL,
     window_start timestamp with time zone NOT NULL,
     hits integer NOT NULL
@@ -223,7 +223,7 @@ CREATE TABLE public.senders (
     CONSTRAINT senders_sender_switch_delay_check CHECK ((sender_switch_delay >= (0)::numeric))
 );
 
-CREATE TABLE public.session_openings (
+CREATE UNLOGGED TABLE public.session_openings (
     phone_number text NOT NULL,
     owner text NOT NULL,
     expires_at timestamp with time zone NOT NULL

@@ -85,6 +85,23 @@ test('a connected number never hands a new token to a caller without the current
   assert.equal(stillValid.status, 200);
 });
 
+test('a session stopped before any scan is paired again by anyone, with a new token', async () => {
+  const phone = '21650200004';
+  const first: string = (await createSession(open, phone)).body.sender_token;
+  await waitForQr(worker, phone);
+  // Stopped on its worker, as the reconciler does with a QR nobody scanned in time.
+  const stopped = await call('POST', `${worker.url}/api/sessions/${phone}/stop`, {
+    headers: { 'X-Api-Key': worker.apiKey ?? '' },
+  });
+  assert.equal(stopped.status, 201);
+  await waitForStoredStatus(open, phone, 'STOPPED');
+  const again = await createSession(open, phone);
+  assert.equal(again.status, 200);
+  assert.ok(again.body.sender_token, 'a new pairing brings a new token');
+  assert.notEqual(again.body.sender_token, first);
+  await waitForQr(worker, phone);
+});
+
 test('an admin rotates a token (the old one stops working) and revokes it', async () => {
   const phone = '21650200003';
   const old: string = (await createSession(open, phone)).body.sender_token;

@@ -250,3 +250,34 @@ test('a QR nobody scanned within the pairing timeout is stopped on its worker, f
   });
   assert.equal((await sessionRow(fresh)).status, 'WAITING_FOR_SCAN', 'a recent QR is left alone');
 });
+
+test('reconciliation logs out a session another account scanned, and reports WRONG_ACCOUNT', async () => {
+  const emulator = await h.emulator({ tier: 'PLUS' });
+  const worker = await h.workerFor(emulator);
+  const phone = '21650600095';
+  await makeConnectedSender(h.db, phone, { worker, status: 'WAITING_FOR_SCAN' });
+  const client = clients.clientFor({ url: emulator.url, apiKey: emulator.apiKey ?? '' });
+  await client.createSession({
+    name: phone,
+    start: true,
+    config: { metadata: { 'herald.phone': phone } },
+  });
+  await waitFor(
+    () => emulator.sessions().find((s) => s.name === phone)?.status === 'SCAN_QR_CODE',
+    {
+      what: 'the QR to show',
+    },
+  );
+  // Scanned by another phone while no webhook got through.
+  emulator.scan(phone, '21650600999');
+  await sql`UPDATE sessions SET connected_at = NULL, me_id = NULL,
+    updated_at = now() - interval '1 hour' WHERE phone_number = ${phone}`.execute(h.db);
+
+  await onlyWorker(worker.id);
+  const [report] = await probeDueWorkers(deps);
+  assert.deepEqual(report?.reconciled?.corrected, [phone]);
+  assert.equal((await sessionRow(phone)).status, 'WRONG_ACCOUNT');
+  await waitFor(() => emulator.sessions().find((s) => s.name === phone)?.status === 'STOPPED', {
+    what: 'the other account to be logged out and the session stopped',
+  });
+});

@@ -130,7 +130,9 @@ test('api-guide steps 1-14: two numbers on two workers, a 20-recipient campaign,
     const png = Buffer.from((qr as { qr_code: string }).qr_code, 'base64');
     assert.equal(png.subarray(1, 4).toString(), 'PNG');
 
-    const session = (await call('GET', `${gatewayUrl}/api/sessions/${phone}`)).body as {
+    // Which worker shows the QR is an admin's view (step 11's dashboard): users do not see it.
+    const session = (await call('GET', `${gatewayUrl}/api/sessions/${phone}`, { headers: admin }))
+      .body as {
       worker: { url: string };
       waha_session: string;
     };
@@ -222,7 +224,9 @@ test('api-guide steps 1-14: two numbers on two workers, a 20-recipient campaign,
   for (const phone of [PHONE_C, PHONE_D]) {
     const res = await call('POST', `${gatewayUrl}/api/sessions`, { body: { phone_number: phone } });
     assert.equal(res.status, 201, JSON.stringify(res.body));
-    later.push(res.body as Placed);
+    // Where it landed is the admin's view (worker URLs are not shown to users).
+    const asAdmin = await call('GET', `${gatewayUrl}/api/sessions/${phone}`, { headers: admin });
+    later.push(asAdmin.body as Placed);
   }
   const onAdded = later.filter((s) => s.worker.url === added.url);
   assert.equal(onAdded.length, 1, 'one of the two new numbers lands on the new worker');

@@ -58,6 +58,7 @@ describe('fault switches', () => {
       acceptBeforeReset: true,
       notOnWhatsApp: ['1555'],
       sendScript: [],
+      frozen: false,
     });
     const cleared = await call(emulator, 'POST', '/_emulator/faults', { clear: true });
     assert.equal(cleared.body.latencyMs, 0);
@@ -66,6 +67,22 @@ describe('fault switches', () => {
       [invalid.status, invalid.body],
       [400, { error: 'errorRate5xx must be a number between 0 and 1' }],
     );
+  });
+
+  it('a frozen worker never answers its WAHA routes, while the control API still does', async () => {
+    emulator.setFaults({ frozen: true });
+    const held = await fetch(`${emulator.url}/api/sessions`, {
+      headers: { 'X-Api-Key': emulator.apiKey ?? '' },
+      signal: AbortSignal.timeout(300),
+    }).then(
+      () => 'answered',
+      (error: Error) => error.name,
+    );
+    assert.equal(held, 'TimeoutError');
+    const control = await call(emulator, 'POST', '/_emulator/faults', { frozen: false });
+    assert.equal(control.body.frozen, false);
+    const answered = await call(emulator, 'GET', '/api/sessions');
+    assert.equal(answered.status, 200);
   });
 
   it('adds latency before answering a send', async () => {

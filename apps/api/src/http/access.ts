@@ -9,22 +9,10 @@ import {
   adminKeyInvalid,
   adminKeyOf,
   adminKeyRequired,
-  type Caller,
+  type GuardedRoute,
+  type RequestGuard,
   senderTokenOf,
 } from './auth.ts';
-
-/** What the guard needs to know of a route. */
-export interface GuardedRoute {
-  access: 'admin' | 'open';
-  /** Authenticated by its own signature (WAHA's webhooks): no user rules apply. */
-  signed: boolean;
-  /** May be called without a token in token mode (POST /api/sessions of a number without one). */
-  tokenOptional?: boolean;
-  /** Counts against the per-address limit of session creation. */
-  createsSession?: boolean;
-}
-
-export type RequestGuard = (req: Request, route: GuardedRoute) => Promise<Caller>;
 
 /**
  * Admits a request or refuses it, before its input is parsed: admin keys (wrong ones throttled

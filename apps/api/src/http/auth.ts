@@ -8,6 +8,19 @@ import type { Request } from 'express';
  */
 export type Caller = { kind: 'admin' } | { kind: 'user'; sender: string | null };
 
+/** What the guard needs to know of a route. */
+export interface GuardedRoute {
+  access: 'admin' | 'open';
+  /** Authenticated by its own signature (WAHA's webhooks): no user rules apply. */
+  signed: boolean;
+  /** May be called without a token in token mode (POST /api/sessions of a number without one). */
+  tokenOptional?: boolean;
+  /** Counts against the per-address limit of session creation. */
+  createsSession?: boolean;
+}
+
+export type RequestGuard = (req: Request, route: GuardedRoute) => Promise<Caller>;
+
 /** Both header names are in use: the reference says X-Admin-Token, the guide X-Admin-API-Key. */
 export const ADMIN_HEADERS = ['x-admin-token', 'x-admin-api-key'] as const;
 

@@ -1,8 +1,7 @@
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { z } from 'zod';
-import type { RequestGuard } from './access.ts';
-import type { Caller } from './auth.ts';
+import type { Caller, RequestGuard } from './auth.ts';
 import { assertJsonContainersAtMost, assertWellFormedText } from './body-limits.ts';
 import { ErrorBody, malformedJson } from './errors.ts';
 

@@ -41,7 +41,7 @@ const SessionDto = z
     worker: z
       .object({ id: z.number(), name: z.string().nullable(), url: z.string().nullable() })
       .nullable()
-      .meta({ description: 'Where the session runs; `url` only for admins' }),
+      .meta({ description: 'Where the session runs; `name` and `url` only for admins' }),
     waha_session: z.string(),
     connected_at: DateTimeText.nullable(),
     me: z.object({ id: z.string(), push_name: z.string().nullable() }).nullable(),
@@ -109,7 +109,8 @@ export function toSessionDto(
         ? null
         : {
             id: session.worker_id,
-            name: session.worker_name,
+            // A default name is the worker's host:port: as internal as its URL.
+            name: admin ? session.worker_name : null,
             url: admin ? session.worker_url : null,
           },
     waha_session: session.waha_session,

@@ -114,18 +114,22 @@ async function openHeld(
   // A session that must be paired (again) loses nothing by moving off a worker that is down;
   // a paired one waits for its worker, since moving it would cost a new scan.
   const needsPairing = existing.connected_at === null || (ended && existing.status !== 'STOPPED');
+  const workerDown = existing.worker_healthy === false;
+  if (ended && !workerGone && workerDown && !needsPairing) {
+    throw unavailable('WORKER_UNAVAILABLE', 'The session’s WAHA worker is down; try again later');
+  }
+  const workerId = existing.worker_id;
   const reclaimed =
-    ended && !workerGone && existing.worker_id !== null
+    ended && !workerGone && workerId !== null
       ? await deps.db.transaction().execute((trx) =>
           reclaimSessionSlot(trx, {
             phone,
-            workerId: existing.worker_id as number,
+            workerId,
             maxLiveSessions: deps.config.maxLiveSessions,
           }),
         )
       : false;
-  const mustMove =
-    workerGone || (needsPairing && existing.worker_healthy === false) || (ended && !reclaimed);
+  const mustMove = workerGone || (needsPairing && workerDown) || (ended && !reclaimed);
   if (mustMove) {
     const moved = await placeAndStart(deps, phone);
     // The old copy would hold a slot (and Core's only session) on a worker it no longer uses.
@@ -242,7 +246,8 @@ async function restartSession(
   );
   await applyLive(deps, session.phone_number, workerId, live);
   deps.logger.info('session restarted', { phone: session.phone_number, workerId, unpair });
-  return unpair;
+  // A session stopped before it was ever paired shows a new QR too.
+  return unpair || session.connected_at === null;
 }
 
 /**

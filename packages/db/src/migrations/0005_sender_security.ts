@@ -12,8 +12,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   `.execute(db);
 
   // Fixed-window counters shared by every gateway: one row per key, reset when its window moves.
+  // Unlogged: no WAL write per request; a crash merely forgets the current windows.
   await sql`
-    CREATE TABLE rate_limits (
+    CREATE UNLOGGED TABLE rate_limits (
       key text PRIMARY KEY,
       window_start timestamptz NOT NULL,
       hits integer NOT NULL
@@ -21,9 +22,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   `.execute(db);
 
   // Who is opening a number's session right now. A lease rather than a held lock: no pooled
-  // connection waits on it, and a crashed opener's claim lapses by itself.
+  // connection waits on it, and a crashed opener's claim lapses by itself (unlogged: a database
+  // crash forgets claims, whose openers died with their connections anyway).
   await sql`
-    CREATE TABLE session_openings (
+    CREATE UNLOGGED TABLE session_openings (
       phone_number text PRIMARY KEY,
       owner text NOT NULL,
       expires_at timestamptz NOT NULL
