@@ -25,9 +25,7 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 /** Every migration in the order it runs (for tests that apply them by hand). */
 export const migrationsInOrder = (): Migration[] =>
-  Object.keys(MIGRATIONS)
-    .sort()
-    .map((name) => MIGRATIONS[name] as Migration);
+  MIGRATION_NAMES.map((name) => MIGRATIONS[name] as Migration);
 
 /** Applies every pending migration; kysely's Migrator takes a lock, so concurrent starts are safe. */
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<string[]> {
