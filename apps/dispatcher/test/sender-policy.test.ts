@@ -115,7 +115,9 @@ describe('sender policy limits across three dispatcher processes', () => {
       .set({ sent_at: sql`sent_at - interval '1 hour'` })
       .where('sender_number', '=', S.hourly)
       .execute();
-    await replacePolicyOverride(w.h.db, S.hourly, overrides[S.hourly] ?? {});
+    await w.h.db
+      .transaction()
+      .execute((trx) => replacePolicyOverride(trx, S.hourly, overrides[S.hourly] ?? {}));
     await bringTurnsForward(w.h.boss, [S.hourly]);
     await w.waitingOn(S.hourly, 'HOURLY_CAP');
     assert.equal(await w.handOffs(S.hourly), 10);
