@@ -127,6 +127,7 @@ describe('GET /api/admin/campaigns', () => {
       SENT: 2,
       FAILED: 1,
       UNKNOWN: 0,
+      SUPPRESSED: 0,
     });
     assert.deepEqual(
       res.body.recent_campaigns.map((c: { id: number }) => c.id),
