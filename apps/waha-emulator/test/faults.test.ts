@@ -57,6 +57,7 @@ describe('fault switches', () => {
       resetRate: 0,
       acceptBeforeReset: true,
       notOnWhatsApp: ['1555'],
+      ackErrorTo: [],
       sendScript: [],
       frozen: false,
     });

@@ -15,7 +15,7 @@ import type { AppDeps } from '../deps.ts';
 // transaction, and the senders' turns queued for later start now.
 
 export async function setGlobalPolicy(deps: AppDeps, policy: SenderPolicyInput) {
-  const stored = await replaceGlobalPolicy(deps.db, policy);
+  const stored = await deps.db.transaction().execute((trx) => replaceGlobalPolicy(trx, policy));
   await bringTurnsForward(deps.boss, 'ALL');
   return stored;
 }
@@ -31,7 +31,9 @@ export async function setOverride(
   senderNumber: string,
   policy: SenderPolicyInput,
 ): Promise<StoredPolicy> {
-  const stored = await replacePolicyOverride(deps.db, senderNumber, policy);
+  const stored = await deps.db
+    .transaction()
+    .execute((trx) => replacePolicyOverride(trx, senderNumber, policy));
   if (!stored) {
     throw notFound('SENDER_NOT_FOUND', `No sender ${senderNumber}: open a session for it first`);
   }
@@ -40,7 +42,10 @@ export async function setOverride(
 }
 
 export async function removeOverride(deps: AppDeps, senderNumber: string): Promise<void> {
-  if (!(await deletePolicyOverride(deps.db, senderNumber))) throw noOverride(senderNumber);
+  const deleted = await deps.db
+    .transaction()
+    .execute((trx) => deletePolicyOverride(trx, senderNumber));
+  if (!deleted) throw noOverride(senderNumber);
   await bringTurnsForward(deps.boss, [senderNumber]);
 }
 

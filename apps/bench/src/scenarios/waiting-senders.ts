@@ -122,7 +122,7 @@ export const waitingSendersScenario: Scenario = {
           ],
         ),
       ].join('\n'),
-      reading: `${SENDERS} waiting senders add ${extra.toFixed(1)} transactions/s (${(extra / SENDERS).toFixed(3)} per sender): a held sender is not polled.`,
+      reading: `${SENDERS} waiting senders add ${extra.toFixed(1)} transactions/s in all (${(extra / SENDERS).toFixed(3)} per sender per second): a held sender is not polled; its turn waits in pg-boss until \`resumes_at\`.`,
       summary: [
         `idle ${idle.xactsPerSecond.toFixed(1)} tx/s, ${SENDERS} waiting ${waiting.xactsPerSecond.toFixed(1)} tx/s`,
       ],

@@ -20,6 +20,18 @@ export const sessionAndWorker = sql`
 /** A worker Herald may use (`w`): enabled by an admin and answering its probes. */
 export const workerUsable = sql<boolean>`(w.enabled AND w.healthy)`;
 
+/** Why the sender's session cannot send now, or NULL: CONNECTED on a worker Herald may use. */
+const sessionPauseReason = sql<PauseReason | null>`CASE
+    WHEN ses.phone_number IS NULL THEN 'NO_SESSION'
+    WHEN ses.status <> 'CONNECTED' THEN 'SESSION_NOT_CONNECTED'
+    WHEN w.id IS NULL THEN 'NO_WORKER'
+    WHEN NOT w.enabled THEN 'WORKER_DISABLED'
+    WHEN NOT w.healthy THEN 'WORKER_UNHEALTHY'
+  END`;
+
+/** The session (`ses` on `w`) can send, whatever the sender's own pause: keep-alives use it. */
+export const sessionReady = sql<boolean>`(${sessionPauseReason} IS NULL)`;
+
 /**
  * Why the sender cannot send now, or NULL when it can: no admin-only pause (HEALTH: its health
  * rule tripped or WhatsApp logged it out), and its session CONNECTED on a worker Herald may use.
@@ -27,11 +39,7 @@ export const workerUsable = sql<boolean>`(w.enabled AND w.healthy)`;
  */
 export const pauseReason = sql<PauseReason | null>`CASE
     WHEN s.paused_reason IS NOT NULL THEN s.paused_reason
-    WHEN ses.phone_number IS NULL THEN 'NO_SESSION'
-    WHEN ses.status <> 'CONNECTED' THEN 'SESSION_NOT_CONNECTED'
-    WHEN w.id IS NULL THEN 'NO_WORKER'
-    WHEN NOT w.enabled THEN 'WORKER_DISABLED'
-    WHEN NOT w.healthy THEN 'WORKER_UNHEALTHY'
+    ELSE ${sessionPauseReason}
   END`;
 
 /** The sender can send now (see `pauseReason`). */

@@ -4,7 +4,7 @@ import {
   type SenderPolicyInput,
   SenderPolicySchema,
 } from '@herald/domain';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
 
 // The sender policy as stored: the global row and per-sender overrides, each the object the API
@@ -45,21 +45,19 @@ export async function getGlobalPolicy(db: Kysely<Database>): Promise<StoredPolic
 
 /** Replaces the global policy (a field left out is off) and lifts every policy hold. */
 export async function replaceGlobalPolicy(
-  db: Kysely<Database>,
+  trx: Transaction<Database>,
   policy: SenderPolicyInput,
 ): Promise<StoredPolicy> {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto('sender_policy')
-      .values({ id: 1, policy: JSON.stringify(policy) })
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet({ policy: JSON.stringify(policy), updated_at: sql`now()` }),
-      )
-      .returning(['policy', 'updated_at'])
-      .executeTakeFirstOrThrow();
-    await liftPolicyHolds(trx, null);
-    return { policy: SenderPolicySchema.parse(row.policy), updated_at: row.updated_at };
-  });
+  const row = await trx
+    .insertInto('sender_policy')
+    .values({ id: 1, policy: JSON.stringify(policy) })
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet({ policy: JSON.stringify(policy), updated_at: sql`now()` }),
+    )
+    .returning(['policy', 'updated_at'])
+    .executeTakeFirstOrThrow();
+  await liftPolicyHolds(trx, null);
+  return { policy: SenderPolicySchema.parse(row.policy), updated_at: row.updated_at };
 }
 
 export async function getPolicyOverride(
@@ -76,46 +74,42 @@ export async function getPolicyOverride(
 
 /** Sets a sender's override (fields left out inherit the global policy); null if no such sender. */
 export async function replacePolicyOverride(
-  db: Kysely<Database>,
+  trx: Transaction<Database>,
   senderNumber: string,
   policy: SenderPolicyInput,
 ): Promise<StoredPolicy | null> {
-  return db.transaction().execute(async (trx) => {
-    const sender = await trx
-      .selectFrom('senders')
-      .select('phone_number')
-      .where('phone_number', '=', senderNumber)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!sender) return null;
-    const json = JSON.stringify(policy);
-    const row = await trx
-      .insertInto('sender_policy_overrides')
-      .values({ sender_number: senderNumber, policy: json })
-      .onConflict((oc) =>
-        oc.column('sender_number').doUpdateSet({ policy: json, updated_at: sql`now()` }),
-      )
-      .returning(['policy', 'updated_at'])
-      .executeTakeFirstOrThrow();
-    await liftPolicyHolds(trx, senderNumber);
-    return { policy: SenderPolicySchema.parse(row.policy), updated_at: row.updated_at };
-  });
+  const sender = await trx
+    .selectFrom('senders')
+    .select('phone_number')
+    .where('phone_number', '=', senderNumber)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!sender) return null;
+  const json = JSON.stringify(policy);
+  const row = await trx
+    .insertInto('sender_policy_overrides')
+    .values({ sender_number: senderNumber, policy: json })
+    .onConflict((oc) =>
+      oc.column('sender_number').doUpdateSet({ policy: json, updated_at: sql`now()` }),
+    )
+    .returning(['policy', 'updated_at'])
+    .executeTakeFirstOrThrow();
+  await liftPolicyHolds(trx, senderNumber);
+  return { policy: SenderPolicySchema.parse(row.policy), updated_at: row.updated_at };
 }
 
 /** Removes a sender's override; false when it had none. */
 export async function deletePolicyOverride(
-  db: Kysely<Database>,
+  trx: Transaction<Database>,
   senderNumber: string,
 ): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const deleted = await trx
-      .deleteFrom('sender_policy_overrides')
-      .where('sender_number', '=', senderNumber)
-      .executeTakeFirst();
-    if (deleted.numDeletedRows === 0n) return false;
-    await liftPolicyHolds(trx, senderNumber);
-    return true;
-  });
+  const deleted = await trx
+    .deleteFrom('sender_policy_overrides')
+    .where('sender_number', '=', senderNumber)
+    .executeTakeFirst();
+  if (deleted.numDeletedRows === 0n) return false;
+  await liftPolicyHolds(trx, senderNumber);
+  return true;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../database.ts';
-import { canSend } from './send-readiness.ts';
+import { sessionReady } from './send-readiness.ts';
 
 /** The phone itself was used (a message typed on it): WhatsApp's 14-day clock restarts. */
 export async function recordPhoneActivity(
@@ -44,7 +44,7 @@ export function listIdleConnectedSessions(
       'w.api_key',
       'ses.device_active_at',
     ])
-    .where(canSend)
+    .where(sessionReady)
     .where((eb) =>
       eb.or([
         eb('ses.device_active_at', 'is', null),

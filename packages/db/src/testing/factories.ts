@@ -87,10 +87,12 @@ export async function setSenderPolicy(
   policy: SenderPolicyInput,
   overrides: Record<string, SenderPolicyInput> = {},
 ): Promise<void> {
-  await replaceGlobalPolicy(db, policy);
-  for (const [sender, override] of Object.entries(overrides)) {
-    await replacePolicyOverride(db, sender, override);
-  }
+  await db.transaction().execute(async (trx) => {
+    await replaceGlobalPolicy(trx, policy);
+    for (const [sender, override] of Object.entries(overrides)) {
+      await replacePolicyOverride(trx, sender, override);
+    }
+  });
 }
 
 export interface CampaignOptions {
