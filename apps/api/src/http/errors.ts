@@ -78,6 +78,14 @@ function toHeraldError(error: unknown): HeraldError {
       'Unsupported request body encoding',
     );
   }
+  // The router cannot percent-decode a path parameter such as `%E0%A4%A`: the client's mistake.
+  if (error instanceof URIError) {
+    return new HeraldError(
+      'validation',
+      'MALFORMED_URL',
+      'The request path is not valid percent-encoded UTF-8',
+    );
+  }
   // Any other body-parser refusal (a gzip/deflate/br body that does not decode, a request cut
   // short, a length that does not match) carries a 4xx status: the client's body, not our bug.
   const status = (error as { status?: unknown } | null)?.status;
@@ -86,14 +94,6 @@ function toHeraldError(error: unknown): HeraldError {
       'validation',
       'MALFORMED_BODY',
       'The request body could not be read: check its Content-Encoding and Content-Length',
-    );
-  }
-  // The router cannot percent-decode a path parameter such as `%E0%A4%A`: the client's mistake.
-  if (error instanceof URIError) {
-    return new HeraldError(
-      'validation',
-      'MALFORMED_URL',
-      'The request path is not valid percent-encoded UTF-8',
     );
   }
   return new HeraldError('internal', 'INTERNAL', 'Internal server error');
