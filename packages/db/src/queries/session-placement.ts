@@ -96,7 +96,16 @@ export async function reserveSessionSlot(
         b.limit - b.sessions - (a.limit - a.sessions) ||
         a.id - b.id,
     );
-  const chosen = ranked[0];
+  // DELETE /api/admin/workers does not take the placement lock: a worker deleted since the read
+  // above would fail the row's foreign key (a 500). Locking the chosen worker's row skips one
+  // that is gone, and makes a delete under way wait until this placement commits.
+  let chosen: (typeof ranked)[number] | undefined;
+  for (const candidate of ranked) {
+    if (await lockWorkerRow(trx, candidate.id)) {
+      chosen = candidate;
+      break;
+    }
+  }
   if (!chosen) return null;
   // WAHA Core serves only `default`; Plus names each session after its number.
   const wahaSession = chosen.tier === 'CORE' ? 'default' : options.phone;
@@ -133,6 +142,17 @@ export async function reserveSessionSlot(
     )
     .execute();
   return { worker_id: chosen.id, waha_session: wahaSession, replaced: existing !== undefined };
+}
+
+/** Whether the worker still exists; if so its row can no longer be deleted until `trx` ends. */
+async function lockWorkerRow(trx: Transaction<Database>, workerId: number): Promise<boolean> {
+  const row = await trx
+    .selectFrom('workers')
+    .select('id')
+    .where('id', '=', workerId)
+    .forKeyShare()
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** What a session forgets when it starts pairing again: the old account and its clocks' anchor. */
