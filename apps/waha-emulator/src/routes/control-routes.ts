@@ -51,27 +51,19 @@ export function controlRoutes(ctx: EmulatorContext): Route[] {
           return json(summary(name), 200);
         }),
     },
-    {
-      method: 'POST',
-      pattern: '/_emulator/sessions/:session/logout',
-      handler: ({ params }) =>
-        guarded(() => {
-          const name = params.session as string;
-          logoutFromPhone(ctx, name);
-          return json(summary(name), 200);
-        }),
-    },
-    {
-      // WhatsApp banning the account looks the same to WAHA as a logout: the session FAILS.
-      method: 'POST',
-      pattern: '/_emulator/sessions/:session/ban',
-      handler: ({ params }) =>
-        guarded(() => {
-          const name = params.session as string;
-          logoutFromPhone(ctx, name);
-          return json(summary(name), 200);
-        }),
-    },
+    // WhatsApp banning the account looks the same to WAHA as a logout: the session FAILS.
+    ...(['logout', 'ban'] as const).map(
+      (action): Route => ({
+        method: 'POST',
+        pattern: `/_emulator/sessions/:session/${action}`,
+        handler: ({ params }) =>
+          guarded(() => {
+            const name = params.session as string;
+            logoutFromPhone(ctx, name);
+            return json(summary(name), 200);
+          }),
+      }),
+    ),
     {
       method: 'POST',
       pattern: '/_emulator/sessions/:session/incoming-message',
