@@ -3,14 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import {
-  freePort,
-  freePortRange,
-  type RunningProcess,
-  startTsProcess,
-  waitFor,
-} from '@herald/testing';
+import { freePort, type RunningProcess, startTsProcess, waitFor } from '@herald/testing';
 import { request } from 'undici';
+import { unconfiguredStackEnv } from './stack-env.ts';
 
 // `npm start` with nothing configured: embedded Postgres in the data folder, three emulated Core
 // workers registered through the admin API, the gateway and a dispatcher. A second start on the
@@ -24,17 +19,7 @@ before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'herald-local-'));
   const port = await freePort();
   gatewayUrl = `http://127.0.0.1:${port}`;
-  env = {
-    HERALD_DATA_DIR: dataDir,
-    PORT: String(port),
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    EMULATOR_BASE_PORT: String(await freePortRange(3)),
-    // Nothing configured: the stack must choose its own database and key.
-    DATABASE_URL: '',
-    ADMIN_API_KEY: '',
-    LOG_FILE: '',
-    LOG_LEVEL: 'warn',
-  };
+  env = await unconfiguredStackEnv(dataDir, port);
 });
 
 after(async () => {

@@ -8,13 +8,13 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   freePort,
-  freePortRange,
   PROCESS_START_MS,
   type RunningProcess,
   startTsProcess,
   waitFor,
 } from '@herald/testing';
 import { request } from 'undici';
+import { unconfiguredStackEnv } from './stack-env.ts';
 
 // The README's walkthrough, extracted from README.md and run as one script (as when the whole
 // block is pasted into a terminal) against `npm start`'s entry point; then the demo restarts
@@ -33,17 +33,7 @@ before(async () => {
   port = await freePort();
   fourthPort = await freePort();
   gatewayUrl = `http://127.0.0.1:${port}`;
-  env = {
-    HERALD_DATA_DIR: dataDir,
-    PORT: String(port),
-    EMBEDDED_POSTGRES_PORT: String(await freePort()),
-    EMULATOR_BASE_PORT: String(await freePortRange(3)),
-    DATABASE_URL: '',
-    ADMIN_API_KEY: '',
-    HOST: '',
-    LOG_FILE: '',
-    LOG_LEVEL: 'warn',
-  };
+  env = await unconfiguredStackEnv(dataDir, port);
 });
 
 after(async () => {
