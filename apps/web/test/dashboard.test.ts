@@ -229,3 +229,122 @@ test('a CSV of 50 recipients with a variable column goes out and reaches COMPLET
   await firstRow.getByText('SENT', { exact: true }).waitFor();
   await screenshot(page, 'campaign');
 });
+
+test('a campaign is paused and resumed from its page', { skip }, async () => {
+  // The admin slows this sender down, so the campaign is still sending when it is paused.
+  const settings = admin.page;
+  await goToPage(settings, 'Settings');
+  const delays = settings.getByRole('form', { name: 'Delays for one sender' });
+  admin.writes.length = 0;
+  await delays.getByRole('button', { name: 'Save sender delays' }).click();
+  await delays.getByText('Enter the sender number').waitFor();
+  assertNothingSent(admin, 'sender delays without a sender');
+  await delays.getByLabel('Sender number').fill(SENDER);
+  await delays.getByLabel('Seconds between messages').fill('2');
+  await delays.getByRole('button', { name: 'Save sender delays' }).click();
+  await delays.getByText('Saved.').waitFor();
+
+  const { page } = sender;
+  await goToPage(page, 'New campaign', `New campaign from ${SENDER}`);
+  await page.getByLabel('Message template').fill('Second round');
+  await page
+    .getByLabel('Recipients')
+    .fill(
+      [
+        '+21698100001',
+        '+21698100002',
+        '+21698100003',
+        '+21698100004',
+        '+21698100005',
+        '+21698100006',
+      ].join('\n'),
+    );
+  await page.getByText(/^6 recipients · 0 duplicates removed · 0 invalid/).waitFor();
+  await page.getByRole('button', { name: 'Send campaign' }).click();
+  await page.getByTestId('created').getByRole('link').click();
+  await page.getByRole('heading', { name: /^Campaign #\d+/ }).waitFor();
+
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.locator('#campaign-title .badge', { hasText: 'PAUSED' }).waitFor();
+  const sentWhenPaused = Number(await counter(page, 'sent'));
+  assert.ok(sentWhenPaused < 6, `paused before the end (${sentWhenPaused} sent)`);
+  await screenshot(page, 'campaign-paused');
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await page.getByRole('button', { name: 'Pause' }).waitFor();
+  await page
+    .locator('#campaign-title .badge', { hasText: 'COMPLETED' })
+    .waitFor({ timeout: 120_000 });
+  assert.equal(await counter(page, 'sent'), '6');
+});
+
+test('a sender sees only their own campaigns; the admin sees and filters all', {
+  skip,
+}, async () => {
+  const other = await openPage(browser, WIDTHS.phone);
+  await signInAsSender(other.page, stack.url, OTHER_SENDER);
+  await connectNumber(other.page, stack.emulators, OTHER_SENDER);
+  await goToPage(other.page, 'New campaign', `New campaign from ${OTHER_SENDER}`);
+  await other.page.getByLabel('Message template').fill('From the other number');
+  await other.page.getByLabel('Recipients').fill('+21698200001');
+  await other.page.getByRole('button', { name: 'Send campaign' }).click();
+  await other.page.getByTestId('created').waitFor();
+
+  await goToPage(other.page, 'My campaigns');
+  await other.page.getByRole('cell', { name: OTHER_SENDER }).first().waitFor();
+  assert.equal(await other.page.getByRole('cell', { name: SENDER, exact: true }).count(), 0);
+  await screenshot(other.page, 'my-campaigns');
+
+  await goToPage(sender.page, 'My campaigns');
+  await sender.page.getByRole('link', { name: `#${firstCampaign}` }).waitFor();
+  assert.equal(await sender.page.getByRole('cell', { name: OTHER_SENDER, exact: true }).count(), 0);
+  assert.equal(await sender.page.getByRole('cell', { name: SENDER, exact: true }).count(), 2);
+
+  const { page } = admin;
+  await goToPage(page, 'Campaigns');
+  await page.getByRole('cell', { name: OTHER_SENDER, exact: true }).waitFor();
+  await page.getByLabel('From').fill('2030-01-02');
+  await page.getByLabel('To').fill('2030-01-01');
+  admin.writes.length = 0;
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.getByText('The "to" date is before the "from" date').waitFor();
+  await page.getByLabel('From').fill('');
+  await page.getByLabel('To').fill('');
+  await page.getByLabel('Sender').fill(OTHER_SENDER);
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForFunction((n) => !document.body.textContent?.includes(n), SENDER);
+  await page.getByRole('cell', { name: OTHER_SENDER, exact: true }).waitFor();
+  await screenshot(page, 'campaigns');
+  await other.page.context().close();
+});
+
+test('every page renders at 1280 and 390 px without a console error or CSP refusal', {
+  skip,
+}, async () => {
+  for (const width of Object.values(WIDTHS)) {
+    const adminView = await openPage(browser, width);
+    await signInAsAdmin(adminView.page, stack.url);
+    for (const name of ['Overview', 'Workers', 'Sessions', 'Campaigns', 'Settings']) {
+      await goToPage(adminView.page, name);
+      await adminView.page.waitForLoadState('networkidle');
+      await screenshot(adminView.page, `admin-${name.toLowerCase()}`);
+    }
+    await adminView.page.goto(`${stack.url}/dashboard/#/campaigns/${firstCampaign}`);
+    await adminView.page.locator('#campaign-title .badge', { hasText: 'COMPLETED' }).waitFor();
+    await screenshot(adminView.page, 'admin-campaign');
+    const senderView = await openPage(browser, width);
+    await signInAsSender(senderView.page, stack.url, SENDER);
+    await screenshot(senderView.page, 'sender-connect');
+    await goToPage(senderView.page, 'New campaign', `New campaign from ${SENDER}`);
+    await screenshot(senderView.page, 'sender-new-campaign');
+    for (const view of [adminView, senderView]) {
+      // Nothing may be wider than the window.
+      const overflow = await view.page.evaluate(
+        () => document.documentElement.scrollWidth - innerWidth,
+      );
+      assert.ok(overflow <= 0, `${view.page.url()} overflows by ${overflow}px at ${width}px`);
+      assert.deepEqual(view.problems, [], `${view.page.url()} at ${width}px`);
+      await view.page.context().close();
+    }
+  }
+  assert.deepEqual([...admin.problems, ...sender.problems], []);
+});

@@ -108,17 +108,17 @@ export function CampaignList({ who }: { who: Credentials }) {
           <tbody>
             {campaigns.map((c) => (
               <tr key={c.id}>
-                <td>
+                <td data-label="Campaign">
                   <a href={`#/campaigns/${c.id}`}>#{c.id}</a>
                 </td>
-                <td>{c.sender_number}</td>
-                <td>
+                <td data-label="Sender">{c.sender_number}</td>
+                <td data-label="Status">
                   <StatusBadge status={c.status} />
                 </td>
-                <td>
+                <td data-label="Progress">
                   {c.sent_messages}/{c.total_messages} sent
                 </td>
-                <td>{formatTime(c.created_at)}</td>
+                <td data-label="Created">{formatTime(c.created_at)}</td>
               </tr>
             ))}
           </tbody>

@@ -75,13 +75,15 @@ export function RecipientTable(props: { who: Credentials; id: number; changes: n
           <tbody>
             {rows.map((m) => (
               <tr key={m.id}>
-                <td>{m.recipient}</td>
-                <td>
+                <td data-label="Recipient">{m.recipient}</td>
+                <td data-label="Status">
                   <StatusBadge status={m.status} />
                 </td>
-                <td class="message-text">{m.message}</td>
-                <td>{formatTime(m.sent_at)}</td>
-                <td>{m.error ?? ''}</td>
+                <td data-label="Message" class="message-text">
+                  {m.message}
+                </td>
+                <td data-label="Sent">{formatTime(m.sent_at)}</td>
+                <td data-label="Error">{m.error ?? ''}</td>
               </tr>
             ))}
           </tbody>

@@ -47,17 +47,19 @@ export function Sessions({ who }: { who: Credentials }) {
                 (s.expires_at !== null && new Date(s.expires_at).getTime() - now < WARN_MS);
               return (
                 <tr key={s.phone_number} class={expiresSoon ? 'warning' : undefined}>
-                  <td>{s.phone_number}</td>
-                  <td>
+                  <td data-label="Number">{s.phone_number}</td>
+                  <td data-label="Status">
                     <StatusBadge status={s.status} />
                   </td>
-                  <td>{s.worker_name ?? (s.worker_id === null ? '—' : `#${s.worker_id}`)}</td>
-                  <td>{formatTime(s.last_active)}</td>
-                  <td>
+                  <td data-label="Worker">
+                    {s.worker_name ?? (s.worker_id === null ? '—' : `#${s.worker_id}`)}
+                  </td>
+                  <td data-label="Last activity">{formatTime(s.last_active)}</td>
+                  <td data-label="Expires">
                     {formatTime(s.expires_at)}
                     {expiresSoon && <strong class="warn-text"> expires within 48 h</strong>}
                   </td>
-                  <td>
+                  <td data-label="Actions">
                     <ConfirmButton
                       label="Delete"
                       question={`Delete the session of ${s.phone_number}?`}

@@ -84,11 +84,13 @@ export function Suppressions({ who }: { who: Credentials }) {
           <tbody>
             {rows.map((s) => (
               <tr key={s.id}>
-                <td>{s.recipient}</td>
-                <td>{s.sender_number ?? 'every sender'}</td>
-                <td>{s.source === 'OPT_OUT' ? `replied ${s.keyword ?? 'STOP'}` : 'admin'}</td>
-                <td>{formatTime(s.created_at)}</td>
-                <td>
+                <td data-label="Recipient">{s.recipient}</td>
+                <td data-label="Sender">{s.sender_number ?? 'every sender'}</td>
+                <td data-label="Source">
+                  {s.source === 'OPT_OUT' ? `replied ${s.keyword ?? 'STOP'}` : 'admin'}
+                </td>
+                <td data-label="Since">{formatTime(s.created_at)}</td>
+                <td data-label="Actions">
                   <ConfirmButton
                     label="Remove"
                     question={`Let ${s.recipient} receive messages again?`}

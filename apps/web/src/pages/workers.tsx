@@ -54,22 +54,22 @@ export function Workers({ who }: { who: Credentials }) {
           <tbody>
             {(workers.data ?? []).map((w) => (
               <tr key={w.id}>
-                <td>
+                <td data-label="Name">
                   {w.name}
                   <br />
                   <small class="muted">{w.url}</small>
                 </td>
-                <td>
+                <td data-label="Health">
                   {!w.enabled ? 'disabled' : w.healthy ? 'healthy' : 'unhealthy'}
                   <br />
                   <small class="muted">seen {formatTime(w.last_seen)}</small>
                 </td>
-                <td>{w.tier ?? '—'}</td>
-                <td>
+                <td data-label="Tier">{w.tier ?? '—'}</td>
+                <td data-label="Load">
                   {w.sessions} / {w.effective_capacity}
                 </td>
-                <td>{w.last_error ?? ''}</td>
-                <td>
+                <td data-label="Last error">{w.last_error ?? ''}</td>
+                <td data-label="Actions">
                   <div class="row-actions">
                     <button
                       type="button"
