@@ -339,7 +339,7 @@ test('every page renders at 1280 and 390 px without a console error or CSP refus
     for (const view of [adminView, senderView]) {
       // Nothing may be wider than the window.
       const overflow = await view.page.evaluate(
-        () => document.documentElement.scrollWidth - innerWidth,
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
       );
       assert.ok(overflow <= 0, `${view.page.url()} overflows by ${overflow}px at ${width}px`);
       assert.deepEqual(view.problems, [], `${view.page.url()} at ${width}px`);
