@@ -311,7 +311,8 @@ test('a sender sees only their own campaigns; the admin sees and filters all', {
   await page.getByLabel('To').fill('');
   await page.getByLabel('Sender').fill(OTHER_SENDER);
   await page.getByRole('button', { name: 'Filter' }).click();
-  await page.waitForFunction((n) => !document.body.textContent?.includes(n), SENDER);
+  // Page code runs in the browser: written as text, since these tests are typed for Node.
+  await page.waitForFunction(`!document.body.textContent.includes('${SENDER}')`);
   await page.getByRole('cell', { name: OTHER_SENDER, exact: true }).waitFor();
   await screenshot(page, 'campaigns');
   await other.page.context().close();
@@ -338,8 +339,8 @@ test('every page renders at 1280 and 390 px without a console error or CSP refus
     await screenshot(senderView.page, 'sender-new-campaign');
     for (const view of [adminView, senderView]) {
       // Nothing may be wider than the window.
-      const overflow = await view.page.evaluate(
-        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      const overflow = await view.page.evaluate<number>(
+        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
       );
       assert.ok(overflow <= 0, `${view.page.url()} overflows by ${overflow}px at ${width}px`);
       assert.deepEqual(view.problems, [], `${view.page.url()} at ${width}px`);
