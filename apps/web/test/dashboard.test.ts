@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
+import { waitFor } from '@herald/testing';
 import type { Browser } from 'playwright-core';
 import { renderApiTypes, SCHEMA_FILE } from '../scripts/api-types.ts';
 import {
@@ -120,12 +121,17 @@ test('the admin sets delays and the sender policy; bad values send nothing', { s
   await goToPage(page, 'Settings');
   admin.writes.length = 0;
   const delays = page.getByRole('form', { name: 'Delays for everyone' });
+  // The forms show the values in force once loaded.
+  await waitFor(async () => (await delays.getByLabel(/MESSAGE_DELAY/).inputValue()) !== '', {
+    what: 'the delays in force',
+  });
   await delays.getByLabel(/MESSAGE_DELAY/).fill('-1');
   await delays.getByRole('button', { name: 'Save delays' }).click();
   await delays
     .getByText('The delay between messages must be a whole number of at least 0')
     .waitFor();
   const policy = page.getByRole('form', { name: 'Sender policy' });
+  await policy.getByText(/^Policy for everyone, last changed/).waitFor();
   await policy.getByLabel('Warm-up daily caps').fill('20, forty');
   await policy.getByRole('button', { name: 'Save policy' }).click();
   await policy.getByText('The warm-up is a list of daily caps, e.g. 20, 40, 80').waitFor();

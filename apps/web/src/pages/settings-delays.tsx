@@ -16,14 +16,20 @@ export function DelaySettings({ who }: { who: Credentials }) {
   const [v, setV] = useState({ message: '', switch: '' });
   const [problems, setProblems] = useState<Problems>({});
   const [saved, setSaved] = useState(false);
+  // What the admin already typed wins over values that arrive later.
+  const [touched, setTouched] = useState(false);
   useEffect(() => {
-    if (current.data) {
+    if (current.data && !touched) {
       setV({
         message: String(current.data.MESSAGE_DELAY),
         switch: String(current.data.SENDER_SWITCH_DELAY),
       });
     }
-  }, [current.data]);
+  }, [current.data, touched]);
+  const edit = (change: Partial<typeof v>) => {
+    setTouched(true);
+    setV({ ...v, ...change });
+  };
   const submit = async (event: Event) => {
     event.preventDefault();
     setSaved(false);
@@ -53,7 +59,7 @@ export function DelaySettings({ who }: { who: Credentials }) {
             type="number"
             min={0}
             value={v.message}
-            onInput={(e) => setV({ ...v, message: e.currentTarget.value })}
+            onInput={(e) => edit({ message: e.currentTarget.value })}
           />
         )}
       </Field>
@@ -67,7 +73,7 @@ export function DelaySettings({ who }: { who: Credentials }) {
             type="number"
             min={0}
             value={v.switch}
-            onInput={(e) => setV({ ...v, switch: e.currentTarget.value })}
+            onInput={(e) => edit({ switch: e.currentTarget.value })}
           />
         )}
       </Field>

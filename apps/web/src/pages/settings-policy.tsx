@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api/endpoints.ts';
 import { ApiError, type Credentials } from '../api/http.ts';
 import type { SenderPolicyUpdate } from '../api/schema.ts';
+import { formatTime } from '../ui/controls.tsx';
 import { ErrorNote, Field, type Problems } from '../ui/form.tsx';
 import { optionalWholeNumber } from '../ui/numbers.ts';
 import { describeError } from '../ui/use-load.ts';
@@ -35,13 +36,22 @@ export function SenderPolicySettings({ who }: { who: Credentials }) {
   const [v, setV] = useState<Values>(EMPTY);
   const [problems, setProblems] = useState<Problems>({});
   const [status, setStatus] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState<string | null>(null);
 
+  // Typing after a load started wins over the values it brings.
+  const typed = useRef(false);
   const load = async (sender: string) => {
     setStatus(null);
+    typed.current = false;
     try {
-      const p = sender
-        ? (await api.senderPolicyOverride(who, sender)).override
+      const answer = sender
+        ? await api.senderPolicyOverride(who, sender)
         : await api.senderPolicy(who);
+      const p = 'override' in answer ? answer.override : answer;
+      setLoaded(
+        `${sender ? `Override for ${sender}` : 'Policy for everyone'}, last changed ${formatTime(answer.updated_at)}`,
+      );
+      if (typed.current) return;
       setV({
         sender,
         jitter: text(p.delay_jitter_seconds),
@@ -55,6 +65,7 @@ export function SenderPolicySettings({ who }: { who: Credentials }) {
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) {
         setV({ ...EMPTY, sender });
+        setLoaded(null);
         return setStatus(`${sender} has no override: the policy for everyone applies`);
       }
       setProblems({ sender: describeError(e) });
@@ -126,7 +137,10 @@ export function SenderPolicySettings({ who }: { who: Credentials }) {
           {...a}
           value={v[key]}
           inputMode="numeric"
-          onInput={(e) => setV({ ...v, [key]: e.currentTarget.value })}
+          onInput={(e) => {
+            typed.current = true;
+            setV({ ...v, [key]: e.currentTarget.value });
+          }}
         />
       )}
     </Field>
@@ -153,6 +167,7 @@ export function SenderPolicySettings({ who }: { who: Credentials }) {
           Load policy
         </button>
       </div>
+      {loaded && <p class="muted">{loaded}</p>}
       <div class="grid">
         {field('jitter', 'Random extra delay (s)')}
         {field('hourly', 'Messages per hour at most')}
