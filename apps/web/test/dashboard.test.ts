@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { waitFor } from '@herald/testing';
 import type { Browser } from 'playwright-core';
 import { renderApiTypes, SCHEMA_FILE } from '../scripts/api-types.ts';
 import {
@@ -13,6 +12,8 @@ import {
   WIDTHS,
 } from './support/browser.ts';
 import { recipientsCsv } from './support/campaign-input.ts';
+import { rejectBadCampaign, rejectBadSettings, turnPacingOff } from './support/forms.ts';
+import { visitEveryPage } from './support/screens.ts';
 import { type DashboardStack, EMULATOR_KEY, startDashboardStack } from './support/stack.ts';
 import {
   assertNothingSent,
@@ -120,42 +121,10 @@ test('the admin sets delays and the sender policy; bad values send nothing', { s
   const { page } = admin;
   await goToPage(page, 'Settings');
   admin.writes.length = 0;
-  const delays = page.getByRole('form', { name: 'Delays for everyone' });
-  // The forms show the values in force once loaded.
-  await waitFor(async () => (await delays.getByLabel(/MESSAGE_DELAY/).inputValue()) !== '', {
-    what: 'the delays in force',
-  });
-  await delays.getByLabel(/MESSAGE_DELAY/).fill('-1');
-  await delays.getByRole('button', { name: 'Save delays' }).click();
-  await delays
-    .getByText('The delay between messages must be a whole number of at least 0')
-    .waitFor();
-  const policy = page.getByRole('form', { name: 'Sender policy' });
-  await policy.getByText(/^Policy for everyone, last changed/).waitFor();
-  await policy.getByLabel('Warm-up daily caps').fill('20, forty');
-  await policy.getByRole('button', { name: 'Save policy' }).click();
-  await policy.getByText('The warm-up is a list of daily caps, e.g. 20, 40, 80').waitFor();
-  await page.getByRole('button', { name: 'Add suppression' }).click();
-  await page.getByText('Enter the number that must receive nothing').waitFor();
+  await rejectBadSettings(page);
   assertNothingSent(admin, 'invalid settings');
-
   // Emulated numbers cannot be banned: no pacing, so 50 messages go out in seconds.
-  await delays.getByLabel(/MESSAGE_DELAY/).fill('0');
-  await delays.getByLabel(/SENDER_SWITCH_DELAY/).fill('0');
-  await delays.getByRole('button', { name: 'Save delays' }).click();
-  await delays.getByText('Saved.').waitFor();
-  for (const label of [
-    'Random extra delay (s)',
-    'Messages per hour at most',
-    'Messages per day at most',
-    'Warm-up daily caps',
-    'Burst size (messages)',
-    'Pause after a burst (s)',
-  ]) {
-    await policy.getByLabel(label).fill(label.startsWith('Random') ? '0' : '');
-  }
-  await policy.getByRole('button', { name: 'Save policy' }).click();
-  await policy.getByText('Saved.').waitFor();
+  await turnPacingOff(page);
   await screenshot(page, 'settings');
 });
 
@@ -180,20 +149,7 @@ test('a CSV of 50 recipients with a variable column goes out and reaches COMPLET
   const { page } = sender;
   await goToPage(page, 'New campaign', `New campaign from ${SENDER}`);
   sender.writes.length = 0;
-  await page.getByRole('button', { name: 'Send campaign' }).click();
-  await page.getByText('Write the message to send').waitFor();
-  await page.getByText('Add at least one recipient').waitFor();
-  await page.getByLabel('Message template').fill('Hello {{name}}, your order is ready.');
-  await page.getByLabel('CSV file').setInputFiles({
-    name: 'bad.csv',
-    mimeType: 'text/csv',
-    buffer: Buffer.from('phone,name\n+21698000001,Ann\nnot-a-number,Bob\n'),
-  });
-  await page.getByRole('button', { name: 'Send campaign' }).click();
-  await page.getByText(/row 3: "not-a-number" is not a phone number/).waitFor();
-  await page.getByLabel('Media URL (optional)').fill('ftp://example.com/a.png');
-  await page.getByRole('button', { name: 'Send campaign' }).click();
-  await page.getByText('The media URL must start with http:// or https://').waitFor();
+  await rejectBadCampaign(page);
   assertNothingSent(sender, 'a campaign with bad input');
 
   await page.getByLabel('Media URL (optional)').fill('');
@@ -317,38 +273,20 @@ test('a sender sees only their own campaigns; the admin sees and filters all', {
   await page.getByLabel('To').fill('');
   await page.getByLabel('Sender').fill(OTHER_SENDER);
   await page.getByRole('button', { name: 'Filter' }).click();
-  // Page code runs in the browser: written as text, since these tests are typed for Node.
-  await page.waitForFunction(`!document.body.textContent.includes('${SENDER}')`);
+  await page
+    .getByRole('cell', { name: SENDER, exact: true })
+    .first()
+    .waitFor({ state: 'detached' });
   await page.getByRole('cell', { name: OTHER_SENDER, exact: true }).waitFor();
   await screenshot(page, 'campaigns');
   await other.page.context().close();
 });
 
-test('every page renders at 1280 and 390 px without a console error or CSP refusal', {
+test('every page renders at 1280 and 390 px without a script error or CSP refusal', {
   skip,
 }, async () => {
   for (const width of Object.values(WIDTHS)) {
-    const adminView = await openPage(browser, width);
-    await signInAsAdmin(adminView.page, stack.url);
-    for (const name of ['Overview', 'Workers', 'Sessions', 'Campaigns', 'Settings']) {
-      await goToPage(adminView.page, name);
-      await adminView.page.waitForLoadState('networkidle');
-      await screenshot(adminView.page, `admin-${name.toLowerCase()}`);
-    }
-    await adminView.page.goto(`${stack.url}/dashboard/#/campaigns/${firstCampaign}`);
-    await adminView.page.locator('#campaign-title .badge', { hasText: 'COMPLETED' }).waitFor();
-    await screenshot(adminView.page, 'admin-campaign');
-    const senderView = await openPage(browser, width);
-    await signInAsSender(senderView.page, stack.url, SENDER);
-    await screenshot(senderView.page, 'sender-connect');
-    await goToPage(senderView.page, 'New campaign', `New campaign from ${SENDER}`);
-    await screenshot(senderView.page, 'sender-new-campaign');
-    for (const view of [adminView, senderView]) {
-      // Nothing may be wider than the window.
-      const overflow = await view.page.evaluate<number>(
-        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-      );
-      assert.ok(overflow <= 0, `${view.page.url()} overflows by ${overflow}px at ${width}px`);
+    for (const view of await visitEveryPage(browser, stack.url, width, firstCampaign, SENDER)) {
       assert.deepEqual(view.problems, [], `${view.page.url()} at ${width}px`);
       await view.page.context().close();
     }

@@ -16,12 +16,17 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly fields: FieldProblem[];
+  /** The API's `details` as sent (a list of invalid numbers, a worker's address…). */
+  readonly details: unknown;
 
-  constructor(status: number, code: string, message: string, fields: FieldProblem[] = []) {
+  constructor(status: number, code: string, message: string, details?: unknown) {
     super(message);
     this.status = status;
     this.code = code;
-    this.fields = fields;
+    this.details = details;
+    this.fields = Array.isArray(details)
+      ? (details as FieldProblem[]).filter((d) => typeof d?.path === 'string')
+      : [];
   }
 
   /** What the API said about `field` (and its sub-fields), if anything. */
@@ -92,13 +97,10 @@ function safeParse(text: string): unknown {
 
 function toApiError(status: number, json: unknown): ApiError {
   const error = (json as { error?: { code?: string; message?: string; details?: unknown } })?.error;
-  const fields = Array.isArray(error?.details)
-    ? (error.details as FieldProblem[]).filter((d) => typeof d?.path === 'string')
-    : [];
   return new ApiError(
     status,
     error?.code ?? `HTTP_${status}`,
     error?.message ?? `Herald answered ${status} without an explanation`,
-    fields,
+    error?.details,
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type MessageState } from '../api/endpoints.ts';
 import type { Credentials } from '../api/http.ts';
+import type { CampaignStatus } from '../api/schema.ts';
 import { formatTime, Pager, StatusBadge } from '../ui/controls.tsx';
 import { ErrorNote, Field } from '../ui/form.tsx';
 import { useLoad } from '../ui/use-load.ts';
@@ -59,6 +60,7 @@ export function RecipientTable(props: { who: Credentials; id: number; changes: n
           )}
         </Field>
       </div>
+      <SendingState sending={page.data?.sending} />
       <ErrorNote error={page.error} />
       <div class="table-wrap">
         <table>
@@ -98,5 +100,17 @@ export function RecipientTable(props: { who: Credentials; id: number; changes: n
         onChange={setOffset}
       />
     </section>
+  );
+}
+
+/** Why a campaign is not sending right now (sender safety: caps, warm-up, pauses), if it is not. */
+function SendingState({ sending }: { sending: CampaignStatus['sending'] | undefined }) {
+  if (!sending || sending.state === 'ACTIVE') return null;
+  return (
+    <p class="notice" role="status">
+      {sending.state === 'PAUSED' ? 'Sending is paused' : 'Sending waits'}
+      {sending.reason ? `: ${sending.reason}` : ''}
+      {sending.resumes_at ? `, until ${formatTime(sending.resumes_at)}` : ''}.
+    </p>
   );
 }

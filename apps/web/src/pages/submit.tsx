@@ -70,9 +70,7 @@ export function SubmitCampaign({ who }: { who: Extract<Credentials, { kind: 'sen
     try {
       setCreated(await api.send(who, body));
     } catch (e) {
-      setProblems(
-        e instanceof ApiError && e.fields.length ? fieldProblems(e) : { form: describeError(e) },
-      );
+      setProblems(e instanceof ApiError ? apiProblems(e) : { form: describeError(e) });
     } finally {
       setBusy(false);
     }
@@ -175,15 +173,29 @@ export function SubmitCampaign({ who }: { who: Extract<Credentials, { kind: 'sen
   );
 }
 
-/** The API's field problems, under the form's field names (recipients.3.phone → recipients). */
-function fieldProblems(e: ApiError): Problems {
+const FIELDS = ['template', 'recipients', 'media_url', 'send_at', 'sender_number'];
+/** Which field an error code is about, when the API names no field path. */
+const FIELD_OF_CODE: [RegExp, string][] = [
+  [/RECIPIENT/, 'recipients'],
+  [/TEMPLATE|VARIABLE|MESSAGE_TOO_LONG|BLANK/, 'template'],
+  [/MEDIA/, 'media_url'],
+  [/SEND_AT|SCHEDULE/, 'send_at'],
+];
+
+/**
+ * The API's answer, next to the field it is about: its field paths (recipients.3.phone →
+ * recipients), else its code; with the numbers or names it lists.
+ */
+function apiProblems(e: ApiError): Problems {
   const out: Problems = {};
   for (const f of e.fields) {
     const field = f.path.split('.')[0] ?? 'form';
-    const name = ['template', 'recipients', 'media_url', 'send_at', 'sender_number'].includes(field)
-      ? field
-      : 'form';
+    const name = FIELDS.includes(field) ? field : 'form';
     out[name] = out[name] ? `${out[name]}; ${f.message}` : `${f.path}: ${f.message}`;
   }
-  return out;
+  if (e.fields.length) return out;
+  const field = FIELD_OF_CODE.find(([code]) => code.test(e.code))?.[1] ?? 'form';
+  const listed = Object.values((e.details ?? {}) as Record<string, unknown>).find(Array.isArray);
+  const names = listed?.length ? `: ${listed.slice(0, 10).join(', ')}` : '';
+  return { [field]: `${describeError(e)}${names}` };
 }

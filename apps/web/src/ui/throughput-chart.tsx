@@ -45,29 +45,31 @@ export function ThroughputChart({ minutes }: { minutes: AdminThroughput['minutes
           </span>
         ))}
       </figcaption>
-      <table class="visually-hidden">
-        <caption>Messages per minute with any activity</caption>
-        <thead>
-          <tr>
-            <th scope="col">Minute</th>
-            {OUTCOMES.map((o) => (
-              <th scope="col" key={o}>
-                {o}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {busy.map((m) => (
-            <tr key={m.minute}>
-              <td>{new Date(m.minute).toLocaleTimeString()}</td>
+      <div class="visually-hidden">
+        <table>
+          <caption>Messages per minute with any activity</caption>
+          <thead>
+            <tr>
+              <th scope="col">Minute</th>
               {OUTCOMES.map((o) => (
-                <td key={o}>{m[o]}</td>
+                <th scope="col" key={o}>
+                  {o}
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {busy.map((m) => (
+              <tr key={m.minute}>
+                <td>{new Date(m.minute).toLocaleTimeString()}</td>
+                {OUTCOMES.map((o) => (
+                  <td key={o}>{m[o]}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }
