@@ -29,12 +29,15 @@ const SENDER_PAGES = [
 export function App() {
   const [who, setWho] = useState<Credentials | null>(loadCredentials);
   const route = useHashRoute();
+  const signIn = (next: Credentials) => {
+    saveCredentials(next);
+    setWho(next);
+  };
   if (!who) {
     return (
       <SignIn
         onSignIn={(next) => {
-          saveCredentials(next);
-          setWho(next);
+          signIn(next);
           go(next.kind === 'admin' ? 'overview' : 'connect');
         }}
       />
@@ -63,17 +66,22 @@ export function App() {
           Sign out
         </button>
       </header>
-      <main>{page(who, current, route[1])}</main>
+      <main>{page(who, current, route[1], signIn)}</main>
     </>
   );
 }
 
-function page(who: Credentials, current: string, id: string | undefined) {
+function page(
+  who: Credentials,
+  current: string,
+  id: string | undefined,
+  signIn: (next: Credentials) => void,
+) {
   if (current === 'campaigns' && id) return <CampaignPage who={who} id={Number(id)} key={id} />;
   if (current === 'campaigns') return <CampaignList who={who} />;
   if (who.kind === 'sender') {
     if (current === 'send') return <SubmitCampaign who={who} />;
-    return <ConnectNumber who={who} />;
+    return <ConnectNumber who={who} onToken={(token) => signIn({ ...who, token })} />;
   }
   if (current === 'workers') return <Workers who={who} />;
   if (current === 'sessions') return <Sessions who={who} />;

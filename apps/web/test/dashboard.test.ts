@@ -12,7 +12,12 @@ import {
   WIDTHS,
 } from './support/browser.ts';
 import { recipientsCsv } from './support/campaign-input.ts';
-import { rejectBadCampaign, rejectBadSettings, turnPacingOff } from './support/forms.ts';
+import {
+  editDisableAndRemove,
+  rejectBadCampaign,
+  rejectBadSettings,
+  turnPacingOff,
+} from './support/forms.ts';
 import { visitEveryPage } from './support/screens.ts';
 import { type DashboardStack, EMULATOR_KEY, startDashboardStack } from './support/stack.ts';
 import {
@@ -115,6 +120,7 @@ test('an admin signs in with the admin key and registers the workers', { skip },
     .first()
     .waitFor();
   await screenshot(page, 'workers');
+  await editDisableAndRemove(admin, 'waha-3');
 });
 
 test('the admin sets delays and the sender policy; bad values send nothing', { skip }, async () => {

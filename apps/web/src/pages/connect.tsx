@@ -2,7 +2,6 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/endpoints.ts';
 import { ApiError, type Credentials } from '../api/http.ts';
 import type { Session } from '../api/schema.ts';
-import { loadCredentials, saveCredentials } from '../credentials.ts';
 import { formatTime, StatusBadge } from '../ui/controls.tsx';
 import { ErrorNote } from '../ui/form.tsx';
 import { describeError } from '../ui/use-load.ts';
@@ -13,7 +12,14 @@ const POLL_MS = 2000;
  * Connects the sender's number: opens its session, then shows the QR code, fetched again every
  * two seconds (WhatsApp rotates it) until the phone has scanned it and the session is CONNECTED.
  */
-export function ConnectNumber({ who }: { who: Extract<Credentials, { kind: 'sender' }> }) {
+export function ConnectNumber({
+  who,
+  onToken,
+}: {
+  who: Extract<Credentials, { kind: 'sender' }>;
+  /** A new sender token: every later call of this tab presents it. */
+  onToken(token: string): void;
+}) {
   const [session, setSession] = useState<Session | null>(null);
   const [qr, setQr] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -43,7 +49,7 @@ export function ConnectNumber({ who }: { who: Extract<Credentials, { kind: 'send
       if (document.visibilityState === 'visible') void refresh();
     }, POLL_MS);
     return () => clearInterval(timer);
-  }, [who.number]);
+  }, [who.number, who.token]);
 
   const connect = async () => {
     setBusy(true);
@@ -53,8 +59,7 @@ export function ConnectNumber({ who }: { who: Extract<Credentials, { kind: 'send
       if (opened.sender_token) {
         // Returned once: keep it for this tab's calls and show it so it can be copied.
         setToken(opened.sender_token);
-        const saved = loadCredentials();
-        if (saved?.kind === 'sender') saveCredentials({ ...saved, token: opened.sender_token });
+        onToken(opened.sender_token);
       }
       setSession(opened);
       await refresh();

@@ -80,6 +80,10 @@ function SenderSignIn({ onSignIn }: { onSignIn(who: Credentials): void }) {
       await api.campaigns(who, { limit: 1, offset: 0 });
       onSignIn(who);
     } catch (e) {
+      // Where tokens are on, a number not connected yet has none: connecting it gives one.
+      if (e instanceof ApiError && e.code === 'SENDER_TOKEN_REQUIRED' && !who.token) {
+        return onSignIn(who);
+      }
       const message = describeError(e);
       const aboutToken = e instanceof ApiError && (e.status === 401 || /TOKEN/.test(e.code));
       setErrors(aboutToken ? { token: message } : { number: message });

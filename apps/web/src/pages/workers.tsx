@@ -67,6 +67,10 @@ export function Workers({ who }: { who: Credentials }) {
                 <td data-label="Tier">{w.tier ?? '—'}</td>
                 <td data-label="Load">
                   {w.sessions} / {w.effective_capacity}
+                  {w.capacity !== w.effective_capacity && (
+                    // WAHA Core holds one session whatever the capacity says.
+                    <small class="muted"> (capacity set to {w.capacity})</small>
+                  )}
                 </td>
                 <td data-label="Last error">{w.last_error ?? ''}</td>
                 <td data-label="Actions">

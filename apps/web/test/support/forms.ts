@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import { waitFor } from '@herald/testing';
 import type { Page } from 'playwright-core';
+import type { WatchedPage } from './browser.ts';
 
 /** Bad values in the settings forms: each gets its own message (the caller checks nothing left). */
 export async function rejectBadSettings(page: Page): Promise<void> {
@@ -74,4 +76,33 @@ export async function rejectBadCampaign(page: Page): Promise<void> {
   await page.getByText('The schedule must be in the future').waitFor();
   await page.getByLabel('Media URL (optional)').fill('');
   await page.getByLabel('Send at (optional)').fill('');
+}
+
+/** A worker is edited (a bad capacity first), disabled, then removed after the confirmation. */
+export async function editDisableAndRemove(watched: WatchedPage, name: string): Promise<void> {
+  const { page } = watched;
+  const rowOf = (worker: string) => page.getByRole('row').filter({ hasText: worker });
+  await rowOf(name).getByRole('button', { name: 'Edit' }).click();
+  const form = page.getByRole('form', { name: `Edit ${name}` });
+  watched.writes.length = 0;
+  await form.getByLabel('Capacity (sessions)').fill('0');
+  await form.getByRole('button', { name: 'Save worker' }).click();
+  await form.getByText('Capacity is a whole number of sessions, at least 1').waitFor();
+  assert.deepEqual(watched.writes, [], 'a bad capacity sends nothing');
+  const renamed = `${name}-spare`;
+  await form.getByLabel('Worker name').fill(renamed);
+  await form.getByLabel('Capacity (sessions)').fill('2');
+  await form.getByRole('button', { name: 'Save worker' }).click();
+  const row = rowOf(renamed);
+  // A Core worker holds one session whatever its capacity says.
+  await row.getByRole('cell', { name: '0 / 1 (capacity set to 2)' }).waitFor();
+
+  await row.getByRole('button', { name: 'Disable' }).click();
+  await row.getByRole('cell', { name: /^disabled/ }).waitFor();
+  await row.getByRole('button', { name: 'Remove' }).click();
+  // Nothing is removed before the admin confirms.
+  await row.getByRole('button', { name: 'No' }).click();
+  await row.getByRole('button', { name: 'Remove' }).click();
+  await row.getByRole('button', { name: 'Yes, remove' }).click();
+  await row.waitFor({ state: 'detached' });
 }

@@ -14,7 +14,7 @@ export const EMULATOR_KEY = 'dashboard-emulator-key';
 
 export interface DashboardStack {
   url: string;
-  /** Two WAHA Core workers (one session each), not registered: the admin adds them. */
+  /** Three WAHA Core workers (one session each), not registered: the admin adds them. */
   emulators: RunningEmulator[];
   stop(): Promise<void>;
 }
@@ -54,7 +54,7 @@ export async function startDashboardStack(): Promise<DashboardStack> {
       return answer?.ok === true;
     });
     running.push(await startDispatcherProcess(database.url, 'dashboard-test'));
-    for (let i = 0; i < 2; i += 1) {
+    for (let i = 0; i < 3; i += 1) {
       emulators.push(
         await startEmulator({
           apiKey: EMULATOR_KEY,
