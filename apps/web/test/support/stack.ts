@@ -21,9 +21,12 @@ export interface DashboardStack {
 
 /**
  * What the dashboard runs against: the dashboard built as `npm start` builds it, the real gateway
- * and a dispatcher as separate processes over a fresh database, and emulated WAHA workers.
+ * and a dispatcher as separate processes over a fresh database, and emulated WAHA workers. `env`
+ * adds to the gateway's settings (USER_AUTH=token…).
  */
-export async function startDashboardStack(): Promise<DashboardStack> {
+export async function startDashboardStack(
+  env: Record<string, string> = {},
+): Promise<DashboardStack> {
   await buildDashboard();
   const database = await createTestDatabase();
   const port = await freePort();
@@ -47,10 +50,12 @@ export async function startDashboardStack(): Promise<DashboardStack> {
       RATE_LIMIT_PER_MINUTE: '0',
       SENDER_RATE_LIMIT_PER_MINUTE: '0',
       SESSION_CREATE_LIMIT_PER_HOUR: '0',
+      ...env,
     });
     running.push(gateway);
     await waitUntilReady(gateway, 'the gateway', async () => {
-      const answer = await fetch(`${url}/readyz`).catch(() => null);
+      // /health, not /readyz: under USER_AUTH=token the readiness probe wants a token too.
+      const answer = await fetch(`${url}/health`).catch(() => null);
       return answer?.ok === true;
     });
     running.push(await startDispatcherProcess(database.url, 'dashboard-test'));

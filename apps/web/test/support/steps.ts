@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { waitFor } from '@herald/testing';
 import type { RunningEmulator } from '@herald/waha-emulator';
 import type { Page } from 'playwright-core';
-import type { WatchedPage } from './browser.ts';
+import { screenshot, type WatchedPage } from './browser.ts';
 import { ADMIN_KEY } from './stack.ts';
 
 /** Steps the tests share, written as a person would do them on the page. */
@@ -51,6 +51,7 @@ export async function connectNumber(
 ): Promise<void> {
   await page.getByRole('button', { name: 'Connect this number' }).click();
   await page.getByRole('img', { name: /QR code/ }).waitFor({ timeout: 30_000 });
+  await screenshot(page, 'connect-qr');
   const worker = await waitFor(
     () =>
       emulators.find((e) =>
