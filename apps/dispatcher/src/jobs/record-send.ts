@@ -26,6 +26,7 @@ export async function recordWithRetry(
   outcome: DispatchOutcome,
 ): Promise<RecordOutcomeResult> {
   const input = {
+    policy,
     // Drawn once, here, and stored: every dispatcher then waits for the same next-send time.
     jitterSeconds: drawJitterSeconds(policy),
     messageId: message.id,

@@ -10,7 +10,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
 import { campaignClaimable } from './claimable.ts';
 import { type LeaseInput, leaseUntil } from './leases.ts';
-import { moveCampaignCounters } from './ledger.ts';
+import { markSending } from './mark-sending.ts';
 import {
   ceilToMilliseconds,
   delaysInForce,
@@ -85,6 +85,28 @@ interface SenderState extends PolicyFactRow {
   switch_delay: number;
 }
 
+interface NextMessage {
+  id: number;
+  campaign_id: number;
+  recipient: string;
+  body: string;
+  media_url: string | null;
+  updated_at: Date;
+  suppressed: boolean;
+}
+
+/** The oldest PENDING message of sender `s`'s oldest campaign that may send (`campaignClaimable`). */
+const nextMessageOfSender = sql`
+  SELECT m.id, m.campaign_id, m.recipient, m.body, m.updated_at, c.media_url,
+         ${recipientSuppressed} AS suppressed
+  FROM (SELECT c.id, c.media_url FROM campaigns c
+        WHERE c.sender_number = s.phone_number AND ${campaignClaimable}
+        ORDER BY c.id LIMIT 1) c
+  CROSS JOIN LATERAL (SELECT id, campaign_id, sender_number, recipient, body, updated_at
+                      FROM messages
+                      WHERE campaign_id = c.id AND status = 'PENDING'
+                      ORDER BY id LIMIT 1) m`;
+
 /**
  * One claim, in one transaction committed before the WAHA call: checks that we still hold the
  * lease, that the sender can send, that its pacing (`senderDueAt`: message delay, retry backoff)
@@ -93,21 +115,26 @@ interface SenderState extends PolicyFactRow {
  * delays are read here, on every claim, so a changed setting applies from the next send.
  * Campaign controls (pause, cancel…) lock the sender row too, so a control that returned is seen
  * by every later claim and none is half-way between its check and its commit.
+ * The common case costs two statements: the sender's state with its next message, then one write.
  */
 export async function claimNextMessage(
   trx: Transaction<Database>,
   input: LeaseInput,
 ): Promise<ClaimResult> {
-  const { senderNumber, owner, leaseSeconds } = input;
+  const { senderNumber, owner } = input;
   const sender = (
-    await sql<SenderState>`
+    await sql<SenderState & { [K in keyof NextMessage as `next_${K}`]: NextMessage[K] | null }>`
       SELECT s.lease_owner, s.lease_expires_at, now() AS now,
              ${pauseReason} AS pause_reason, ses.status AS session_status, ses.waha_session,
              w.id AS worker_id, w.url, w.api_key, w.tier,
              ${senderDueAt} > now() AS must_wait,
              ${ceilToMilliseconds(senderDueAt)} AS due_at, ${senderDueReason} AS due_reason,
-             ${delaysInForce.senderSwitch} AS switch_delay, ${policyFactColumns}
+             ${delaysInForce.senderSwitch} AS switch_delay, ${policyFactColumns},
+             nm.id AS next_id, nm.campaign_id AS next_campaign_id, nm.recipient AS next_recipient,
+             nm.body AS next_body, nm.media_url AS next_media_url,
+             nm.updated_at AS next_updated_at, nm.suppressed AS next_suppressed
       FROM senders s ${withDelaySettings} ${sessionAndWorker} ${withSenderPolicies}
+      LEFT JOIN LATERAL (${nextMessageOfSender}) nm ON true
       WHERE s.phone_number = ${senderNumber}
       FOR UPDATE OF s
     `.execute(trx)
@@ -120,7 +147,17 @@ export async function claimNextMessage(
   }
   const target = sendTargetOf(sender);
 
-  const next = await nextClaimableMessage(trx, senderNumber);
+  if (sender.next_id === null) return { kind: 'empty' };
+  const next = sender.next_suppressed
+    ? await nextClaimableMessage(trx, senderNumber)
+    : {
+        id: sender.next_id,
+        campaign_id: sender.next_campaign_id as number,
+        recipient: sender.next_recipient as string,
+        body: sender.next_body as string,
+        media_url: sender.next_media_url,
+        updated_at: sender.next_updated_at as Date,
+      };
   if (next === 'MORE') return { kind: 'wait', now, until: now, reason: 'SUPPRESSED' };
   if (!next) return { kind: 'empty' };
   const { policy, decision } = await decideForSender(trx, senderNumber, sender, now);
@@ -132,60 +169,40 @@ export async function claimNextMessage(
     return waitAndRenew(trx, input, now, { at: sender.due_at, reason: sender.due_reason });
   }
 
-  const worker = await trx
-    .selectFrom('workers')
-    .select(['last_sender_number', 'last_send_done_at', 'inflight_sender_number', 'inflight_until'])
-    .where('id', '=', target.workerId)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
-  const waitForWorker = workerDueAt({
-    now,
-    senderNumber,
-    switchDelaySeconds: sender.switch_delay,
-    lastSenderNumber: worker.last_sender_number,
-    lastSendDoneAt: worker.last_send_done_at,
-    inflightSenderNumber: worker.inflight_sender_number,
-    inflightUntil: worker.inflight_until,
-  });
-  if (waitForWorker) return waitAndRenew(trx, input, now, waitForWorker);
+  // The worker's pacing is read (and its row locked) only when a sender-switch delay is in force:
+  // without one `workerDueAt` never waits.
+  if (sender.switch_delay > 0) {
+    const worker = await trx
+      .selectFrom('workers')
+      .select([
+        'last_sender_number',
+        'last_send_done_at',
+        'inflight_sender_number',
+        'inflight_until',
+      ])
+      .where('id', '=', target.workerId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const waitForWorker = workerDueAt({
+      now,
+      senderNumber,
+      switchDelaySeconds: sender.switch_delay,
+      lastSenderNumber: worker.last_sender_number,
+      lastSendDoneAt: worker.last_send_done_at,
+      inflightSenderNumber: worker.inflight_sender_number,
+      inflightUntil: worker.inflight_until,
+    });
+    if (waitForWorker) return waitAndRenew(trx, input, now, waitForWorker);
+  }
 
-  const claimed = await trx
-    .updateTable('messages')
-    .set({
-      status: 'SENDING',
-      attempts: sql<number>`attempts + 1`,
-      claimed_by: owner,
-      sending_at: NOW,
-      updated_at: NOW,
-    })
-    .where('id', '=', next.id)
-    .where('status', '=', 'PENDING')
-    .returning(['attempts', 'attempts_before_retry'])
-    .executeTakeFirst();
-  // Changed since we read it (a cancel, say): look again straight away.
+  const claimed = await markSending(trx, input, {
+    messageId: next.id,
+    workerId: target.workerId,
+    burstRun: decision.burstRun,
+    firstConnectedAt: sender.first_connected_at,
+  });
+  // Changed since we read it (a cancel or a pause, say): look again straight away.
   if (!claimed) return { kind: 'wait', now, until: now, reason: 'MESSAGE_CHANGED' };
-  await moveCampaignCounters(trx, next.campaign_id, 'PENDING', 'SENDING');
-  await trx
-    .updateTable('workers')
-    .set({ inflight_sender_number: senderNumber, inflight_until: leaseUntil(leaseSeconds) })
-    .where('id', '=', target.workerId)
-    .execute();
-  await trx
-    .updateTable('senders')
-    .set({
-      lease_expires_at: leaseUntil(leaseSeconds),
-      burst_run: decision.burstRun,
-      held_reason: null,
-      first_connected_at: sql`COALESCE(first_connected_at, ${sender.first_connected_at}, now())`,
-      updated_at: NOW,
-    })
-    .where('phone_number', '=', senderNumber)
-    .execute();
-  // The hand-off the caps count, and whose result the health rule reads.
-  await trx
-    .insertInto('sender_sends')
-    .values({ sender_number: senderNumber, message_id: next.id, sent_at: NOW })
-    .execute();
   return {
     kind: 'claimed',
     policy,
@@ -205,32 +222,15 @@ export async function claimNextMessage(
 }
 
 /**
- * The oldest PENDING message of the sender's oldest campaign that may send (`campaignClaimable`):
- * a paused or scheduled campaign's messages wait while the sender's other campaigns go on. On the
- * way it marks SUPPRESSED any whose recipient opted out; 'MORE' when the claim marked its share
- * and should look again.
+ * `nextMessageOfSender`, marking SUPPRESSED on the way any whose recipient opted out; 'MORE' when
+ * the claim marked its share and should look again.
  */
 async function nextClaimableMessage(trx: Transaction<Database>, senderNumber: string) {
   for (let marked = 0; marked < SUPPRESSED_PER_CLAIM; marked += 1) {
     const next = (
-      await sql<{
-        id: number;
-        campaign_id: number;
-        recipient: string;
-        body: string;
-        media_url: string | null;
-        updated_at: Date;
-        suppressed: boolean;
-      }>`
-        SELECT m.id, m.campaign_id, m.recipient, m.body, m.updated_at, c.media_url,
-               ${recipientSuppressed} AS suppressed
-        FROM (SELECT c.id, c.media_url FROM campaigns c
-              WHERE c.sender_number = ${senderNumber} AND ${campaignClaimable}
-              ORDER BY c.id LIMIT 1) c
-        CROSS JOIN LATERAL (SELECT id, campaign_id, sender_number, recipient, body, updated_at
-                            FROM messages
-                            WHERE campaign_id = c.id AND status = 'PENDING'
-                            ORDER BY id LIMIT 1) m
+      await sql<NextMessage>`
+        SELECT nm.* FROM senders s CROSS JOIN LATERAL (${nextMessageOfSender}) nm
+        WHERE s.phone_number = ${senderNumber}
       `.execute(trx)
     ).rows[0];
     if (!next?.suppressed) return next;
