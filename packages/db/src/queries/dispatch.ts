@@ -8,9 +8,14 @@ import {
 } from '@herald/domain';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
-import { campaignClaimable } from './claimable.ts';
 import { type LeaseInput, leaseUntil } from './leases.ts';
 import { markSending } from './mark-sending.ts';
+import {
+  type NextMessage,
+  nextClaimableMessage,
+  nextMessageOfSender,
+  nextRetryAt,
+} from './next-message.ts';
 import {
   ceilToMilliseconds,
   delaysInForce,
@@ -21,7 +26,6 @@ import {
 import { type PauseReason, pauseReason, sessionAndWorker } from './send-readiness.ts';
 import { withSenderPolicies } from './sender-policy.ts';
 import { decideForSender, type PolicyFactRow, policyFactColumns } from './sending-state.ts';
-import { recipientSuppressed, suppressQueuedMessage } from './suppressions.ts';
 
 // The dispatcher's hot path. Every transaction that locks takes its rows in one order (senders,
 // workers, messages, campaigns, sessions) so concurrent turns, outcomes and sweeps cannot deadlock.
@@ -65,9 +69,6 @@ export type ClaimResult =
       dueAt: Date;
     };
 
-/** A claim marks at most this many suppressed messages before it looks again in a new one. */
-const SUPPRESSED_PER_CLAIM = 100;
-
 interface SenderState extends PolicyFactRow {
   lease_owner: string | null;
   lease_expires_at: Date | null;
@@ -84,28 +85,6 @@ interface SenderState extends PolicyFactRow {
   due_reason: string;
   switch_delay: number;
 }
-
-interface NextMessage {
-  id: number;
-  campaign_id: number;
-  recipient: string;
-  body: string;
-  media_url: string | null;
-  updated_at: Date;
-  suppressed: boolean;
-}
-
-/** The oldest PENDING message of sender `s`'s oldest campaign that may send (`campaignClaimable`). */
-const nextMessageOfSender = sql`
-  SELECT m.id, m.campaign_id, m.recipient, m.body, m.updated_at, c.media_url,
-         ${recipientSuppressed} AS suppressed
-  FROM (SELECT c.id, c.media_url FROM campaigns c
-        WHERE c.sender_number = s.phone_number AND ${campaignClaimable}
-        ORDER BY c.id LIMIT 1) c
-  CROSS JOIN LATERAL (SELECT id, campaign_id, sender_number, recipient, body, updated_at
-                      FROM messages
-                      WHERE campaign_id = c.id AND status = 'PENDING'
-                      ORDER BY id LIMIT 1) m`;
 
 /**
  * One claim, in one transaction committed before the WAHA call: checks that we still hold the
@@ -147,7 +126,7 @@ export async function claimNextMessage(
   }
   const target = sendTargetOf(sender);
 
-  if (sender.next_id === null) return { kind: 'empty' };
+  if (sender.next_id === null) return nothingDue(trx, input, now);
   const next = sender.next_suppressed
     ? await nextClaimableMessage(trx, senderNumber)
     : {
@@ -221,22 +200,15 @@ export async function claimNextMessage(
   };
 }
 
-/**
- * `nextMessageOfSender`, marking SUPPRESSED on the way any whose recipient opted out; 'MORE' when
- * the claim marked its share and should look again.
- */
-async function nextClaimableMessage(trx: Transaction<Database>, senderNumber: string) {
-  for (let marked = 0; marked < SUPPRESSED_PER_CLAIM; marked += 1) {
-    const next = (
-      await sql<NextMessage>`
-        SELECT nm.* FROM senders s CROSS JOIN LATERAL (${nextMessageOfSender}) nm
-        WHERE s.phone_number = ${senderNumber}
-      `.execute(trx)
-    ).rows[0];
-    if (!next?.suppressed) return next;
-    await suppressQueuedMessage(trx, next);
-  }
-  return 'MORE' as const;
+/** Nothing is due now: wait for a message in backoff if there is one, else the sender is done. */
+async function nothingDue(
+  trx: Transaction<Database>,
+  input: LeaseInput,
+  now: Date,
+): Promise<ClaimResult> {
+  const retry = await nextRetryAt(trx, input.senderNumber);
+  if (!retry) return { kind: 'empty' };
+  return waitAndRenew(trx, input, now, { at: retry, reason: 'RETRY_BACKOFF' });
 }
 
 /**

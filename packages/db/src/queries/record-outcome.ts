@@ -67,7 +67,7 @@ export async function recordOutcome(
       WITH sender AS (
         UPDATE senders s SET
           last_sent_at = now(),
-          next_send_at = now() + make_interval(secs => ${retryFloorSeconds(outcome)}::float8),
+          next_send_at = now(),
           jitter_seconds = ${input.jitterSeconds ?? 0}::float8,
           held_reason = NULL,
           updated_at = now()
@@ -146,7 +146,8 @@ function messageChanges(outcome: DispatchOutcome) {
         finished_at = now()`;
     case 'RETRY':
       return sql`status = 'PENDING', error_code = ${outcome.code}, error = ${outcome.error},
-        sending_at = NULL`;
+        sending_at = NULL,
+        retry_at = now() + make_interval(secs => ${retryFloorSeconds(outcome)}::float8)`;
     case 'PAUSE_SESSION':
     case 'PAUSE_WORKER':
       // Not the message's fault: the attempt does not count towards MAX_ATTEMPTS.
