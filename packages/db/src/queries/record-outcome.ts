@@ -9,10 +9,10 @@ import {
   statusAfterRefusedSend,
   statusesReplacedBy,
 } from '@herald/domain';
-import { sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
 import { cancelIfCampaignCancelled } from './campaign-controls.ts';
-import { campaignCounterChanges, moveCampaignCounters } from './ledger.ts';
+import { campaignCounterChanges } from './ledger.ts';
 import { applyHealthRule, handOffResultWrite, pauseForLogout } from './sender-health.ts';
 
 const NOW = sql<Date>`now()`;
@@ -40,15 +40,15 @@ export interface RecordOutcomeResult {
 }
 
 /**
- * Records a WAHA call's outcome in one transaction: the message row, its campaign's counters and
- * completion, the sender's pacing (`last_sent_at`, the end of the call, and `next_send_at`, the floor
- * a retry's backoff sets; see `senderDueAt`) and the worker's (`last_sender_number`,
- * `last_send_done_at`, in-flight marker cleared).
+ * Records a WAHA call's outcome atomically, in one statement when it can, else one transaction:
+ * the message row (a retry's `retry_at`), its campaign's counters and completion, the sender's
+ * pacing (`last_sent_at`, the end of the call; see `senderDueAt`) and the worker's
+ * (`last_sender_number`, `last_send_done_at`, in-flight marker cleared).
  * A message a sweep already gave up as UNKNOWN (our lease lapsed mid-call) still takes a definitive
  * SENT or FAILED, which is the truth, with its counters moving out of UNKNOWN.
  */
 export async function recordOutcome(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   input: RecordOutcomeInput,
 ): Promise<RecordOutcomeResult> {
   const { outcome, senderNumber, messageId } = input;
@@ -56,6 +56,14 @@ export async function recordOutcome(
   const to = messageStatusAfter(outcome);
   const from = statusesReplacedBy(outcome);
   const result = sendResultOf(outcome);
+  const checksHealth =
+    result !== null && result !== 'NONE' && (input.policy ? input.policy.health !== null : true);
+  // A send, a failure or an UNKNOWN without a health rule is one statement, atomic on its own;
+  // anything more (a cancel to honour, the health rule, a session to pause) takes a transaction.
+  const oneStatement = to !== 'PENDING' && outcome.kind !== 'PAUSE_SESSION' && !checksHealth;
+  if (!oneStatement && !trx.isTransaction) {
+    return trx.transaction().execute((t) => recordOutcome(t, input));
+  }
   // One statement for the common case. Its parts lock in the order of the hot path: the sender,
   // then the message (and the worker), then the campaign.
   const row = (
@@ -98,7 +106,15 @@ export async function recordOutcome(
       ), counters AS (
         UPDATE campaigns SET ${campaignCounterChanges('SENDING', to)}
         WHERE id IN (SELECT campaign_id FROM msg WHERE previous = 'SENDING')
-      ), hand_off AS (
+      ), ${
+        // A sweep gave it up meanwhile (our lease lapsed mid-call): the counters move out of UNKNOWN.
+        from.includes('UNKNOWN')
+          ? sql`counters_after_unknown AS (
+        UPDATE campaigns SET ${campaignCounterChanges('UNKNOWN', to)}
+        WHERE id IN (SELECT campaign_id FROM msg WHERE previous = 'UNKNOWN')
+      ),`
+          : sql``
+      } hand_off AS (
         ${handOffResultWrite(senderNumber, messageId, result)}
       ), device AS (
         -- A send is activity of the linked device: WhatsApp's 30-day inactivity clock restarts.
@@ -110,22 +126,16 @@ export async function recordOutcome(
     `.execute(trx)
   ).rows[0];
   const changed = row?.campaign_id != null && row.previous ? row : null;
-  // A sweep gave it up meanwhile: its counters move out of UNKNOWN instead.
-  if (changed && changed.previous !== 'SENDING') {
-    await moveCampaignCounters(
-      trx,
-      changed.campaign_id as number,
-      changed.previous as MessageStatus,
-      to,
-    );
-  }
-  if (changed && to === 'PENDING') await cancelIfCampaignCancelled(trx, messageId);
-
-  const checksHealth = input.policy ? input.policy.health !== null : true;
-  let healthTrip =
-    result && result !== 'NONE' && checksHealth ? await applyHealthRule(trx, senderNumber) : null;
+  if (changed && to === 'PENDING')
+    await cancelIfCampaignCancelled(trx as Transaction<Database>, messageId);
+  let healthTrip = checksHealth ? await applyHealthRule(trx, senderNumber) : null;
   if (outcome.kind === 'PAUSE_SESSION') {
-    healthTrip = await pauseSession(trx, senderNumber, input.workerId, outcome.wahaStatus);
+    healthTrip = await pauseSession(
+      trx as Transaction<Database>,
+      senderNumber,
+      input.workerId,
+      outcome.wahaStatus,
+    );
   }
   return {
     previous: changed?.previous ?? null,
