@@ -135,6 +135,7 @@ CREATE TABLE public.messages (
     finished_at timestamp with time zone,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     attempts_before_retry integer DEFAULT 0 NOT NULL,
+    retry_at timestamp with time zone,
     CONSTRAINT messages_status_check CHECK ((status = ANY (ARRAY['PENDING'::text, 'SENDING'::text, 'SENT'::text, 'FAILED'::text, 'UNKNOWN'::text, 'CANCELLED'::text, 'SUPPRESSED'::text])))
 );
 

@@ -13,6 +13,9 @@ import { z } from 'zod';
 /** Time a send needs around its WAHA call (commit the claim, record the outcome) within the lease. */
 export const LEASE_MARGIN_MS = 1000;
 
+/** Time a refused send needs beyond WAHA's status wait to come back (WAHA polls every 500 ms). */
+export const STATUS_WAIT_MARGIN_MS = 500;
+
 export const DispatcherConfigSchema = z
   .object({
     DATABASE_URL: postgresUrl,
@@ -26,6 +29,11 @@ export const DispatcherConfigSchema = z
     /** How long one turn may keep a sender before handing it back to the queue. */
     TURN_SECONDS: z.coerce.number().positive().max(3600).default(30),
     SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+    /**
+     * How long the WAHA workers wait for a session to be WORKING before answering a send with 422
+     * (WAHA: up to 5 s + 10 s; the emulator: its `--status-wait-ms`).
+     */
+    WAHA_STATUS_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(15_000),
     /** Default: a third of the lease, at least one second. */
     SWEEP_SECONDS: z.coerce.number().positive().max(3600).optional(),
     /** Senders this process serves at once. */
@@ -78,6 +86,16 @@ export const DispatcherConfigSchema = z
         code: 'custom',
         path: ['SEND_TIMEOUT_MS'],
         message: `must be at most LEASE_SECONDS*1000 - ${LEASE_MARGIN_MS} (${env.LEASE_SECONDS * 1000 - LEASE_MARGIN_MS})`,
+      });
+    }
+    // A send to a session that is not WORKING is answered (422, nothing sent) only after WAHA's
+    // status wait: a shorter timeout would turn each such send into an UNKNOWN.
+    const shortest = env.WAHA_STATUS_WAIT_MS + STATUS_WAIT_MARGIN_MS;
+    if (env.SEND_TIMEOUT_MS < shortest) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SEND_TIMEOUT_MS'],
+        message: `must be at least WAHA_STATUS_WAIT_MS + ${STATUS_WAIT_MARGIN_MS} (${shortest}): WAHA waits that long for a session to be WORKING before it refuses a send, and a call that times out first is UNKNOWN although nothing was sent (set WAHA_STATUS_WAIT_MS to your workers' wait)`,
       });
     }
     if (env.RETRY_BACKOFF_MAX_SECONDS < env.RETRY_BACKOFF_SECONDS) {

@@ -57,6 +57,8 @@ export async function startDispatcher(
   const db = createDb({
     connectionString: config.databaseUrl,
     max: Math.min(20, config.concurrency + 2),
+    // The claim and the outcome run the same few statements for every message.
+    preparedStatements: 200,
     applicationName: `herald-dispatcher-${config.dispatcherId}`.slice(0, 63),
     onConnectionError: (error) => logger.warn('database connection lost', { error: error.message }),
   });

@@ -30,8 +30,26 @@ describe('dispatcher configuration', () => {
       /SEND_TIMEOUT_MS/,
     );
     assert.equal(
-      loadConfig({ DATABASE_URL, LEASE_SECONDS: '2', SEND_TIMEOUT_MS: '1000' }).sweepSeconds,
+      loadConfig({
+        DATABASE_URL,
+        LEASE_SECONDS: '2',
+        SEND_TIMEOUT_MS: '1000',
+        WAHA_STATUS_WAIT_MS: '0',
+      }).sweepSeconds,
       1,
+    );
+  });
+
+  it("rejects a send timeout shorter than WAHA's wait for a session to be WORKING", () => {
+    assert.throws(
+      () => loadConfig({ DATABASE_URL, SEND_TIMEOUT_MS: '15400' }),
+      /SEND_TIMEOUT_MS.*WAHA_STATUS_WAIT_MS \+ 500 \(15500\)/,
+    );
+    assert.equal(loadConfig({ DATABASE_URL, SEND_TIMEOUT_MS: '15500' }).sendTimeoutMs, 15_500);
+    assert.equal(
+      loadConfig({ DATABASE_URL, SEND_TIMEOUT_MS: '3000', WAHA_STATUS_WAIT_MS: '2000' })
+        .sendTimeoutMs,
+      3000,
     );
   });
 

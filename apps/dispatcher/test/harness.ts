@@ -31,6 +31,8 @@ export const FAST_ENV: Record<string, string> = {
   SWEEP_SECONDS: '0.5',
   LEASE_SECONDS: '5',
   SEND_TIMEOUT_MS: '3000',
+  // The emulators below answer a send to a session that is not WORKING after 300 ms.
+  WAHA_STATUS_WAIT_MS: '300',
   TURN_SECONDS: '10',
   RETRY_BACKOFF_SECONDS: '0.05',
   RETRY_BACKOFF_MAX_SECONDS: '0.2',

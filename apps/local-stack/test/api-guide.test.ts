@@ -74,6 +74,7 @@ before(async () => {
         METRICS_PORT: '0',
         LEASE_SECONDS: '5',
         SEND_TIMEOUT_MS: '3000',
+        WAHA_STATUS_WAIT_MS: '300',
         PROBE_INTERVAL_SECONDS: '1',
       }),
     );

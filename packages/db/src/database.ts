@@ -159,6 +159,8 @@ export interface MessagesTable {
   status: ColumnType<MessageStatus, MessageStatus | undefined, MessageStatus>;
   attempts: ColumnType<number, number | undefined, number>;
   attempts_before_retry: ColumnType<number, number | undefined, number>;
+  /** A PENDING message put back by a transient error goes again no sooner than this. */
+  retry_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   error_code: string | null;
   error: string | null;
   waha_message_id: string | null;

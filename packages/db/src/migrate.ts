@@ -7,6 +7,7 @@ import * as mediaAndWebhookEvents from './migrations/0004_media_and_webhook_even
 import * as senderSecurity from './migrations/0005_sender_security.ts';
 import * as senderSafety from './migrations/0006_sender_safety.ts';
 import * as outcomesByMinute from './migrations/0007_outcomes_by_minute.ts';
+import * as messageRetryAt from './migrations/0008_message_retry_at.ts';
 
 // Listed explicitly rather than read from disk, so migrations work the same under tsx, in a
 // bundle, and in tests, and their order is reviewed in one place.
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_sender_security': senderSecurity,
   '0006_sender_safety': senderSafety,
   '0007_outcomes_by_minute': outcomesByMinute,
+  '0008_message_retry_at': messageRetryAt,
 };
 
 /** The migrations this build applies, in order (readiness checks they all are). */

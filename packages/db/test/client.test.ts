@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type pg from 'pg';
-import { createPool } from '../src/client.ts';
+import { createDb, createPool } from '../src/client.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 
 let t: TestDatabase;
@@ -55,5 +55,28 @@ describe('a pool told of connection errors', () => {
     client.release(true);
     await ended;
     assert.deepEqual(reported, [], 'a shutdown racing the server stop is not a lost connection');
+  });
+});
+
+describe('a pool that prepares its statements', () => {
+  it('prepares each text once per connection, up to its limit, and answers as before', async () => {
+    const db = createDb({ connectionString: t.url, max: 1, preparedStatements: 2 });
+    try {
+      const prepared = () =>
+        sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_prepared_statements`
+          .execute(db)
+          .then((r) => r.rows[0]?.n);
+      for (let i = 0; i < 3; i++) {
+        const { rows } = await sql<{ v: number }>`SELECT ${i}::int AS v`.execute(db);
+        assert.equal(rows[0]?.v, i);
+      }
+      // The SELECT above and the count itself: two texts, the limit.
+      assert.equal(await prepared(), 2);
+      const { rows } = await sql<{ v: string }>`SELECT ${'beyond'}::text AS v`.execute(db);
+      assert.equal(rows[0]?.v, 'beyond', 'a text beyond the limit runs unnamed');
+      assert.equal(await prepared(), 2);
+    } finally {
+      await db.destroy();
+    }
   });
 });

@@ -165,7 +165,7 @@ test('a SENT outcome settles the message, its counters, the sender and the worke
   assert.deepEqual(session.device_active_at, sender.last_sent_at, 'a send is device activity');
 });
 
-test('a RETRY puts the message back with its attempt counted and sets the backoff as a floor', async () => {
+test('a RETRY puts the message back with its attempt counted, waiting out the backoff itself', async () => {
   const { phone, campaign, lease, claimed } = await claimedMessage(1);
   await record(t.db, lease, claimed, {
     kind: 'RETRY',
@@ -180,9 +180,41 @@ test('a RETRY puts the message back with its attempt counted and sets the backof
   );
   assert.equal((await campaignRow(t.db, campaign.id)).status, 'IN_PROGRESS');
   const sender = await senderRow(t.db, phone);
-  assert.equal((sender.next_send_at.getTime() - (sender.last_sent_at?.getTime() ?? 0)) / 1000, 60);
+  assert.equal(
+    ((message.retry_at?.getTime() ?? 0) - (sender.last_sent_at?.getTime() ?? 0)) / 1000,
+    60,
+  );
+  assert.deepEqual(sender.next_send_at, sender.last_sent_at, 'the sender itself has no floor');
   const waiting = await claim(t.db, lease);
   assert.equal(waiting.kind === 'wait' && waiting.reason, 'RETRY_BACKOFF');
+  // Rounded up to the millisecond, so a JavaScript Date never reads it early.
+  const early =
+    waiting.kind === 'wait' ? waiting.until.getTime() - (message.retry_at?.getTime() ?? 0) : -1;
+  assert.ok(early >= 0 && early <= 1, 'waits until the message is due');
+});
+
+test("a message in backoff does not hold back its sender's other messages", async () => {
+  const { lease, claimed } = await claimedMessage(2);
+  await record(t.db, lease, claimed, {
+    kind: 'RETRY',
+    code: 'SERVER_ERROR',
+    error: '500',
+    backoffSeconds: 60,
+  });
+  const second = await claimMessage(t.db, lease);
+  assert.notEqual(second.message.id, claimed.message.id);
+  await record(t.db, lease, second, { kind: 'SENT', wahaMessageId: 'true_y@c.us_B' });
+  const waiting = await claim(t.db, lease);
+  assert.equal(waiting.kind === 'wait' && waiting.reason, 'RETRY_BACKOFF');
+  // Once its backoff is over, the retried message goes again.
+  await t.db
+    .updateTable('messages')
+    .set({ retry_at: new Date(Date.now() - 1000) })
+    .where('id', '=', claimed.message.id)
+    .execute();
+  const again = await claimMessage(t.db, lease);
+  assert.equal(again.message.id, claimed.message.id);
+  assert.equal(again.message.attempts, 2);
 });
 
 test('FAILED and UNKNOWN end the campaign with errors', async () => {

@@ -46,7 +46,10 @@ export function pausesSender(
   return outcome.kind === 'PAUSE_SESSION' || outcome.kind === 'PAUSE_WORKER';
 }
 
-/** Seconds after the end of the call before the sender may send again, whatever its delays. */
+/**
+ * Seconds after the end of the call before the message an outcome put back may go again (its
+ * `retry_at`). Only that message waits: its sender's other messages go on at their pace.
+ */
 export function retryFloorSeconds(outcome: DispatchOutcome): number {
   return outcome.kind === 'RETRY' ? outcome.backoffSeconds : 0;
 }

@@ -12,7 +12,11 @@ const KILLS = 3;
 const LEASE_SECONDS = 5;
 const MESSAGE_DELAY_S = 0.1;
 const SENDS_BEFORE_KILL = 5;
-const ENV = { LEASE_SECONDS: String(LEASE_SECONDS), SEND_TIMEOUT_MS: '3000' };
+const ENV = {
+  LEASE_SECONDS: String(LEASE_SECONDS),
+  SEND_TIMEOUT_MS: '3000',
+  WAHA_STATUS_WAIT_MS: '200',
+};
 // The dispatcher's own defaults for this lease: a sweep every max(1, lease/3) s (±20% jitter),
 // a poll every 0.5 s.
 const SWEEP_SECONDS = Math.max(1, LEASE_SECONDS / 3);

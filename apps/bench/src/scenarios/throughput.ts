@@ -150,7 +150,12 @@ export const throughputScenario: Scenario = {
   timeoutMs: 240_000,
   async run(cleanup, log) {
     const runs: Run[] = [];
-    for (const variant of VARIANTS) {
+    const only = process.env.TP_ONLY;
+    const extra = process.env.TP_ENV
+      ? (JSON.parse(process.env.TP_ENV) as Record<string, string>)
+      : {};
+    const first = VARIANTS[0] as Variant;
+    for (const variant of only ? [{ ...first, env: extra, note: only }] : VARIANTS) {
       const scope = cleanup.scope();
       try {
         const run = await runVariant(scope, variant);
@@ -160,6 +165,11 @@ export const throughputScenario: Scenario = {
         const errors = await scope.run();
         if (errors.length > 0) log(`cleanup: ${errors.join('; ')}`);
       }
+    }
+    if (only) {
+      const r = runs[0] as Run;
+      const line = `${fmtInt(rate(r))} msg/s, dispatcher CPU ${perMessage(r.dispatcherUser + r.dispatcherSystem)}/msg, Postgres ${perMessage(r.postgresCpu)}/msg, bench ${perMessage(r.benchCpu)}/msg, ${(r.transactions / TOTAL).toFixed(1)} tx/msg, RSS peak ${r.dispatcherPeakRss.map(fmtMiB).join(', ')}, busy ${Math.round(r.machineBusy * 100)}%`;
+      return { markdown: line, reading: line, summary: [line], problems: r.problems };
     }
     const markdown = [
       `${SENDERS} senders spread evenly over emulated WAHA Plus workers (in the bench process), MESSAGE_DELAY 0`,

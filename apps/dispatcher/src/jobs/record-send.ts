@@ -26,6 +26,7 @@ export async function recordWithRetry(
   outcome: DispatchOutcome,
 ): Promise<RecordOutcomeResult> {
   const input = {
+    policy,
     // Drawn once, here, and stored: every dispatcher then waits for the same next-send time.
     jitterSeconds: drawJitterSeconds(policy),
     messageId: message.id,
@@ -36,7 +37,7 @@ export async function recordWithRetry(
   };
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await ctx.db.transaction().execute((trx) => recordOutcome(trx, input));
+      return await recordOutcome(ctx.db, input);
     } catch (error) {
       const delay = RECORD_RETRY_MS[attempt];
       if (delay === undefined) throw error;

@@ -207,13 +207,12 @@ async function deliver(
     }
     // The lookup used part of the lease; the send gets a whole one, as the config promises. If
     // the renewal itself fails, nothing was sent yet: a retry, never an UNKNOWN.
-    const held = await ctx.db
-      .transaction()
-      .execute((trx) => renewSenderLease(trx, { ...lease, workerId: target.workerId }))
-      .catch((error: unknown) => {
+    const held = await renewSenderLease(ctx.db, { ...lease, workerId: target.workerId }).catch(
+      (error: unknown) => {
         ctx.logger.warn('renewing the sender lease failed before a send', { error: String(error) });
         return false;
-      });
+      },
+    );
     if (!held) {
       return {
         kind: 'RETRY',

@@ -8,9 +8,14 @@ import {
 } from '@herald/domain';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
-import { campaignClaimable } from './claimable.ts';
 import { type LeaseInput, leaseUntil } from './leases.ts';
-import { moveCampaignCounters } from './ledger.ts';
+import { markSending } from './mark-sending.ts';
+import {
+  type NextMessage,
+  nextClaimableMessage,
+  nextMessageOfSender,
+  nextRetryAt,
+} from './next-message.ts';
 import {
   ceilToMilliseconds,
   delaysInForce,
@@ -21,7 +26,6 @@ import {
 import { type PauseReason, pauseReason, sessionAndWorker } from './send-readiness.ts';
 import { withSenderPolicies } from './sender-policy.ts';
 import { decideForSender, type PolicyFactRow, policyFactColumns } from './sending-state.ts';
-import { recipientSuppressed, suppressQueuedMessage } from './suppressions.ts';
 
 // The dispatcher's hot path. Every transaction that locks takes its rows in one order (senders,
 // workers, messages, campaigns, sessions) so concurrent turns, outcomes and sweeps cannot deadlock.
@@ -65,9 +69,6 @@ export type ClaimResult =
       dueAt: Date;
     };
 
-/** A claim marks at most this many suppressed messages before it looks again in a new one. */
-const SUPPRESSED_PER_CLAIM = 100;
-
 interface SenderState extends PolicyFactRow {
   lease_owner: string | null;
   lease_expires_at: Date | null;
@@ -93,21 +94,26 @@ interface SenderState extends PolicyFactRow {
  * delays are read here, on every claim, so a changed setting applies from the next send.
  * Campaign controls (pause, cancel…) lock the sender row too, so a control that returned is seen
  * by every later claim and none is half-way between its check and its commit.
+ * The common case costs two statements: the sender's state with its next message, then one write.
  */
 export async function claimNextMessage(
   trx: Transaction<Database>,
   input: LeaseInput,
 ): Promise<ClaimResult> {
-  const { senderNumber, owner, leaseSeconds } = input;
+  const { senderNumber, owner } = input;
   const sender = (
-    await sql<SenderState>`
+    await sql<SenderState & { [K in keyof NextMessage as `next_${K}`]: NextMessage[K] | null }>`
       SELECT s.lease_owner, s.lease_expires_at, now() AS now,
              ${pauseReason} AS pause_reason, ses.status AS session_status, ses.waha_session,
              w.id AS worker_id, w.url, w.api_key, w.tier,
              ${senderDueAt} > now() AS must_wait,
              ${ceilToMilliseconds(senderDueAt)} AS due_at, ${senderDueReason} AS due_reason,
-             ${delaysInForce.senderSwitch} AS switch_delay, ${policyFactColumns}
+             ${delaysInForce.senderSwitch} AS switch_delay, ${policyFactColumns},
+             nm.id AS next_id, nm.campaign_id AS next_campaign_id, nm.recipient AS next_recipient,
+             nm.body AS next_body, nm.media_url AS next_media_url,
+             nm.updated_at AS next_updated_at, nm.suppressed AS next_suppressed
       FROM senders s ${withDelaySettings} ${sessionAndWorker} ${withSenderPolicies}
+      LEFT JOIN LATERAL (${nextMessageOfSender}) nm ON true
       WHERE s.phone_number = ${senderNumber}
       FOR UPDATE OF s
     `.execute(trx)
@@ -120,7 +126,17 @@ export async function claimNextMessage(
   }
   const target = sendTargetOf(sender);
 
-  const next = await nextClaimableMessage(trx, senderNumber);
+  if (sender.next_id === null) return nothingDue(trx, input, now);
+  const next = sender.next_suppressed
+    ? await nextClaimableMessage(trx, senderNumber)
+    : {
+        id: sender.next_id,
+        campaign_id: sender.next_campaign_id as number,
+        recipient: sender.next_recipient as string,
+        body: sender.next_body as string,
+        media_url: sender.next_media_url,
+        updated_at: sender.next_updated_at as Date,
+      };
   if (next === 'MORE') return { kind: 'wait', now, until: now, reason: 'SUPPRESSED' };
   if (!next) return { kind: 'empty' };
   const { policy, decision } = await decideForSender(trx, senderNumber, sender, now);
@@ -132,60 +148,40 @@ export async function claimNextMessage(
     return waitAndRenew(trx, input, now, { at: sender.due_at, reason: sender.due_reason });
   }
 
-  const worker = await trx
-    .selectFrom('workers')
-    .select(['last_sender_number', 'last_send_done_at', 'inflight_sender_number', 'inflight_until'])
-    .where('id', '=', target.workerId)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
-  const waitForWorker = workerDueAt({
-    now,
-    senderNumber,
-    switchDelaySeconds: sender.switch_delay,
-    lastSenderNumber: worker.last_sender_number,
-    lastSendDoneAt: worker.last_send_done_at,
-    inflightSenderNumber: worker.inflight_sender_number,
-    inflightUntil: worker.inflight_until,
-  });
-  if (waitForWorker) return waitAndRenew(trx, input, now, waitForWorker);
+  // The worker's pacing is read (and its row locked) only when a sender-switch delay is in force:
+  // without one `workerDueAt` never waits.
+  if (sender.switch_delay > 0) {
+    const worker = await trx
+      .selectFrom('workers')
+      .select([
+        'last_sender_number',
+        'last_send_done_at',
+        'inflight_sender_number',
+        'inflight_until',
+      ])
+      .where('id', '=', target.workerId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const waitForWorker = workerDueAt({
+      now,
+      senderNumber,
+      switchDelaySeconds: sender.switch_delay,
+      lastSenderNumber: worker.last_sender_number,
+      lastSendDoneAt: worker.last_send_done_at,
+      inflightSenderNumber: worker.inflight_sender_number,
+      inflightUntil: worker.inflight_until,
+    });
+    if (waitForWorker) return waitAndRenew(trx, input, now, waitForWorker);
+  }
 
-  const claimed = await trx
-    .updateTable('messages')
-    .set({
-      status: 'SENDING',
-      attempts: sql<number>`attempts + 1`,
-      claimed_by: owner,
-      sending_at: NOW,
-      updated_at: NOW,
-    })
-    .where('id', '=', next.id)
-    .where('status', '=', 'PENDING')
-    .returning(['attempts', 'attempts_before_retry'])
-    .executeTakeFirst();
-  // Changed since we read it (a cancel, say): look again straight away.
+  const claimed = await markSending(trx, input, {
+    messageId: next.id,
+    workerId: target.workerId,
+    burstRun: decision.burstRun,
+    firstConnectedAt: sender.first_connected_at,
+  });
+  // Changed since we read it (a cancel or a pause, say): look again straight away.
   if (!claimed) return { kind: 'wait', now, until: now, reason: 'MESSAGE_CHANGED' };
-  await moveCampaignCounters(trx, next.campaign_id, 'PENDING', 'SENDING');
-  await trx
-    .updateTable('workers')
-    .set({ inflight_sender_number: senderNumber, inflight_until: leaseUntil(leaseSeconds) })
-    .where('id', '=', target.workerId)
-    .execute();
-  await trx
-    .updateTable('senders')
-    .set({
-      lease_expires_at: leaseUntil(leaseSeconds),
-      burst_run: decision.burstRun,
-      held_reason: null,
-      first_connected_at: sql`COALESCE(first_connected_at, ${sender.first_connected_at}, now())`,
-      updated_at: NOW,
-    })
-    .where('phone_number', '=', senderNumber)
-    .execute();
-  // The hand-off the caps count, and whose result the health rule reads.
-  await trx
-    .insertInto('sender_sends')
-    .values({ sender_number: senderNumber, message_id: next.id, sent_at: NOW })
-    .execute();
   return {
     kind: 'claimed',
     policy,
@@ -204,39 +200,15 @@ export async function claimNextMessage(
   };
 }
 
-/**
- * The oldest PENDING message of the sender's oldest campaign that may send (`campaignClaimable`):
- * a paused or scheduled campaign's messages wait while the sender's other campaigns go on. On the
- * way it marks SUPPRESSED any whose recipient opted out; 'MORE' when the claim marked its share
- * and should look again.
- */
-async function nextClaimableMessage(trx: Transaction<Database>, senderNumber: string) {
-  for (let marked = 0; marked < SUPPRESSED_PER_CLAIM; marked += 1) {
-    const next = (
-      await sql<{
-        id: number;
-        campaign_id: number;
-        recipient: string;
-        body: string;
-        media_url: string | null;
-        updated_at: Date;
-        suppressed: boolean;
-      }>`
-        SELECT m.id, m.campaign_id, m.recipient, m.body, m.updated_at, c.media_url,
-               ${recipientSuppressed} AS suppressed
-        FROM (SELECT c.id, c.media_url FROM campaigns c
-              WHERE c.sender_number = ${senderNumber} AND ${campaignClaimable}
-              ORDER BY c.id LIMIT 1) c
-        CROSS JOIN LATERAL (SELECT id, campaign_id, sender_number, recipient, body, updated_at
-                            FROM messages
-                            WHERE campaign_id = c.id AND status = 'PENDING'
-                            ORDER BY id LIMIT 1) m
-      `.execute(trx)
-    ).rows[0];
-    if (!next?.suppressed) return next;
-    await suppressQueuedMessage(trx, next);
-  }
-  return 'MORE' as const;
+/** Nothing is due now: wait for a message in backoff if there is one, else the sender is done. */
+async function nothingDue(
+  trx: Transaction<Database>,
+  input: LeaseInput,
+  now: Date,
+): Promise<ClaimResult> {
+  const retry = await nextRetryAt(trx, input.senderNumber);
+  if (!retry) return { kind: 'empty' };
+  return waitAndRenew(trx, input, now, { at: retry, reason: 'RETRY_BACKOFF' });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
 import { senderHasClaimable } from './claimable.ts';
 import { markSendingLost } from './ledger.ts';
@@ -49,28 +49,28 @@ export async function acquireSenderLease(
   return { acquired: true, lostMessages: await markSendingLost(trx, [input.senderNumber]) };
 }
 
-/** Extends a lease we hold (and the worker's in-flight marker); false when it is no longer ours. */
+/**
+ * Extends a lease we hold (and the worker's in-flight marker); false when it is no longer ours.
+ * One statement, so it needs no transaction of its own.
+ */
 export async function renewSenderLease(
-  trx: Transaction<Database>,
+  db: Kysely<Database>,
   input: LeaseInput & { workerId?: number },
 ): Promise<boolean> {
-  const row = await trx
-    .updateTable('senders')
-    .set({ lease_expires_at: leaseUntil(input.leaseSeconds), updated_at: NOW })
-    .where('phone_number', '=', input.senderNumber)
-    .where('lease_owner', '=', input.owner)
-    .where('lease_expires_at', '>', NOW)
-    .returning('phone_number')
-    .executeTakeFirst();
-  if (row && input.workerId !== undefined) {
-    await trx
-      .updateTable('workers')
-      .set({ inflight_until: leaseUntil(input.leaseSeconds) })
-      .where('id', '=', input.workerId)
-      .where('inflight_sender_number', '=', input.senderNumber)
-      .execute();
-  }
-  return row !== undefined;
+  const renewed = await sql<{ phone_number: string }>`
+    WITH sender AS (
+      UPDATE senders SET lease_expires_at = ${leaseUntil(input.leaseSeconds)}, updated_at = now()
+      WHERE phone_number = ${input.senderNumber} AND lease_owner = ${input.owner}
+        AND lease_expires_at > now()
+      RETURNING phone_number
+    ), worker AS (
+      UPDATE workers SET inflight_until = ${leaseUntil(input.leaseSeconds)}
+      WHERE id = ${input.workerId ?? null} AND inflight_sender_number = ${input.senderNumber}
+        AND EXISTS (SELECT 1 FROM sender)
+    )
+    SELECT phone_number FROM sender
+  `.execute(db);
+  return renewed.rows.length > 0;
 }
 
 /**

@@ -28,6 +28,17 @@ export async function moveCampaignCounters(
   count = 1,
 ): Promise<void> {
   if (from === to || count === 0) return;
+  await sql`
+    UPDATE campaigns SET ${campaignCounterChanges(from, to, count)}
+    WHERE id = ${campaignId}
+  `.execute(trx);
+}
+
+/**
+ * The SET list of `moveCampaignCounters`, for statements that move a campaign's counters together
+ * with the rows they count (the claim, an outcome).
+ */
+export function campaignCounterChanges(from: MessageStatus, to: MessageStatus, count = 1) {
   const delta = (status: MessageStatus) =>
     (status === to ? count : 0) - (status === from ? count : 0);
   const dPending = delta('PENDING');
@@ -36,24 +47,21 @@ export async function moveCampaignCounters(
   const dUnknown = delta('UNKNOWN');
   const claiming = to === 'SENDING';
   // SET expressions see the row as it was, so "after" values are written as old value + delta.
-  const openAfter = sql`pending_messages + ${dPending}::int + sending_messages + ${dSending}::int`;
-  const errorsAfter = sql`failed_messages + ${dFailed}::int + unknown_messages + ${dUnknown}::int`;
-  await sql`
-    UPDATE campaigns SET
-      ${sql.raw(COUNTER[from])} = ${sql.raw(COUNTER[from])} - ${count}::int,
-      ${sql.raw(COUNTER[to])} = ${sql.raw(COUNTER[to])} + ${count}::int,
+  const openAfter = sql`pending_messages + ${sql.lit(dPending)}::int + sending_messages + ${sql.lit(dSending)}::int`;
+  const errorsAfter = sql`failed_messages + ${sql.lit(dFailed)}::int + unknown_messages + ${sql.lit(dUnknown)}::int`;
+  return sql`
+      ${sql.raw(COUNTER[from])} = ${sql.raw(COUNTER[from])} - ${sql.lit(count)}::int,
+      ${sql.raw(COUNTER[to])} = ${sql.raw(COUNTER[to])} + ${sql.lit(count)}::int,
       status = CASE
         WHEN status = 'CANCELLED' THEN status
         WHEN ${openAfter} = 0 THEN
           CASE WHEN ${errorsAfter} > 0 THEN 'COMPLETED_WITH_ERRORS' ELSE 'COMPLETED' END
-        WHEN status = 'PENDING' AND ${claiming}::boolean THEN 'IN_PROGRESS'
+        WHEN status = 'PENDING' AND ${sql.lit(claiming)} THEN 'IN_PROGRESS'
         ELSE status
       END,
-      started_at = CASE WHEN ${claiming}::boolean THEN COALESCE(started_at, now()) ELSE started_at END,
+      started_at = CASE WHEN ${sql.lit(claiming)} THEN COALESCE(started_at, now()) ELSE started_at END,
       completed_at = CASE WHEN ${openAfter} = 0 THEN COALESCE(completed_at, now()) ELSE completed_at END,
-      updated_at = now()
-    WHERE id = ${campaignId}
-  `.execute(trx);
+      updated_at = now()`;
 }
 
 /**

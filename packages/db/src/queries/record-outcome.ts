@@ -4,15 +4,16 @@ import {
   type MessageStatus,
   messageStatusAfter,
   retryFloorSeconds,
+  type SenderPolicy,
   sendResultOf,
   statusAfterRefusedSend,
   statusesReplacedBy,
 } from '@herald/domain';
-import { sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
 import { cancelIfCampaignCancelled } from './campaign-controls.ts';
-import { moveCampaignCounters } from './ledger.ts';
-import { pauseForLogout, recordSendResult } from './sender-health.ts';
+import { campaignCounterChanges } from './ledger.ts';
+import { applyHealthRule, handOffResultWrite, pauseForLogout } from './sender-health.ts';
 
 const NOW = sql<Date>`now()`;
 
@@ -25,6 +26,8 @@ export interface RecordOutcomeInput {
   outcome: DispatchOutcome;
   /** The extra gap before the sender's next send, drawn from its policy (`drawJitterSeconds`). */
   jitterSeconds?: number;
+  /** The policy in force at the claim: without a health rule, none is applied. Default: read it. */
+  policy?: SenderPolicy;
 }
 
 export interface RecordOutcomeResult {
@@ -37,81 +40,107 @@ export interface RecordOutcomeResult {
 }
 
 /**
- * Records a WAHA call's outcome in one transaction: the message row, its campaign's counters and
- * completion, the sender's pacing (`last_sent_at`, the end of the call, and `next_send_at`, the floor
- * a retry's backoff sets; see `senderDueAt`) and the worker's (`last_sender_number`,
- * `last_send_done_at`, in-flight marker cleared).
+ * Records a WAHA call's outcome atomically, in one statement when it can, else one transaction:
+ * the message row (a retry's `retry_at`), its campaign's counters and completion, the sender's
+ * pacing (`last_sent_at`, the end of the call; see `senderDueAt`) and the worker's
+ * (`last_sender_number`, `last_send_done_at`, in-flight marker cleared).
  * A message a sweep already gave up as UNKNOWN (our lease lapsed mid-call) still takes a definitive
  * SENT or FAILED, which is the truth, with its counters moving out of UNKNOWN.
  */
 export async function recordOutcome(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   input: RecordOutcomeInput,
 ): Promise<RecordOutcomeResult> {
-  const { outcome, senderNumber } = input;
-  const sender = await sql<{ lease_held: boolean }>`
-    UPDATE senders s SET
-      last_sent_at = now(),
-      next_send_at = now() + make_interval(secs => ${retryFloorSeconds(outcome)}::float8),
-      jitter_seconds = ${input.jitterSeconds ?? 0}::float8,
-      held_reason = NULL,
-      updated_at = now()
-    WHERE s.phone_number = ${senderNumber}
-    RETURNING (s.lease_owner = ${input.owner} AND s.lease_expires_at > now()) AS lease_held
-  `.execute(trx);
-
+  const { outcome, senderNumber, messageId } = input;
   const workerDown = outcome.kind === 'PAUSE_WORKER';
-  await sql`
-    UPDATE workers SET
-      last_sender_number = ${senderNumber},
-      last_send_done_at = now(),
-      inflight_sender_number = CASE WHEN inflight_sender_number = ${senderNumber}
-                                    THEN NULL ELSE inflight_sender_number END,
-      inflight_until = CASE WHEN inflight_sender_number = ${senderNumber}
-                            THEN NULL ELSE inflight_until END,
-      healthy = healthy AND NOT ${workerDown}::boolean,
-      last_error = CASE WHEN ${workerDown}::boolean THEN ${outcome.kind === 'PAUSE_WORKER' ? outcome.error : null} ELSE last_error END,
-      -- Let the health prober look at it right away rather than at its next scheduled probe.
-      next_probe_at = CASE WHEN ${workerDown}::boolean THEN LEAST(next_probe_at, now()) ELSE next_probe_at END,
-      updated_at = now()
-    WHERE id = ${input.workerId}
-  `.execute(trx);
-
   const to = messageStatusAfter(outcome);
   const from = statusesReplacedBy(outcome);
-  const changed = (
-    await sql<{ campaign_id: number; previous: MessageStatus }>`
-      WITH old AS (
+  const result = sendResultOf(outcome);
+  const checksHealth =
+    result !== null && result !== 'NONE' && (input.policy ? input.policy.health !== null : true);
+  // A send, a failure or an UNKNOWN without a health rule is one statement, atomic on its own;
+  // anything more (a cancel to honour, the health rule, a session to pause) takes a transaction.
+  const oneStatement = to !== 'PENDING' && outcome.kind !== 'PAUSE_SESSION' && !checksHealth;
+  if (!oneStatement && !trx.isTransaction) {
+    return trx.transaction().execute((t) => recordOutcome(t, input));
+  }
+  // One statement for the common case. Its parts lock in the order of the hot path: the sender,
+  // then the message (and the worker), then the campaign.
+  const row = (
+    await sql<{
+      lease_held: boolean | null;
+      campaign_id: number | null;
+      previous: MessageStatus | null;
+    }>`
+      WITH sender AS (
+        UPDATE senders s SET
+          last_sent_at = now(),
+          next_send_at = now(),
+          jitter_seconds = ${input.jitterSeconds ?? 0}::float8,
+          held_reason = NULL,
+          updated_at = now()
+        WHERE s.phone_number = ${senderNumber}
+        RETURNING (s.lease_owner = ${input.owner} AND s.lease_expires_at > now()) AS lease_held
+      ), worker AS (
+        UPDATE workers SET
+          last_sender_number = ${senderNumber},
+          last_send_done_at = now(),
+          inflight_sender_number = CASE WHEN inflight_sender_number = ${senderNumber}
+                                        THEN NULL ELSE inflight_sender_number END,
+          inflight_until = CASE WHEN inflight_sender_number = ${senderNumber}
+                                THEN NULL ELSE inflight_until END,
+          healthy = healthy AND NOT ${workerDown}::boolean,
+          last_error = CASE WHEN ${workerDown}::boolean THEN ${outcome.kind === 'PAUSE_WORKER' ? outcome.error : null} ELSE last_error END,
+          -- Let the health prober look at it right away rather than at its next scheduled probe.
+          next_probe_at = CASE WHEN ${workerDown}::boolean THEN LEAST(next_probe_at, now()) ELSE next_probe_at END,
+          updated_at = now()
+        WHERE id = ${input.workerId}
+      ), old AS (
         SELECT id, status FROM messages
-        WHERE id = ${input.messageId} AND status = ANY(${from}::text[])
+        WHERE id = ${messageId} AND status = ANY(${from}::text[])
         FOR UPDATE
+      ), msg AS (
+        UPDATE messages m SET ${messageChanges(outcome)}, updated_at = now()
+        FROM old WHERE m.id = old.id
+        RETURNING m.campaign_id, old.status AS previous
+      ), counters AS (
+        UPDATE campaigns SET ${campaignCounterChanges('SENDING', to)}
+        WHERE id IN (SELECT campaign_id FROM msg WHERE previous = 'SENDING')
+      ), ${
+        // A sweep gave it up meanwhile (our lease lapsed mid-call): the counters move out of UNKNOWN.
+        from.includes('UNKNOWN')
+          ? sql`counters_after_unknown AS (
+        UPDATE campaigns SET ${campaignCounterChanges('UNKNOWN', to)}
+        WHERE id IN (SELECT campaign_id FROM msg WHERE previous = 'UNKNOWN')
+      ),`
+          : sql``
+      } hand_off AS (
+        ${handOffResultWrite(senderNumber, messageId, result)}
+      ), device AS (
+        -- A send is activity of the linked device: WhatsApp's 30-day inactivity clock restarts.
+        UPDATE sessions SET device_active_at = now(), updated_at = now()
+        WHERE phone_number = ${senderNumber} AND ${outcome.kind === 'SENT'}::boolean
       )
-      UPDATE messages m SET ${messageChanges(outcome)}, updated_at = now()
-      FROM old WHERE m.id = old.id
-      RETURNING m.campaign_id, old.status AS previous
+      SELECT (SELECT lease_held FROM sender) AS lease_held, msg.campaign_id, msg.previous
+      FROM (SELECT 1) one LEFT JOIN msg ON true
     `.execute(trx)
   ).rows[0];
-  if (changed) await moveCampaignCounters(trx, changed.campaign_id, changed.previous, to);
-  if (changed && to === 'PENDING') await cancelIfCampaignCancelled(trx, input.messageId);
-
-  const result = sendResultOf(outcome);
-  let healthTrip = result
-    ? await recordSendResult(trx, senderNumber, input.messageId, result)
-    : null;
+  const changed = row?.campaign_id != null && row.previous ? row : null;
+  if (changed && to === 'PENDING')
+    await cancelIfCampaignCancelled(trx as Transaction<Database>, messageId);
+  let healthTrip = checksHealth ? await applyHealthRule(trx, senderNumber) : null;
   if (outcome.kind === 'PAUSE_SESSION') {
-    healthTrip = await pauseSession(trx, senderNumber, input.workerId, outcome.wahaStatus);
-  } else if (outcome.kind === 'SENT') {
-    // A send is activity of the linked device: WhatsApp's 30-day inactivity clock restarts.
-    await trx
-      .updateTable('sessions')
-      .set({ device_active_at: NOW, updated_at: NOW })
-      .where('phone_number', '=', senderNumber)
-      .execute();
+    healthTrip = await pauseSession(
+      trx as Transaction<Database>,
+      senderNumber,
+      input.workerId,
+      outcome.wahaStatus,
+    );
   }
   return {
     previous: changed?.previous ?? null,
     status: changed ? to : null,
-    leaseHeld: sender.rows[0]?.lease_held ?? false,
+    leaseHeld: row?.lease_held ?? false,
     healthTrip,
   };
 }
@@ -127,7 +156,8 @@ function messageChanges(outcome: DispatchOutcome) {
         finished_at = now()`;
     case 'RETRY':
       return sql`status = 'PENDING', error_code = ${outcome.code}, error = ${outcome.error},
-        sending_at = NULL`;
+        sending_at = NULL,
+        retry_at = now() + make_interval(secs => ${retryFloorSeconds(outcome)}::float8)`;
     case 'PAUSE_SESSION':
     case 'PAUSE_WORKER':
       // Not the message's fault: the attempt does not count towards MAX_ATTEMPTS.

@@ -13,21 +13,27 @@ export async function recordSendResult(
   messageId: number,
   result: SendResult | 'NONE',
 ): Promise<HealthTrip | null> {
-  // The latest hand-off of the message: a retried message has one row per attempt.
-  const latest = db
-    .selectFrom('sender_sends')
-    .select('id')
-    .where('message_id', '=', messageId)
-    .where('sender_number', '=', senderNumber)
-    .orderBy('id', 'desc')
-    .limit(1);
-  if (result === 'NONE') {
-    // Nothing reached WhatsApp (the session or worker refused): not a hand-off at all.
-    await db.deleteFrom('sender_sends').where('id', '=', latest).execute();
-    return null;
-  }
-  await db.updateTable('sender_sends').set({ result }).where('id', '=', latest).execute();
+  await sql`${handOffResultWrite(senderNumber, messageId, result)}`.execute(db);
+  if (result === 'NONE') return null;
   return applyHealthRule(db, senderNumber);
+}
+
+/**
+ * The statement that records a hand-off's result on the message's latest hand-off (a retried
+ * message has one row per attempt); 'NONE' (nothing reached WhatsApp: the session or worker
+ * refused) removes it, as it was no hand-off at all; null leaves it as it is (UNKNOWN).
+ */
+export function handOffResultWrite(
+  senderNumber: string,
+  messageId: number,
+  result: SendResult | 'NONE' | null,
+) {
+  const latest = sql`(SELECT id FROM sender_sends
+    WHERE message_id = ${messageId} AND sender_number = ${senderNumber}
+    ORDER BY id DESC LIMIT 1)`;
+  if (result === 'NONE') return sql`DELETE FROM sender_sends WHERE id = ${latest}`;
+  return sql`UPDATE sender_sends SET result = COALESCE(${result}, result) WHERE id = ${latest}
+    AND ${result !== null}::boolean`;
 }
 
 /**
