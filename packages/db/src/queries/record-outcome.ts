@@ -7,6 +7,7 @@ import {
   sendResultOf,
   statusAfterRefusedSend,
   statusesReplacedBy,
+  UNKNOWN_HOLD_REASON,
 } from '@herald/domain';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
@@ -25,6 +26,8 @@ export interface RecordOutcomeInput {
   outcome: DispatchOutcome;
   /** The extra gap before the sender's next send, drawn from its policy (`drawJitterSeconds`). */
   jitterSeconds?: number;
+  /** After an UNKNOWN, the sender waits this long at most for its resolution (circuit breaker). */
+  unknownHoldSeconds?: number;
 }
 
 export interface RecordOutcomeResult {
@@ -52,9 +55,9 @@ export async function recordOutcome(
   const sender = await sql<{ lease_held: boolean }>`
     UPDATE senders s SET
       last_sent_at = now(),
-      next_send_at = now() + make_interval(secs => ${retryFloorSeconds(outcome)}::float8),
+      next_send_at = now() + make_interval(secs => ${retryFloorSeconds(outcome, input.unknownHoldSeconds)}::float8),
       jitter_seconds = ${input.jitterSeconds ?? 0}::float8,
-      held_reason = NULL,
+      held_reason = ${holdReasonAfter(outcome, input.unknownHoldSeconds)}::text,
       updated_at = now()
     WHERE s.phone_number = ${senderNumber}
     RETURNING (s.lease_owner = ${input.owner} AND s.lease_expires_at > now()) AS lease_held
@@ -114,6 +117,10 @@ export async function recordOutcome(
     leaseHeld: sender.rows[0]?.lease_held ?? false,
     healthTrip,
   };
+}
+
+function holdReasonAfter(outcome: DispatchOutcome, unknownHoldSeconds = 0): string | null {
+  return outcome.kind === 'UNKNOWN' && unknownHoldSeconds > 0 ? UNKNOWN_HOLD_REASON : null;
 }
 
 function messageChanges(outcome: DispatchOutcome) {
