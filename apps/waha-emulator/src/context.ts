@@ -35,6 +35,8 @@ export interface Settings {
   storeFile: string | null;
   /** Where accepted messages are kept across restarts; null: nowhere. */
   messagesFile: string | null;
+  /** Running sessions are started again after a restart (WAHA_WORKER_RESTART_SESSIONS). */
+  restartSessions: boolean;
 }
 
 /** Switches the listening socket; filled in by the server once it exists. */
@@ -167,6 +169,7 @@ export function resolveSettings(options: EmulatorOptions, apiKey: string | null)
       : null,
     storeFile:
       options.dataDir && options.port ? join(options.dataDir, `worker-${options.port}.json`) : null,
+    restartSessions: options.restartSessions ?? true,
     messagesFile:
       options.dataDir && options.port
         ? join(options.dataDir, `worker-${options.port}-messages.jsonl`)

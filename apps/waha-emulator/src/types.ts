@@ -47,6 +47,11 @@ export interface EmulatorOptions {
    * Needs a fixed port. Default: nothing is kept.
    */
   dataDir?: string;
+  /**
+   * Whether sessions that were running come back started after a restart (WAHA's
+   * WAHA_WORKER_RESTART_SESSIONS); default true. Off, they come back STOPPED, still paired.
+   */
+  restartSessions?: boolean;
   /** How long `POST /api/server/stop` keeps the worker down before it comes back; default 2000. */
   restartDowntimeMs?: number;
   globalWebhook?: {
