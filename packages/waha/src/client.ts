@@ -200,8 +200,9 @@ export function createWahaClient(options: WahaClientOptions): WahaClient {
       });
       return { numberExists: answer.numberExists, chatId: answer.chatId ?? null };
     },
-    chatMessages: ({ session: name, chatId, sinceSeconds, limit }) =>
+    chatMessages: ({ session: name, chatId, sinceSeconds, limit }, options) =>
       call({
+        ...(options?.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         method: 'GET',
         path: `/api/${encodeURIComponent(name)}/chats/${encodeURIComponent(chatId)}/messages`,
         query: {

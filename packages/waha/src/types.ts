@@ -122,12 +122,10 @@ export interface WahaClient {
    * `limit`, from `sinceSeconds` (unix seconds) on, without media. NOWEB answers only when the
    * session keeps its store (`config.noweb.store.enabled`).
    */
-  chatMessages(input: {
-    session: string;
-    chatId: string;
-    sinceSeconds: number;
-    limit: number;
-  }): Promise<ChatMessage[]>;
+  chatMessages(
+    input: { session: string; chatId: string; sinceSeconds: number; limit: number },
+    options?: CallOptions,
+  ): Promise<ChatMessage[]>;
   startTyping(input: { session: string; chatId: string }): Promise<void>;
   stopTyping(input: { session: string; chatId: string }): Promise<void>;
   setPresence(session: string, presence: WahaPresence, chatId?: string): Promise<void>;

@@ -19,8 +19,11 @@ import type { PeriodicTask } from '../periodic.ts';
 
 /** Messages looked up per pass; the rest wait for the next pass (of any dispatcher). */
 const LOOKUPS_PER_PASS = 50;
-/** A lookup's claim on its message: another dispatcher may take it after this. */
-const LOOKUP_LEASE_SECONDS = 60;
+/**
+ * A lookup's claim on its message, past the WAHA call's own timeout: another dispatcher may take
+ * the message after this (its dispatcher died mid-lookup).
+ */
+const lookupLeaseSeconds = (ctx: DispatchContext) => ctx.config.sendTimeoutMs / 1000 + 5;
 /** The chat's history read per lookup, from the call's start on. */
 const HISTORY_LIMIT = 100;
 
@@ -43,7 +46,7 @@ export async function resolveUnknownOnce(ctx: DispatchContext): Promise<ResolveR
     takeUnknownLookups(trx, {
       limit: LOOKUPS_PER_PASS,
       maxAgeSeconds: ctx.config.unknownResolveMaxAgeSeconds,
-      leaseSeconds: LOOKUP_LEASE_SECONDS,
+      leaseSeconds: lookupLeaseSeconds(ctx),
     }),
   );
   for (const lookup of lookups) {
@@ -88,12 +91,15 @@ async function lookUp(
     apiKey: lookup.target.apiKey,
   });
   try {
-    const history = await client.chatMessages({
-      session: lookup.target.wahaSession,
-      chatId: toChatId(lookup.recipient),
-      sinceSeconds: windowStartSeconds(lookup),
-      limit: HISTORY_LIMIT,
-    });
+    const history = await client.chatMessages(
+      {
+        session: lookup.target.wahaSession,
+        chatId: toChatId(lookup.recipient),
+        sinceSeconds: windowStartSeconds(lookup),
+        limit: HISTORY_LIMIT,
+      },
+      { timeoutMs: ctx.config.sendTimeoutMs },
+    );
     const taken = await wahaIdsInUse(
       ctx.db,
       history.map((m) => m.id),
