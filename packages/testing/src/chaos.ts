@@ -86,6 +86,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     fleet.add(child);
     child.child.once('exit', () => fleet.delete(child));
   };
+  /** A replacement that died starting (its connection terminated, say) is started again. */
+  const replaceDispatcher = async (until: number) => {
+    while (Date.now() < until) {
+      try {
+        return await startDispatcher();
+      } catch (error) {
+        log(`replacement failed, starting another: ${String(error).split('\n')[0]}`);
+      }
+    }
+  };
   try {
     emulator = await startEmulatorProcess({ port, apiKey, dataDir });
     const worker = await makeWorker(options.db, {
@@ -128,10 +138,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       await sleep(options.killEveryMs);
       const victims = [...fleet];
       const victim = victims[Math.floor(Math.random() * victims.length)];
-      if (victim) {
+      // A fleet still short of its replacements (slow starts on a loaded machine) is left be,
+      // so the kills never take it down to nothing.
+      if (victim && victims.length >= options.dispatchers - 1) {
         await victim.kill();
         result.dispatcherKills += 1;
-        replacements.push(startDispatcher().catch((e) => log(`replacement failed: ${e}`)));
+        replacements.push(replaceDispatcher(chaosEnds + options.settleMs));
       }
       if (result.dispatcherKills % options.terminateEvery === 0) {
         result.backendsTerminated += await terminateHeraldBackends(options.db);
@@ -147,7 +159,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     result.openAtChaosEnd = await openMessages(options.db);
     await workerRestarted;
     await Promise.all(replacements);
-    while (fleet.size < options.dispatchers) await startDispatcher();
+    for (let up = fleet.size; up < options.dispatchers; up += 1) {
+      await replaceDispatcher(Date.now() + options.settleMs);
+    }
 
     const settleStarted = Date.now();
     await waitFor(() => ledgerSettled(options.db), {
