@@ -15,9 +15,9 @@ CREATE FUNCTION public.record_message_event() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
     BEGIN
-      INSERT INTO campaign_events (campaign_id, message_id, recipient, status, error_code)
-      VALUES (NEW.campaign_id, NEW.id, NEW.recipient, NEW.status, NEW.error_code);
-      -- A wake-up only: listeners read the table. Postgres folds repeats within a transaction.
+      INSERT INTO campaign_events (campaign_id, message_id, recipient, status, error_code, note)
+      VALUES (NEW.campaign_id, NEW.id, NEW.recipient, NEW.status, NEW.error_code,
+              CASE WHEN OLD.status = 'UNKNOWN' THEN 'resolved_from_unknown' END);
       PERFORM pg_notify('herald_campaign_events', NEW.campaign_id::text);
       RETURN NULL;
     END $$;
@@ -30,7 +30,8 @@ CREATE TABLE public.campaign_events (
     recipient text,
     status text NOT NULL,
     error_code text,
-    occurred_at timestamp with time zone DEFAULT now() NOT NULL
+    occurred_at timestamp with time zone DEFAULT now() NOT NULL,
+    note text
 );
 
 ALTER TABLE public.campaign_events ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY (
@@ -136,6 +137,8 @@ CREATE TABLE public.messages (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     attempts_before_retry integer DEFAULT 0 NOT NULL,
     retry_at timestamp with time zone,
+    resolve_after timestamp with time zone,
+    resolve_checks integer DEFAULT 0 NOT NULL,
     CONSTRAINT messages_status_check CHECK ((status = ANY (ARRAY['PENDING'::text, 'SENDING'::text, 'SENT'::text, 'FAILED'::text, 'UNKNOWN'::text, 'CANCELLED'::text, 'SUPPRESSED'::text])))
 );
 
@@ -404,6 +407,8 @@ CREATE INDEX messages_pending_idx ON public.messages USING btree (sender_number,
 CREATE INDEX messages_sending_idx ON public.messages USING btree (sender_number) WHERE (status = 'SENDING'::text);
 
 CREATE INDEX messages_sent_at_idx ON public.messages USING btree (sent_at) WHERE (sent_at IS NOT NULL);
+
+CREATE INDEX messages_unknown_idx ON public.messages USING btree (finished_at) WHERE (status = 'UNKNOWN'::text);
 
 CREATE INDEX messages_waha_id_idx ON public.messages USING btree (waha_message_id) WHERE (waha_message_id IS NOT NULL);
 

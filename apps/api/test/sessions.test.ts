@@ -84,6 +84,8 @@ test('creates a session on a worker, configured with its number and signed webho
     headers: { 'X-Api-Key': plus.apiKey ?? '' },
   });
   assert.deepEqual(onWorker.body.config.metadata, { 'herald.phone': OWNER });
+  // NOWEB keeps its message store, so WAHA can say what became of an UNKNOWN send.
+  assert.deepEqual(onWorker.body.config.noweb, { store: { enabled: true, fullSync: false } });
   const [hook] = onWorker.body.config.webhooks;
   assert.equal(hook.url, `${gw.url}/api/webhooks/waha`);
   assert.deepEqual(hook.events, ['session.status', 'message', 'message.any', 'message.ack']);

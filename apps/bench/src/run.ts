@@ -4,6 +4,7 @@ import { type Cleanup, createCleanup, withTimeout } from './lifecycle.ts';
 import { describeMachine } from './machine.ts';
 import { type ReportSection, renderBenchmarks } from './report.ts';
 import type { Scenario } from './scenario.ts';
+import { chaosScenario } from './scenarios/chaos.ts';
 import { pacingOverheadScenario } from './scenarios/pacing-overhead.ts';
 import { pauseLatencyScenario } from './scenarios/pause-latency.ts';
 import { recoveryScenario } from './scenarios/recovery.ts';
@@ -20,6 +21,7 @@ const SCENARIOS: Scenario[] = [
   pauseLatencyScenario,
   sseFanoutScenario,
   waitingSendersScenario,
+  chaosScenario,
 ];
 const FULL_OUTPUT = fileURLToPath(new URL('../../../BENCHMARKS.md', import.meta.url));
 const PARTIAL_OUTPUT = fileURLToPath(new URL('../../../BENCHMARKS.partial.md', import.meta.url));

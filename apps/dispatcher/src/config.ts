@@ -44,6 +44,14 @@ export const DispatcherConfigSchema = z
     /** How often to look for turns when the last look found fewer than there were free slots. */
     POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
     /** First retry delay after a transient WAHA error; doubles per attempt up to the max. */
+    /** After an UNKNOWN, the sender sends nothing more until it is resolved, or this long (0: no hold). */
+    UNKNOWN_HOLD_SECONDS: z.coerce.number().min(0).max(3600).default(60),
+    /** WAHA's record of a call is complete this long after the call ended (no record then: not sent). */
+    UNKNOWN_SETTLE_SECONDS: z.coerce.number().min(0).max(3600).default(20),
+    /** How often each dispatcher looks UNKNOWN messages up at WAHA (0: never). */
+    UNKNOWN_RESOLVE_INTERVAL_SECONDS: z.coerce.number().min(0).max(3600).default(5),
+    /** UNKNOWN messages older than this are left as they are. */
+    UNKNOWN_RESOLVE_MAX_AGE_SECONDS: z.coerce.number().min(60).max(2_592_000).default(86_400),
     RETRY_BACKOFF_SECONDS: z.coerce.number().min(0).max(3600).default(2),
     RETRY_BACKOFF_MAX_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
     /** Each worker is probed (and its sessions reconciled) once per this many seconds, fleet-wide; 0: not by this process. */
@@ -96,6 +104,15 @@ export const DispatcherConfigSchema = z
         code: 'custom',
         path: ['SEND_TIMEOUT_MS'],
         message: `must be at least WAHA_STATUS_WAIT_MS + ${STATUS_WAIT_MARGIN_MS} (${shortest}): WAHA waits that long for a session to be WORKING before it refuses a send, and a call that times out first is UNKNOWN although nothing was sent (set WAHA_STATUS_WAIT_MS to your workers' wait)`,
+      });
+    }
+    // The breaker must outlast the settle time, or the sender could send while WAHA may still be
+    // working on the call that went UNKNOWN.
+    if (env.UNKNOWN_HOLD_SECONDS > 0 && env.UNKNOWN_HOLD_SECONDS < env.UNKNOWN_SETTLE_SECONDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['UNKNOWN_HOLD_SECONDS'],
+        message: 'must not be below UNKNOWN_SETTLE_SECONDS (or be 0 to switch the hold off)',
       });
     }
     if (env.RETRY_BACKOFF_MAX_SECONDS < env.RETRY_BACKOFF_SECONDS) {

@@ -21,6 +21,7 @@ import { createDrainWebhookOutboxTask } from './tasks/drain-webhook-outbox.ts';
 import { createExpireOldRecordsTask } from './tasks/expire-old-records.ts';
 import { scheduleKeepalive } from './tasks/keepalive-sessions.ts';
 import { createProbeTask } from './tasks/probe-workers.ts';
+import { createResolveUnknownTask } from './tasks/resolve-unknown.ts';
 import { createScheduledStartTask } from './tasks/start-scheduled.ts';
 
 export interface DispatcherDeps {
@@ -157,6 +158,7 @@ export async function startDispatcher(
     createScheduledStartTask(ctx),
     createExpireOldRecordsTask(ctx),
   ];
+  if (config.unknownResolveIntervalSeconds > 0) periodicTasks.push(createResolveUnknownTask(ctx));
   if (config.probeIntervalSeconds > 0) {
     periodicTasks.push(
       createProbeTask(

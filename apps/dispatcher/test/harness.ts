@@ -36,6 +36,9 @@ export const FAST_ENV: Record<string, string> = {
   TURN_SECONDS: '10',
   RETRY_BACKOFF_SECONDS: '0.05',
   RETRY_BACKOFF_MAX_SECONDS: '0.2',
+  UNKNOWN_HOLD_SECONDS: '1',
+  UNKNOWN_SETTLE_SECONDS: '1',
+  UNKNOWN_RESOLVE_INTERVAL_SECONDS: '0.5',
 };
 
 /** One test file's world: its own database, a producer-side pg-boss, emulators and dispatchers. */
@@ -45,8 +48,15 @@ export interface Harness {
   boss: PgBoss;
   emulator(options?: Parameters<typeof startEmulator>[0]): Promise<RunningEmulator>;
   workerFor(emulator: RunningEmulator): Promise<Worker>;
-  /** A sender whose session is CONNECTED in Herald and WORKING on the emulator. */
-  connectSender(emulator: RunningEmulator, phone: string): Promise<void>;
+  /**
+   * A sender whose session is CONNECTED in Herald and WORKING on the emulator (created with
+   * `config`, e.g. NOWEB's store, when given).
+   */
+  connectSender(
+    emulator: RunningEmulator,
+    phone: string,
+    config?: Record<string, unknown>,
+  ): Promise<void>;
   config(env?: Record<string, string>): Readonly<DispatcherConfig>;
   dispatcher(env?: Record<string, string>): Promise<RunningDispatcher>;
   /** A dispatcher process (killed, if still running, by `close`). */
@@ -96,10 +106,15 @@ export async function createHarness(): Promise<Harness> {
       }
       return worker;
     },
-    async connectSender(emulator, phone) {
+    async connectSender(emulator, phone, config) {
       const worker = await harness.workerFor(emulator);
       await makeConnectedSender(db, phone, { worker });
-      await linkEmulatorSession(emulator, emulator.tier === 'CORE' ? 'default' : phone, phone);
+      await linkEmulatorSession(
+        emulator,
+        emulator.tier === 'CORE' ? 'default' : phone,
+        phone,
+        config,
+      );
     },
     config(env = {}) {
       return loadConfig({ DATABASE_URL: database.url, ...FAST_ENV, ...env });

@@ -169,13 +169,18 @@ test('a row changed moments ago is not taken out of CONNECTED by an older list',
   const [report] = await probeDueWorkers(deps);
   assert.deepEqual(report?.reconciled?.corrected, []);
   assert.equal((await sessionRow('21650600020')).status, 'CONNECTED');
-  // Once it is old news, the list wins.
+  // Once it is old news, the list wins: a paired session WAHA holds STOPPED is started again.
   await sql`UPDATE sessions SET updated_at = now() - interval '1 minute' WHERE phone_number = '21650600020'`.execute(
     h.db,
   );
   await onlyWorker(worker.id);
+  const [later] = await probeDueWorkers(deps);
+  assert.deepEqual(later?.reconciled?.restarted, ['21650600020']);
+  // Never scanned on this worker, it asks for a QR: the next pass reports it as needing one.
+  await waitFor(() => emulator.sessions()[0]?.status === 'SCAN_QR_CODE', { what: 'a QR' });
+  await onlyWorker(worker.id);
   await probeDueWorkers(deps);
-  assert.equal((await sessionRow('21650600020')).status, 'STOPPED');
+  assert.notEqual((await sessionRow('21650600020')).status, 'CONNECTED');
 });
 
 test('dispatchers share the probing: each worker is probed once per interval', async () => {

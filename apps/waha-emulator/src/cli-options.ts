@@ -32,6 +32,8 @@ export const USAGE = `Usage: pnpm emulator [options]
   --hook-retries-delay-seconds N, --hook-retries-attempts N (env WHATSAPP_HOOK_RETRIES_*)
   --data-dir DIR            keep sessions in DIR/worker-<port>.json across restarts, as WAHA's
                             local store does (env WAHA_LOCAL_STORE_BASE_DIR; needs a fixed port)
+  --no-restart-sessions     sessions running before a restart come back STOPPED (still paired)
+                            instead of started (env WAHA_WORKER_RESTART_SESSIONS=false)
   --quiet                   print only the worker lines
 `;
 
@@ -61,6 +63,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
       'hook-retries-delay-seconds': { type: 'string' },
       'hook-retries-attempts': { type: 'string' },
       'data-dir': { type: 'string' },
+      'no-restart-sessions': { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -85,6 +88,10 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): CliOpti
     ackDelaysMs: parseAckDelays(values['ack-delays-ms']),
     globalWebhook: hookUrl ? parseHook(hookUrl, values, env) : undefined,
     dataDir: values['data-dir'] ?? (env.WAHA_LOCAL_STORE_BASE_DIR || undefined),
+    restartSessions:
+      values['no-restart-sessions'] === true || env.WAHA_WORKER_RESTART_SESSIONS === 'false'
+        ? false
+        : undefined,
   };
   for (const [name, value] of Object.entries(emulator)) {
     if (value === undefined) delete emulator[name as keyof typeof emulator];

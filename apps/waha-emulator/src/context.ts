@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { defaultFaults } from './faults.ts';
 import { generatePrefixedId } from './ids.ts';
+import { MessageLog } from './message-log.ts';
+import { SendConcurrency } from './send-concurrency.ts';
 import { SessionMachine, type SessionRecord } from './session-machine.ts';
 import { SessionManager } from './session-manager.ts';
 import { SessionStore } from './session-store.ts';
@@ -31,6 +33,10 @@ export interface Settings {
   globalWebhook: WebhookTarget | null;
   /** Where sessions are kept across restarts; null: nowhere. */
   storeFile: string | null;
+  /** Where accepted messages are kept across restarts; null: nowhere. */
+  messagesFile: string | null;
+  /** Running sessions are started again after a restart (WAHA_WORKER_RESTART_SESSIONS). */
+  restartSessions: boolean;
 }
 
 /** Switches the listening socket; filled in by the server once it exists. */
@@ -47,6 +53,7 @@ export class EmulatorContext {
   readonly machine: SessionMachine;
   readonly sessions: SessionManager;
   readonly messages: AcceptedMessage[] = [];
+  readonly sendConcurrency = new SendConcurrency();
   readonly startedAt = Date.now();
   readonly log: (line: string) => void;
   /** `/api/server/version` body minus the worker, and every webhook's `environment`. */
@@ -83,13 +90,22 @@ export class EmulatorContext {
       () => this.persist(),
     );
     this.store = settings.storeFile ? new SessionStore(settings.storeFile) : null;
+    this.messageLog = settings.messagesFile ? new MessageLog(settings.messagesFile) : null;
   }
 
   private readonly store: SessionStore | null;
+  private readonly messageLog: MessageLog | null;
 
-  /** Brings back the sessions of the previous run; those that were running start again. */
+  /** Brings back the sessions and messages of the previous run; running sessions start again. */
   restoreSessions(): void {
+    if (this.messageLog) this.messages.push(...this.messageLog.load());
     if (this.store) this.sessions.restore(this.store.load());
+  }
+
+  /** Records an accepted message (and writes it down first when a data folder is kept). */
+  recordMessage(message: AcceptedMessage): void {
+    this.messageLog?.append(message);
+    this.messages.push(message);
   }
 
   /** Writes the sessions down; once the worker is closing, what it had stays as it was. */
@@ -125,6 +141,7 @@ export class EmulatorContext {
     this.webhooks.abortAll();
     this.webhooks.clearLog();
     this.messages.length = 0;
+    this.sendConcurrency.clear();
     this.faults = defaultFaults();
     // A pending "come back online" timer died with the others, so come back now.
     this.network.goOnline().catch((error) => this.log(`online failed: ${error}`));
@@ -152,5 +169,10 @@ export function resolveSettings(options: EmulatorOptions, apiKey: string | null)
       : null,
     storeFile:
       options.dataDir && options.port ? join(options.dataDir, `worker-${options.port}.json`) : null,
+    restartSessions: options.restartSessions ?? true,
+    messagesFile:
+      options.dataDir && options.port
+        ? join(options.dataDir, `worker-${options.port}-messages.jsonl`)
+        : null,
   };
 }

@@ -10,6 +10,7 @@ import {
   sendFromPhone,
 } from './control.ts';
 import { authRoutes } from './routes/auth-routes.ts';
+import { chatHistoryRoutes } from './routes/chat-history-routes.ts';
 import { chatRoutes } from './routes/chat-routes.ts';
 import { controlRoutes } from './routes/control-routes.ts';
 import { sendRoutes } from './routes/send-routes.ts';
@@ -29,6 +30,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     ...sessionRoutes(ctx),
     ...sendRoutes(ctx),
     ...chatRoutes(ctx),
+    ...chatHistoryRoutes(ctx),
     ...authRoutes(ctx),
     ...controlRoutes(ctx),
   ];
@@ -60,6 +62,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     engine: settings.engine,
     workerId: settings.workerId,
     messages: () => ctx.messages.map((message) => structuredClone(message)),
+    sendConcurrency: () => ctx.sendConcurrency.snapshot(),
     sessions: () => ctx.sessions.summaries(),
     scan: (session, phone, pushName) =>
       void unwrap(() => scanSession(ctx, session, phone, pushName)),

@@ -38,11 +38,12 @@ export function acceptMessage(
     chatId: message.chatId,
     kind: input.kind,
     acceptedAt: new Date().toISOString(),
+    from: message.meId,
   };
   if (input.text !== undefined) accepted.text = input.text;
   if (input.caption !== undefined) accepted.caption = input.caption;
   if (input.file !== undefined) accepted.file = input.file;
-  ctx.messages.push(accepted);
+  ctx.recordMessage(accepted);
   ctx.emit(record, 'message.any', messageAnyPayload(ctx.settings.engine, message, 'api'));
   scheduleAcks(ctx, record, message);
   return sendResponse(ctx.settings.engine, message);

@@ -22,6 +22,8 @@ export interface ManagerSettings {
   engine: EmulatorEngine;
   statusWaitMs: number;
   globalWebhook: WebhookTarget | null;
+  /** Sessions running before a restart are started again (WAHA_WORKER_RESTART_SESSIONS). */
+  restartSessions: boolean;
 }
 
 /**
@@ -58,7 +60,9 @@ export class SessionManager {
     // Started once all are back: a start writes the store, which must not lose the others.
     for (const s of kept) {
       const record = this.records.get(s.name);
-      if (s.running && record) this.machine.start(record, this.webhooksOf(record));
+      if (s.running && record && this.settings.restartSessions) {
+        this.machine.start(record, this.webhooksOf(record));
+      }
     }
   }
 

@@ -42,10 +42,16 @@ export interface EmulatorOptions {
   startingDelayMs?: number;
   /**
    * Keeps sessions (config, pairing, running) in `<dataDir>/worker-<port>.json` so a restarted
-   * worker brings its paired sessions back WORKING, as WAHA does with a persistent local store.
+   * worker brings its paired sessions back WORKING, as WAHA does with a persistent local store,
+   * and accepted messages in `<dataDir>/worker-<port>-messages.jsonl` (the chat history).
    * Needs a fixed port. Default: nothing is kept.
    */
   dataDir?: string;
+  /**
+   * Whether sessions that were running come back started after a restart (WAHA's
+   * WAHA_WORKER_RESTART_SESSIONS); default true. Off, they come back STOPPED, still paired.
+   */
+  restartSessions?: boolean;
   /** How long `POST /api/server/stop` keeps the worker down before it comes back; default 2000. */
   restartDowntimeMs?: number;
   globalWebhook?: {
@@ -116,6 +122,8 @@ export interface AcceptedMessage {
   file?: AcceptedFile;
   /** ISO timestamp with milliseconds. */
   acceptedAt: string;
+  /** The sending account (`<digits>@c.us`), as the chat history names it. */
+  from?: string;
 }
 
 export interface SessionSummary {
@@ -148,6 +156,8 @@ export interface RunningEmulator {
   readonly workerId: string;
   /** Same as GET /_emulator/messages. */
   messages(): AcceptedMessage[];
+  /** Same as GET /_emulator/send-concurrency: send calls open now and at most, per session. */
+  sendConcurrency(): Record<string, { open: number; max: number }>;
   sessions(): SessionSummary[];
   /** Same as the control route; throws when the session is unknown or not in SCAN_QR_CODE. */
   scan(session: string, phone: string, pushName?: string): void;

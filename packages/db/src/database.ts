@@ -172,6 +172,9 @@ export interface MessagesTable {
   read_at: NullableTimestamp;
   finished_at: NullableTimestamp;
   updated_at: CreatedAt;
+  /** An UNKNOWN message is not looked up at WAHA again before this. */
+  resolve_after: NullableTimestamp;
+  resolve_checks: ColumnType<number, number | undefined, number>;
 }
 
 export interface SecretsTable {
@@ -199,6 +202,8 @@ export interface CampaignEventsTable {
   recipient: string | null;
   status: string;
   error_code: string | null;
+  /** `resolved_from_unknown` on a change out of UNKNOWN, else null. */
+  note: ColumnType<string | null, string | null | undefined, never>;
   occurred_at: CreatedAt;
 }
 

@@ -32,6 +32,7 @@ export * from './queries/session-placement.ts';
 export * from './queries/session-views.ts';
 export * from './queries/sessions.ts';
 export * from './queries/suppressions.ts';
+export * from './queries/unknown-resolution.ts';
 export * from './queries/webhook-events.ts';
 export * from './queries/webhook-outbox.ts';
 export * from './queries/workers.ts';

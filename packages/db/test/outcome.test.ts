@@ -113,7 +113,8 @@ test('a session-status refusal pauses the session on the worker that gave it', a
     .select(['status', 'waha_status'])
     .where('phone_number', '=', sender)
     .executeTakeFirstOrThrow();
-  assert.deepEqual(session, { status: 'STOPPED', waha_status: 'STOPPED' });
+  // Paired, and held STOPPED by its worker (a restart): DISCONNECTED, to be started again.
+  assert.deepEqual(session, { status: 'DISCONNECTED', waha_status: 'STOPPED' });
 });
 
 async function claimedMessage(recipients = 1) {

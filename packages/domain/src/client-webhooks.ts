@@ -22,6 +22,8 @@ export const ClientWebhookEvent = z.object({
     recipient: z.string().optional(),
     status: z.string(),
     error_code: z.string().nullable().optional(),
+    /** `resolved_from_unknown` when WAHA's own record settled an UNKNOWN message. */
+    note: z.string().optional(),
   }),
 });
 export type ClientWebhookEvent = z.infer<typeof ClientWebhookEvent>;

@@ -19,4 +19,5 @@ export * from './session-expiry.ts';
 export * from './statuses.ts';
 export * from './template.ts';
 export * from './time-zone.ts';
+export * from './unknown-resolution.ts';
 export * from './workers.ts';

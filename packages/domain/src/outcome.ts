@@ -53,3 +53,16 @@ export function pausesSender(
 export function retryFloorSeconds(outcome: DispatchOutcome): number {
   return outcome.kind === 'RETRY' ? outcome.backoffSeconds : 0;
 }
+
+/**
+ * Seconds after the end of the call before the sender may send again, whatever its delays: after
+ * an UNKNOWN, the sender's circuit breaker (`unknownHoldSeconds`): it sends nothing more until
+ * that message is resolved (which lifts the hold) or the hold runs out, so a call WAHA may still
+ * be working on is never joined by a second one of the same sender.
+ */
+export function senderHoldSeconds(outcome: DispatchOutcome, unknownHoldSeconds = 0): number {
+  return outcome.kind === 'UNKNOWN' ? unknownHoldSeconds : 0;
+}
+
+/** The sender's `held_reason` while its circuit breaker is open. */
+export const UNKNOWN_HOLD_REASON = 'UNKNOWN_OUTCOME';

@@ -166,6 +166,9 @@ export function statusAfterRefusedSend(
   reported: string | null,
 ): { status: SessionStatus; waha: WahaSessionStatus | null } | null {
   const waha = isWahaSessionStatus(reported) ? reported : null;
+  // A paired session its worker holds but does not run (restarted without its sessions) is
+  // DISCONNECTED, not STOPPED: it keeps its slot and `restartsOnItsWorker` starts it again.
+  if (waha === 'STOPPED' && row.connected_at !== null) return { status: 'DISCONNECTED', waha };
   // WAHA said "not WORKING" without naming a status: all we know is that it cannot send.
   const status = waha
     ? toSessionStatus(waha, {
@@ -179,4 +182,22 @@ export function statusAfterRefusedSend(
 
 function latest(a: Date | null, b: Date): Date {
   return a && a > b ? a : b;
+}
+
+/**
+ * A paired session its worker still has but no longer runs (the worker restarted without
+ * restarting its sessions): Herald starts it again rather than waiting for the user. WAHA then
+ * restores it from its store (WORKING, sending resumes) or asks for a QR, which is reported as
+ * needing re-pairing like any QR after a connection.
+ */
+export function restartsOnItsWorker(
+  row: { status: SessionStatus; connected_at: Date | null },
+  observation: SessionObservation,
+): boolean {
+  return (
+    observation.kind === 'seen' &&
+    observation.status === 'STOPPED' &&
+    row.connected_at !== null &&
+    (row.status === 'CONNECTED' || row.status === 'DISCONNECTED')
+  );
 }

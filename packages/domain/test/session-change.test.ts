@@ -4,6 +4,7 @@ import {
   accountDigits,
   deriveSessionChange,
   observationOf,
+  restartsOnItsWorker,
   type SessionFacts,
   statusAfterRefusedSend,
   taggedPhone,
@@ -203,10 +204,36 @@ describe('a send refused because the session is not WORKING', () => {
       status: 'EXPIRED',
       waha: 'FAILED',
     });
+  });
+
+  it('keeps a paired session its worker stopped (a restart) DISCONNECTED, to be started again', () => {
+    const paired = { me_id: `${PHONE}@c.us`, connected_at: EARLIER };
     assert.deepEqual(statusAfterRefusedSend(paired, 'STOPPED'), {
-      status: 'STOPPED',
+      status: 'DISCONNECTED',
       waha: 'STOPPED',
     });
+    assert.equal(
+      restartsOnItsWorker(
+        { status: 'DISCONNECTED', connected_at: EARLIER },
+        { kind: 'seen', status: 'STOPPED', me: null },
+      ),
+      true,
+    );
+    assert.equal(
+      restartsOnItsWorker(
+        { status: 'STOPPED', connected_at: EARLIER },
+        { kind: 'seen', status: 'STOPPED', me: null },
+      ),
+      false,
+      'an ended session holds no slot: only the user starts it again',
+    );
+    assert.equal(
+      restartsOnItsWorker(
+        { status: 'CONNECTED', connected_at: null },
+        { kind: 'seen', status: 'STOPPED', me: null },
+      ),
+      false,
+    );
   });
 
   it('is DISCONNECTED when WAHA named no status it knows', () => {

@@ -16,6 +16,8 @@ export async function linkEmulatorSession(
   emulator: LinkableEmulator,
   session: string,
   phone: string,
+  /** WAHA's session config, e.g. NOWEB's store (`{noweb:{store:{enabled:true}}}`). */
+  config?: Record<string, unknown>,
 ): Promise<void> {
   const response = await fetch(`${emulator.url}/api/sessions/start`, {
     method: 'POST',
@@ -23,7 +25,7 @@ export async function linkEmulatorSession(
       'content-type': 'application/json',
       ...(emulator.apiKey ? { 'x-api-key': emulator.apiKey } : {}),
     },
-    body: JSON.stringify({ name: session }),
+    body: JSON.stringify(config ? { name: session, config } : { name: session }),
   });
   if (!response.ok) {
     throw new Error(

@@ -3,6 +3,7 @@ import { isWahaError } from './errors.ts';
 import { type CallSpec, createTransport } from './http-transport.ts';
 import { extractMessageId } from './message-id.ts';
 import {
+  ChatMessageSchema,
   NumberExistsSchema,
   PairingCodeSchema,
   QrImageSchema,
@@ -199,6 +200,20 @@ export function createWahaClient(options: WahaClientOptions): WahaClient {
       });
       return { numberExists: answer.numberExists, chatId: answer.chatId ?? null };
     },
+    chatMessages: ({ session: name, chatId, sinceSeconds, limit }, options) =>
+      call({
+        ...(options?.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        method: 'GET',
+        path: `/api/${encodeURIComponent(name)}/chats/${encodeURIComponent(chatId)}/messages`,
+        query: {
+          limit: String(limit),
+          downloadMedia: 'false',
+          'filter.timestamp.gte': String(Math.floor(sinceSeconds)),
+        },
+        expect: 'json',
+        schema: z.array(ChatMessageSchema),
+        answer: 'a chat history',
+      }),
     async startTyping(input) {
       await call({
         method: 'POST',

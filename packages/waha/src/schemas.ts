@@ -62,3 +62,13 @@ export const NumberExistsSchema = z.looseObject({
   numberExists: z.boolean(),
   chatId: z.string().nullish(),
 });
+
+/** One entry of a chat's history (WAHA's WAMessage); only what Herald matches on is read. */
+export const ChatMessageSchema = z.looseObject({
+  id: z.string(),
+  /** Unix seconds. */
+  timestamp: z.number(),
+  fromMe: z.boolean(),
+  body: z.string().nullish(),
+});
+export type ChatMessage = z.output<typeof ChatMessageSchema>;

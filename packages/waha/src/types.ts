@@ -1,4 +1,10 @@
-import type { WahaMe, WahaServerStatus, WahaServerVersion, WahaSession } from './schemas.ts';
+import type {
+  ChatMessage,
+  WahaMe,
+  WahaServerStatus,
+  WahaServerVersion,
+  WahaSession,
+} from './schemas.ts';
 
 /** What the client accepts; what WAHA answers is in `schemas.ts`. */
 
@@ -111,6 +117,15 @@ export interface WahaClient {
     session: string;
     phone: string;
   }): Promise<{ numberExists: boolean; chatId: string | null }>;
+  /**
+   * A chat's recent messages, newest first (`GET /api/{session}/chats/{chatId}/messages`), at most
+   * `limit`, from `sinceSeconds` (unix seconds) on, without media. NOWEB answers only when the
+   * session keeps its store (`config.noweb.store.enabled`).
+   */
+  chatMessages(
+    input: { session: string; chatId: string; sinceSeconds: number; limit: number },
+    options?: CallOptions,
+  ): Promise<ChatMessage[]>;
   startTyping(input: { session: string; chatId: string }): Promise<void>;
   stopTyping(input: { session: string; chatId: string }): Promise<void>;
   setPresence(session: string, presence: WahaPresence, chatId?: string): Promise<void>;

@@ -31,8 +31,11 @@ export const MessageAckPayloadSchema = z.looseObject({
 /** `message.any`: any message of the account, sent or received. */
 export const MessageAnyPayloadSchema = z.looseObject({
   id: z.string().nullish(),
+  /** Unix seconds. */
+  timestamp: z.number().nullish(),
   fromMe: z.boolean().nullish(),
   to: z.string().nullish(),
+  body: z.string().nullish(),
   source: z.string().nullish(),
 });
 

@@ -23,7 +23,7 @@ const EventStream = z.string().meta({
   id: 'CampaignEventStream',
   description: [
     'Server-Sent Events. `progress`: the campaign with its counters, whenever they change (at most',
-    'a few per second). `message` (with an `id`): `{message_id, recipient, status, error_code, at}`',
+    'a few per second). `message` (with an `id`): `{message_id, recipient, status, error_code, note?, at}` (`note` is `resolved_from_unknown` when WAHA’s record settled an UNKNOWN)',
     'for each status change of a recipient, from the first one on, or after `Last-Event-ID`.',
     '`end`: the campaign is finished and every change was sent; the stream closes.',
   ].join(' '),
@@ -123,6 +123,7 @@ function toMessageEvent(event: CampaignEvent) {
     recipient: event.recipient,
     status: event.status,
     error_code: event.error_code,
+    ...(event.note ? { note: event.note } : {}),
     at: event.occurred_at.toISOString(),
   };
 }

@@ -8,9 +8,16 @@ import {
   recordMessageAck,
   recordPhoneActivity,
   releaseWebhookEvent,
+  resolveUnknownByEvent,
   type Session,
 } from '@herald/db';
-import { accountDigits, HeraldError, type SessionObservation, taggedPhone } from '@herald/domain';
+import {
+  accountDigits,
+  DEFAULT_SETTLE_SECONDS,
+  HeraldError,
+  type SessionObservation,
+  taggedPhone,
+} from '@herald/domain';
 import {
   MessageAckPayloadSchema,
   MessageAnyPayloadSchema,
@@ -177,9 +184,32 @@ async function onMessageAck(deps: AppDeps, envelope: Envelope, phone: string | n
  * A message sent from the account that Herald did not send was typed on the phone (or another of
  * the account's own devices): the phone is in use, which restarts WhatsApp's 14-day clock.
  */
+/**
+ * WAHA reports a message of the account: if it is the record of an UNKNOWN message of this sender
+ * (same recipient, same content, within the call's window), that message was sent.
+ */
+function resolveFromEvent(
+  deps: AppDeps,
+  phone: string,
+  data: { id?: string | null; to?: string | null; body?: string | null; timestamp?: number | null },
+): Promise<number | null> {
+  const { id, to, timestamp } = data;
+  if (!id || !to || typeof timestamp !== 'number') return Promise.resolve(null);
+  return deps.db.transaction().execute((trx) =>
+    resolveUnknownByEvent(trx, {
+      senderNumber: phone,
+      recipient: accountDigits(to),
+      record: { id, timestamp, fromMe: true, body: data.body ?? null },
+      settleSeconds: DEFAULT_SETTLE_SECONDS,
+    }),
+  );
+}
+
 async function onMessageAny(deps: AppDeps, envelope: Envelope, phone: string | null) {
   const payload = MessageAnyPayloadSchema.safeParse(envelope.payload);
   if (!phone || !payload.success || payload.data.fromMe !== true) return 'ignored';
+  const resolved = await resolveFromEvent(deps, phone, payload.data);
+  if (resolved !== null) return `resolved UNKNOWN message ${resolved}`;
   if (payload.data.source === 'api') return 'own send';
   const ours = await isHeraldSend(deps.db, {
     senderNumber: phone,

@@ -21,11 +21,16 @@ import type { AppDeps } from '../deps.ts';
 /** The events Herald acts on; everything else WAHA could send is noise here. */
 export const WEBHOOK_EVENTS = ['session.status', 'message', 'message.any', 'message.ack'];
 
-/** WAHA's configuration for a session Herald owns: who it belongs to and where its events go. */
+/**
+ * WAHA's configuration for a session Herald owns: who it belongs to, where its events go, and
+ * NOWEB's message store, without which WAHA cannot tell Herald what an UNKNOWN send became
+ * (the chat history; other engines ignore it).
+ */
 export function sessionConfig(deps: AppDeps, phone: string): WahaSessionConfig {
   return {
     // Core names every session `default`, so the number travels in the metadata of each event.
     metadata: { [PHONE_TAG]: phone },
+    noweb: { store: { enabled: true, fullSync: false } },
     webhooks: [
       {
         url: `${deps.publicUrl}/api/webhooks/waha`,

@@ -34,6 +34,7 @@ export async function recordWithRetry(
     workerId: target.workerId,
     owner: lease.owner,
     outcome,
+    unknownHoldSeconds: ctx.config.unknownHoldSeconds,
   };
   for (let attempt = 0; ; attempt += 1) {
     try {

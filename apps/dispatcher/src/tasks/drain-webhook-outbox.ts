@@ -83,6 +83,7 @@ function toWebhookEvent(event: OutboxEvent): ClientWebhookEvent {
       recipient: event.recipient ?? '',
       status: event.status,
       error_code: event.error_code,
+      ...(event.note ? { note: event.note } : {}),
     },
   };
 }

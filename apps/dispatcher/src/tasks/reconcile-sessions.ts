@@ -5,7 +5,7 @@ import {
   observeSession,
   stopStalePairing,
 } from '@herald/db';
-import { observationOf, type SessionObservation } from '@herald/domain';
+import { observationOf, restartsOnItsWorker, type SessionObservation } from '@herald/domain';
 import type { Logger } from '@herald/logging';
 import type { WahaClient } from '@herald/waha';
 import type { Kysely } from 'kysely';
@@ -31,6 +31,8 @@ export interface ReconcileReport {
   stopped: string[];
   /** Sessions that became CONNECTED: their turns were enqueued so sending resumes. */
   resumed: string[];
+  /** Paired sessions the worker had but no longer ran: started again (`restartsOnItsWorker`). */
+  restarted: string[];
 }
 
 /**
@@ -55,7 +57,7 @@ export async function reconcileWorkerSessions(
   workerId: number,
   client: WahaClient,
 ): Promise<ReconcileReport> {
-  const report: ReconcileReport = { corrected: [], stopped: [], resumed: [] };
+  const report: ReconcileReport = { corrected: [], stopped: [], resumed: [], restarted: [] };
   const rows = await listWorkerSessions(deps.db, workerId);
   if (rows.length === 0) return report;
   const live = new Map((await client.listSessions({ all: true })).map((s) => [s.name, s]));
@@ -70,6 +72,17 @@ export async function reconcileWorkerSessions(
     const age = Date.now() - row.updated_at.getTime();
     if (observation.kind === 'missing' && age < CREATION_GRACE_MS) continue;
     if (!reconnects(observation) && age < RECENT_CHANGE_GRACE_MS) continue;
+    if (restartsOnItsWorker(row, observation)) {
+      // The row keeps its status meanwhile: the next pass sees what WAHA made of the start.
+      await client.startSession(row.waha_session).catch((error: unknown) => {
+        deps.logger.warn('restarting a session failed', {
+          sender: row.phone_number,
+          error: String(error),
+        });
+      });
+      report.restarted.push(row.phone_number);
+      continue;
+    }
     const change = await observeSession(
       deps.db,
       { phone: row.phone_number, workerId, wahaSession: row.waha_session },
@@ -84,7 +97,7 @@ export async function reconcileWorkerSessions(
       report.resumed.push(row.phone_number);
     }
   }
-  if (report.corrected.length > 0 || report.stopped.length > 0) {
+  if (report.corrected.length > 0 || report.stopped.length > 0 || report.restarted.length > 0) {
     deps.logger.info('sessions reconciled', { workerId, ...report });
   }
   return report;

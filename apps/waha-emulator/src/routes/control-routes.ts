@@ -84,6 +84,11 @@ export function controlRoutes(ctx: EmulatorContext): Route[] {
         }),
     },
     { method: 'GET', pattern: '/_emulator/messages', handler: () => json(ctx.messages) },
+    {
+      method: 'GET',
+      pattern: '/_emulator/send-concurrency',
+      handler: () => json(ctx.sendConcurrency.snapshot()),
+    },
     { method: 'GET', pattern: '/_emulator/faults', handler: () => json(ctx.faults) },
     {
       method: 'POST',

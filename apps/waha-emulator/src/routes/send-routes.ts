@@ -49,6 +49,18 @@ export function sendRoutes(ctx: EmulatorContext): Route[] {
 
   const send = async (kind: AcceptedMessage['kind'], raw: unknown): Promise<Reply> => {
     const body = isRecord(raw) ? raw : {};
+    const leave = ctx.sendConcurrency.enter(String(body.session));
+    try {
+      return await sendOpen(kind, body);
+    } finally {
+      leave();
+    }
+  };
+
+  const sendOpen = async (
+    kind: AcceptedMessage['kind'],
+    body: Record<string, unknown>,
+  ): Promise<Reply> => {
     // The send routes have no validation pipe: the session lookup is the first check.
     const record = await ctx.sessions.waitUntilStatus(body.session, ['WORKING']);
     const latency = ctx.faults.latencyMs;

@@ -21,6 +21,8 @@ export interface CampaignEvent {
   recipient: string | null;
   status: string;
   error_code: string | null;
+  /** `resolved_from_unknown` when the change left UNKNOWN (WAHA's record settled it). */
+  note: string | null;
   occurred_at: Date;
 }
 
@@ -107,7 +109,8 @@ export async function readCampaignEvents(
   limit: number,
 ): Promise<CampaignEvent[]> {
   const { rows } = await sql<Omit<CampaignEvent, 'cursor'> & { xid: string; seq: number }>`
-    SELECT xid::text AS xid, seq, campaign_id, message_id, recipient, status, error_code, occurred_at
+    SELECT xid::text AS xid, seq, campaign_id, message_id, recipient, status, error_code, note,
+           occurred_at
     FROM campaign_events
     WHERE campaign_id = ${campaignId}
       AND (xid, seq) > (${after.xid}::xid8, ${after.seq}::bigint)

@@ -5,9 +5,11 @@ import {
   messageStatusAfter,
   retryFloorSeconds,
   type SenderPolicy,
+  senderHoldSeconds,
   sendResultOf,
   statusAfterRefusedSend,
   statusesReplacedBy,
+  UNKNOWN_HOLD_REASON,
 } from '@herald/domain';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
@@ -28,6 +30,8 @@ export interface RecordOutcomeInput {
   jitterSeconds?: number;
   /** The policy in force at the claim: without a health rule, none is applied. Default: read it. */
   policy?: SenderPolicy;
+  /** After an UNKNOWN, the sender waits this long at most for its resolution (circuit breaker). */
+  unknownHoldSeconds?: number;
 }
 
 export interface RecordOutcomeResult {
@@ -75,9 +79,9 @@ export async function recordOutcome(
       WITH sender AS (
         UPDATE senders s SET
           last_sent_at = now(),
-          next_send_at = now(),
+          next_send_at = now() + make_interval(secs => ${senderHoldSeconds(outcome, input.unknownHoldSeconds)}::float8),
           jitter_seconds = ${input.jitterSeconds ?? 0}::float8,
-          held_reason = NULL,
+          held_reason = ${holdReasonAfter(outcome, input.unknownHoldSeconds)}::text,
           updated_at = now()
         WHERE s.phone_number = ${senderNumber}
         RETURNING (s.lease_owner = ${input.owner} AND s.lease_expires_at > now()) AS lease_held
@@ -143,6 +147,10 @@ export async function recordOutcome(
     leaseHeld: row?.lease_held ?? false,
     healthTrip,
   };
+}
+
+function holdReasonAfter(outcome: DispatchOutcome, unknownHoldSeconds = 0): string | null {
+  return outcome.kind === 'UNKNOWN' && unknownHoldSeconds > 0 ? UNKNOWN_HOLD_REASON : null;
 }
 
 function messageChanges(outcome: DispatchOutcome) {

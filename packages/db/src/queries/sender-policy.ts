@@ -3,6 +3,7 @@ import {
   type SenderPolicy,
   type SenderPolicyInput,
   SenderPolicySchema,
+  UNKNOWN_HOLD_REASON,
 } from '@herald/domain';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
@@ -120,7 +121,9 @@ async function liftPolicyHolds(trx: Kysely<Database>, senderNumber: string | nul
   let query = trx
     .updateTable('senders')
     .set({ next_send_at: sql`now()`, held_reason: null, updated_at: sql`now()` })
-    .where('held_reason', 'is not', null);
+    .where('held_reason', 'is not', null)
+    // The circuit breaker after an UNKNOWN is not a policy hold: only a resolution lifts it.
+    .where('held_reason', '<>', UNKNOWN_HOLD_REASON);
   if (senderNumber !== null) query = query.where('phone_number', '=', senderNumber);
   await query.execute();
 }

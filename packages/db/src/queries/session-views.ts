@@ -49,10 +49,12 @@ export async function listSessionNumbers(db: Kysely<Database>): Promise<string[]
 export function listWorkerSessions(
   db: Kysely<Database>,
   workerId: number,
-): Promise<Pick<Session, 'phone_number' | 'waha_session' | 'status' | 'updated_at'>[]> {
+): Promise<
+  Pick<Session, 'phone_number' | 'waha_session' | 'status' | 'updated_at' | 'connected_at'>[]
+> {
   return db
     .selectFrom('sessions')
-    .select(['phone_number', 'waha_session', 'status', 'updated_at'])
+    .select(['phone_number', 'waha_session', 'status', 'updated_at', 'connected_at'])
     .where('worker_id', '=', workerId)
     .orderBy('phone_number')
     .execute();
