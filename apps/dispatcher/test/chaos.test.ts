@@ -24,6 +24,7 @@ it('ends exact: no duplicate, every SENT row one record, nothing UNKNOWN or open
     messagesPerSender: 40,
     dispatchers: 4,
     chaosMs: 20_000,
+    minKills: 4,
     killEveryMs: 2500,
     terminateEvery: 3,
     settleMs: 45_000,

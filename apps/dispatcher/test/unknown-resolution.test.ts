@@ -109,12 +109,13 @@ describe('UNKNOWN resolved from WAHA’s record', () => {
     const sender = '21620000703';
     await h.connectSender(emulator, sender, STORE);
     const dispatcher = await h.dispatcher({
-      SEND_TIMEOUT_MS: '300',
-      UNKNOWN_SETTLE_SECONDS: '1',
+      // The shortest timeout the status-wait rule allows with the harness's WAHA_STATUS_WAIT_MS.
+      SEND_TIMEOUT_MS: '800',
+      UNKNOWN_SETTLE_SECONDS: '2',
       UNKNOWN_HOLD_SECONDS: '30',
     });
     try {
-      emulator.setFaults({ latencyMs: 700 });
+      emulator.setFaults({ latencyMs: 1500 });
       const to = recipients(21673000000, 4);
       const campaign = await makeCampaign(h.db, { sender, recipients: to, body: 'Slow hello' });
       await enqueueTurn(h.boss, sender);

@@ -28,6 +28,11 @@ export interface ChaosOptions {
   messagesPerSender: number;
   dispatchers: number;
   chaosMs: number;
+  /**
+   * The chaos goes on past `chaosMs` until this many dispatchers were killed (at most three times
+   * as long): on a loaded machine replacements start slowly and kills wait for them.
+   */
+  minKills?: number;
   /** A dispatcher is killed -9 this often (and replaced). */
   killEveryMs: number;
   /** Every this many kills, Herald's Postgres backends are terminated too. */
@@ -57,6 +62,8 @@ export const CHAOS_DISPATCHER_ENV: Record<string, string> = {
   LEASE_SECONDS: '5',
   SWEEP_SECONDS: '1',
   SEND_TIMEOUT_MS: '3000',
+  // The emulator answers a send to a session that is not WORKING at once, not after WAHA's ~15 s.
+  WAHA_STATUS_WAIT_MS: '300',
   TURN_SECONDS: '5',
   PROBE_INTERVAL_SECONDS: '1',
   RETRY_BACKOFF_SECONDS: '0.2',
@@ -125,7 +132,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       settleMs: 0,
       problems: [],
     };
-    const chaosEnds = Date.now() + options.chaosMs;
+    const chaosStarted = Date.now();
+    let chaosEnds = chaosStarted + options.chaosMs;
     const replacements: Promise<void>[] = [];
     let workerRestarted: Promise<void> | undefined;
     const restartWorker = async () => {
@@ -155,6 +163,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         });
       }
       log(`chaos: ${result.dispatcherKills} kills, ${fleet.size} dispatchers up`);
+      const short = result.dispatcherKills < (options.minKills ?? 0);
+      if (short && Date.now() >= chaosEnds) {
+        chaosEnds = Math.min(Date.now() + options.killEveryMs, chaosStarted + 3 * options.chaosMs);
+      }
     }
     result.openAtChaosEnd = await openMessages(options.db);
     await workerRestarted;
