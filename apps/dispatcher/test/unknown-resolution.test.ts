@@ -10,6 +10,7 @@ import {
   recipients,
   setDelaySettings,
   waitFor,
+  waitForCampaignExact,
 } from '@herald/testing';
 import type { RunningEmulator } from '@herald/waha-emulator';
 import type { Kysely } from 'kysely';
@@ -21,16 +22,6 @@ import { createHarness, type Harness } from './harness.ts';
 const STORE = { noweb: { store: { enabled: true, fullSync: false } } };
 
 /** The campaign finished with nothing left UNKNOWN (it may finish, reopen and finish again). */
-async function waitForExact(db: Kysely<Database>, id: number, timeoutMs = 90_000) {
-  return waitFor(
-    async () => {
-      const c = await findCampaign(db, id);
-      return c?.status === 'COMPLETED' && c.unknown_messages === 0 ? c : null;
-    },
-    { timeoutMs, intervalMs: 100, what: `campaign ${id} to complete with 0 UNKNOWN` },
-  );
-}
-
 async function assertExactlyOnce(
   h: Harness,
   emulator: RunningEmulator,
@@ -88,7 +79,7 @@ describe('UNKNOWN resolved from WAHA’s record', () => {
           body: (r) => `Hello ${r}`,
         });
         await enqueueTurn(h.boss, sender);
-        await waitForExact(h.db, campaign.id);
+        await waitForCampaignExact(h.db, campaign.id);
         emulator.setFaults({ clear: true });
         await assertExactlyOnce(h, emulator, campaign.id, to);
         const events = await resolvedEvents(h, campaign.id);
@@ -119,7 +110,7 @@ describe('UNKNOWN resolved from WAHA’s record', () => {
       const to = recipients(21673000000, 4);
       const campaign = await makeCampaign(h.db, { sender, recipients: to, body: 'Slow hello' });
       await enqueueTurn(h.boss, sender);
-      await waitForExact(h.db, campaign.id);
+      await waitForCampaignExact(h.db, campaign.id);
       await assertExactlyOnce(h, emulator, campaign.id, to);
       assert.equal(emulator.sendConcurrency()[sender]?.max, 1, 'one call of the sender at a time');
       assert.equal((await resolvedEvents(h, campaign.id)).length, to.length);

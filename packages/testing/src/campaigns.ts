@@ -30,6 +30,24 @@ export function waitForCampaignDone(
   );
 }
 
+/**
+ * Waits until the campaign is COMPLETED with no message UNKNOWN: an UNKNOWN left by a kill or a
+ * timeout is first resolved from WAHA's record (and sent again if it was not sent).
+ */
+export function waitForCampaignExact(
+  db: Kysely<Database>,
+  id: number,
+  timeoutMs = 120_000,
+): Promise<Campaign> {
+  return waitFor(
+    async () => {
+      const campaign = await findCampaign(db, id);
+      return campaign?.status === 'COMPLETED' && campaign.unknown_messages === 0 ? campaign : null;
+    },
+    { timeoutMs, intervalMs: 100, what: `campaign ${id} to complete with 0 UNKNOWN` },
+  );
+}
+
 /** The campaign's counters and the same counts taken from its message rows, to compare. */
 export async function countersAndRows(db: Kysely<Database>, campaign: Campaign) {
   const rows = await campaignMessages(db, campaign.id);
