@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { RouteModule } from '../deps.ts';
 import type { Caller } from '../http/auth.ts';
 import { noNul } from '../http/schemas.ts';
-import { getCampaignStatus } from '../services/campaign-status.ts';
+import { getCampaignStatus, MessageCursor } from '../services/campaign-status.ts';
 import { hashRequest, parseIdempotencyKey } from '../services/idempotency.ts';
 import { getCampaignOverview, listCampaignPage } from '../services/list-campaigns.ts';
 import { requestSenderScope } from '../services/sender-scope.ts';
@@ -156,18 +156,41 @@ export const CampaignIdParams = z.object({
     .meta({ example: '1' }),
 });
 
-const CampaignStatusQuery = z.object({
-  sender_number: SenderNumberQuery,
-  details: strictBoolean.default(false).meta({ description: 'Include the messages' }),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100_000)
-    .optional()
-    .meta({ description: 'Messages per page (default: all)' }),
-  offset: z.coerce.number().int().min(0).default(0),
-});
+/** The default page holds a whole campaign of up to this many messages, as before paging. */
+export const DEFAULT_DETAILS_PAGE = 10_000;
+
+const CampaignStatusQuery = z
+  .object({
+    sender_number: SenderNumberQuery,
+    details: strictBoolean.default(false).meta({ description: 'Include the messages' }),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(DEFAULT_DETAILS_PAGE)
+      .meta({
+        description: `Messages per page, in sending order (default ${DEFAULT_DETAILS_PAGE}: a campaign of up to that many messages comes whole, as before paging)`,
+      }),
+    cursor: z
+      .string()
+      .regex(MessageCursor, 'must be a next_cursor returned by this endpoint')
+      .optional()
+      .meta({
+        description:
+          'The `next_cursor` of the previous page: the page after it. Opaque; stable while messages change status',
+      }),
+    offset: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .meta({ description: 'Messages to skip (older paging; prefer `cursor`, not both)' }),
+  })
+  .refine((q) => q.cursor === undefined || q.offset === 0, {
+    message: 'give either cursor or offset, not both',
+    path: ['offset'],
+  });
 
 const DateBound = z.string().transform((text, ctx) => {
   const bound = parseDateBound(text);
@@ -242,7 +265,8 @@ export const campaignRoutes: RouteModule = (r, deps) => {
   r.route({
     method: 'get',
     path: '/api/status/{campaign_id}',
-    summary: "A campaign's progress, and with details=true its messages",
+    summary:
+      "A campaign's progress, and with details=true a page of its messages (next_cursor leads to the next)",
     tags: ['Campaigns'],
     access: 'open',
     request: { params: CampaignIdParams, query: CampaignStatusQuery },
@@ -251,10 +275,12 @@ export const campaignRoutes: RouteModule = (r, deps) => {
     handler: async ({ params, query, caller, req }) => {
       const scope = scopeOf(caller, query.sender_number, req);
       const id = Number(params.campaign_id);
-      const page = query.details ? { limit: query.limit, offset: query.offset } : null;
+      const page = query.details
+        ? { limit: query.limit, offset: query.offset, cursor: query.cursor }
+        : null;
       const status = await getCampaignStatus(deps.db, id, scope, page);
       const sending = await readSendingState(deps.db, status.campaign.sender_number);
-      const body = toCampaignStatusDto(status.campaign, status.messages, sending);
+      const body = toCampaignStatusDto(status, sending);
       return { status: 200, body };
     },
   });
