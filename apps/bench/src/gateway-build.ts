@@ -1,0 +1,33 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+let built: Promise<void> | undefined;
+
+/** `node infra/build-gateway.ts`, once per bench run: the bundle the image runs. */
+export function buildGateway(): Promise<void> {
+  built ??= promisify(execFile)(process.execPath, ['infra/build-gateway.ts'], { cwd: ROOT }).then(
+    () => undefined,
+  );
+  return built;
+}
+
+/**
+ * The Node arguments of the gateway as deployed: the image's `CMD` in infra/Dockerfile (the
+ * compose file runs the same), without its leading `node`. Read from the file so the bench
+ * measures whatever flags the image ships.
+ */
+export async function deployedGatewayArgs(): Promise<string[]> {
+  const dockerfile = await readFile(`${ROOT}infra/Dockerfile`, 'utf8');
+  const cmd = dockerfile
+    .split('\n')
+    .filter((line) => line.startsWith('CMD ['))
+    .at(-1);
+  if (!cmd) throw new Error('infra/Dockerfile has no CMD [...] line');
+  const [node, ...args] = JSON.parse(cmd.slice('CMD '.length)) as string[];
+  if (node !== 'node') throw new Error(`infra/Dockerfile's CMD does not start with node: ${cmd}`);
+  return args;
+}
