@@ -6,6 +6,7 @@ import { type ReportSection, renderBenchmarks } from './report.ts';
 import type { Scenario } from './scenario.ts';
 import { pacingOverheadScenario } from './scenarios/pacing-overhead.ts';
 import { pauseLatencyScenario } from './scenarios/pause-latency.ts';
+import { readsScenario } from './scenarios/reads.ts';
 import { recoveryScenario } from './scenarios/recovery.ts';
 import { sseFanoutScenario } from './scenarios/sse-fanout.ts';
 import { submitScenario } from './scenarios/submit.ts';
@@ -14,6 +15,7 @@ import { waitingSendersScenario } from './scenarios/waiting-senders.ts';
 
 const SCENARIOS: Scenario[] = [
   submitScenario,
+  readsScenario,
   pacingOverheadScenario,
   throughputScenario,
   recoveryScenario,
