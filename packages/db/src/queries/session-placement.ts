@@ -131,8 +131,9 @@ const CANDIDATES = 8;
 
 /**
  * `effectiveCapacity` (packages/domain/src/workers.ts, the rule's home) as SQL over `w`, so the
- * ranking runs in Postgres and reads a few rows rather than every worker (10,000 workers: 2 ms
- * instead of 60). packages/db/test/placement.test.ts holds it equal to the domain function.
+ * ranking runs in Postgres and the gateway reads a few rows rather than every worker's (10,000
+ * rows parsed and sorted per placement before). packages/db/test/placement.test.ts holds it equal
+ * to the domain function.
  */
 export const effectiveCapacitySql = (maxLiveSessions: number) =>
   sql<number>`(CASE WHEN w.tier = 'CORE' THEN 1 ELSE LEAST(w.capacity, ${maxLiveSessions}::int) END)`;
@@ -146,13 +147,17 @@ function rankedCandidates(
   options: { phone: string; maxLiveSessions: number; excludeWorkerIds?: number[] },
 ): Promise<{ id: number; tier: WorkerTier | null }[]> {
   const excluded = options.excludeWorkerIds ?? [];
+  // Live sessions are counted once, grouped (far fewer rows than workers), then joined.
   return sql<{ id: number; tier: WorkerTier | null }>`
-    WITH load AS (
+    WITH used AS (
+      SELECT sessions.worker_id, count(*)::int AS n
+      FROM sessions JOIN workers w ON w.id = sessions.worker_id
+      WHERE sessions.phone_number <> ${options.phone} AND ${holdsSlot}
+      GROUP BY sessions.worker_id
+    ), load AS MATERIALIZED (
       SELECT w.id, w.tier, ${effectiveCapacitySql(options.maxLiveSessions)} AS slots,
-        (SELECT count(*) FROM sessions
-          WHERE sessions.worker_id = w.id AND sessions.phone_number <> ${options.phone}
-            AND ${holdsSlot})::int AS used
-      FROM workers w
+        COALESCE(used.n, 0) AS used
+      FROM workers w LEFT JOIN used ON used.worker_id = w.id
       WHERE ${workerUsable} AND NOT (w.id = ANY(${excluded}::bigint[]))
     )
     SELECT id, tier FROM load
