@@ -4,6 +4,7 @@ import { type Cleanup, createCleanup, withTimeout } from './lifecycle.ts';
 import { describeMachine } from './machine.ts';
 import { type ReportSection, renderBenchmarks } from './report.ts';
 import type { Scenario } from './scenario.ts';
+import { emulatorDirectScenario } from './scenarios/emulator-direct.ts';
 import { pacingOverheadScenario } from './scenarios/pacing-overhead.ts';
 import { pauseLatencyScenario } from './scenarios/pause-latency.ts';
 import { readsScenario } from './scenarios/reads.ts';
@@ -16,6 +17,7 @@ import { waitingSendersScenario } from './scenarios/waiting-senders.ts';
 const SCENARIOS: Scenario[] = [
   submitScenario,
   readsScenario,
+  emulatorDirectScenario,
   pacingOverheadScenario,
   throughputScenario,
   recoveryScenario,
