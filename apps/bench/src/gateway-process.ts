@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { TIMED_OUT, withDeadline } from '@herald/domain';
-import { freePort, startNodeProcess, waitFor, waitUntilReady } from '@herald/testing';
-import { buildGateway, deployedGatewayArgs } from './gateway-build.ts';
+import { freePort, startDeployedGateway, waitFor, waitUntilReady } from '@herald/testing';
 import { answers } from './http.ts';
 import { type ProcMemory, readCpuSeconds, readProcMemory } from './proc.ts';
 
@@ -36,8 +35,7 @@ export async function startGatewayProcess(
 ): Promise<GatewayProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  await buildGateway();
-  const child = startNodeProcess(await deployedGatewayArgs(), {
+  const child = await startDeployedGateway({
     DATABASE_URL: databaseUrl,
     PORT: String(port),
     HOST: '127.0.0.1',

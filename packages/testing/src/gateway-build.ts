@@ -2,12 +2,13 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { type RunningProcess, startNodeProcess } from './process.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 let built: Promise<void> | undefined;
 
-/** `node infra/build-gateway.ts`, once per bench run: the bundle the image runs. */
+/** `node infra/build-gateway.ts`, once per process: the bundle the image runs. */
 export function buildGateway(): Promise<void> {
   built ??= promisify(execFile)(process.execPath, ['infra/build-gateway.ts'], { cwd: ROOT }).then(
     () => undefined,
@@ -17,8 +18,8 @@ export function buildGateway(): Promise<void> {
 
 /**
  * The Node arguments of the gateway as deployed: the image's `CMD` in infra/Dockerfile (the
- * compose file runs the same), without its leading `node`. Read from the file so the bench
- * measures whatever flags the image ships.
+ * compose file runs the same), without its leading `node`. Read from the file so the bench and
+ * the fuzz suite measure whatever flags the image ships.
  */
 export async function deployedGatewayArgs(): Promise<string[]> {
   const dockerfile = await readFile(`${ROOT}infra/Dockerfile`, 'utf8');
@@ -30,4 +31,10 @@ export async function deployedGatewayArgs(): Promise<string[]> {
   const [node, ...args] = JSON.parse(cmd.slice('CMD '.length)) as string[];
   if (node !== 'node') throw new Error(`infra/Dockerfile's CMD does not start with node: ${cmd}`);
   return args;
+}
+
+/** The gateway as the image runs it: built first, then started with the image's Node flags. */
+export async function startDeployedGateway(env: Record<string, string>): Promise<RunningProcess> {
+  await buildGateway();
+  return startNodeProcess(await deployedGatewayArgs(), env);
 }
