@@ -6,12 +6,14 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   readlinkSync,
   realpathSync,
   renameSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -63,9 +65,11 @@ export async function placePostgres(dataDir: string): Promise<PostgresPlacement>
       `${wanted} is a Postgres cluster the postgres user cannot reach; delete it (npm run reset) to recreate it in ${RELOCATED_ROOT}`,
     );
   }
+  pruneOrphanedClusters();
   const home = join(RELOCATED_ROOT, createHash('sha256').update(wanted).digest('hex').slice(0, 16));
   mkdirSync(home, { recursive: true, mode: 0o755 });
   chmodSync(RELOCATED_ROOT, 0o755);
+  writeFileSync(join(home, OWNER_FILE), wanted);
   const relocated = join(home, 'postgres');
   symlinkSync(relocated, wanted);
   return { binDir: relocatedBinaries(), dataDir: relocated, runAs };
@@ -87,6 +91,38 @@ function relocatedBinaries(): string {
     renameSync(partial, target);
   }
   return join(target, 'bin');
+}
+
+/** Names, in a relocated cluster's home, the checkout path whose symlink leads to it. */
+const OWNER_FILE = 'owner';
+
+/**
+ * Deletes relocated clusters whose checkout is gone (its symlink deleted or pointing elsewhere)
+ * and whose server is not running, so removed clones and test folders leave nothing behind.
+ */
+export function pruneOrphanedClusters(root = RELOCATED_ROOT): void {
+  if (!existsSync(root)) return;
+  for (const name of readdirSync(root)) {
+    const home = join(root, name);
+    const ownerFile = join(home, OWNER_FILE);
+    if (!existsSync(ownerFile)) continue;
+    const owner = readFileSync(ownerFile, 'utf8');
+    const cluster = join(home, 'postgres');
+    const owned = isSymlink(owner) && readlinkSync(owner) === cluster;
+    if (owned || serverRunning(cluster)) continue;
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** Whether the postmaster named in the cluster's pid file is alive. */
+function serverRunning(cluster: string): boolean {
+  try {
+    const pid = Number(readFileSync(join(cluster, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isSymlink(path: string): boolean {
@@ -133,6 +169,11 @@ function reachable(user: { uid: number; gid: number }, path: string): Promise<bo
 /** Deletes a cluster wherever it lives (`npm run reset`). */
 export function removeCluster(dataDir: string): void {
   const wanted = resolve(dataDir);
-  if (isSymlink(wanted)) rmSync(readlinkSync(wanted), { recursive: true, force: true });
+  if (isSymlink(wanted)) {
+    const cluster = readlinkSync(wanted);
+    // A relocated cluster's home (with its owner file) goes with it.
+    const home = dirname(cluster);
+    rmSync(existsSync(join(home, OWNER_FILE)) ? home : cluster, { recursive: true, force: true });
+  }
   rmSync(wanted, { recursive: true, force: true });
 }

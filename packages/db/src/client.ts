@@ -25,8 +25,12 @@ export function createPool(options: DbOptions): pg.Pool {
   // A connection the server closes emits 'error', and an unheard 'error' crashes the process. The
   // pool listens only while a connection is idle (and drops it); a connection checked out for a
   // query or transaction gets this listener too, since that query rejects with the same error.
+  // A pool that is ending lets its connections go; a server stopping at that moment (the
+  // embedded Postgres after the gateway at `npm start`'s Ctrl+C) is not a lost connection.
   pool.on('connect', (client) => {
-    client.on('error', (error) => options.onConnectionError?.(error));
+    client.on('error', (error) => {
+      if (!pool.ending) options.onConnectionError?.(error);
+    });
   });
   // The pool re-emits an idle connection's error; the listener above has reported it already.
   pool.on('error', () => {});
