@@ -33,8 +33,25 @@ export async function deployedGatewayArgs(): Promise<string[]> {
   return args;
 }
 
-/** The gateway as the image runs it: built first, then started with the image's Node flags. */
+/** The `ENV` settings of infra/Dockerfile's last stage (the runtime's), e.g. MALLOC_ARENA_MAX. */
+export async function deployedGatewayEnv(): Promise<Record<string, string>> {
+  const dockerfile = await readFile(`${ROOT}infra/Dockerfile`, 'utf8');
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const env: Record<string, string> = {};
+  for (const line of runtime.split('\n').filter((l) => l.startsWith('ENV '))) {
+    for (const pair of line.slice('ENV '.length).trim().split(/\s+/)) {
+      const [key, value] = pair.split('=');
+      if (key && value !== undefined) env[key] = value;
+    }
+  }
+  return env;
+}
+
+/**
+ * The gateway as the image runs it: built first, then started with the image's Node flags and
+ * environment (the caller's `env` on top).
+ */
 export async function startDeployedGateway(env: Record<string, string>): Promise<RunningProcess> {
   await buildGateway();
-  return startNodeProcess(await deployedGatewayArgs(), env);
+  return startNodeProcess(await deployedGatewayArgs(), { ...(await deployedGatewayEnv()), ...env });
 }
