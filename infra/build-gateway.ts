@@ -5,6 +5,8 @@
  * compiled module sources: about 30 MiB of resident memory) and the compile at start.
  */
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -16,9 +18,11 @@ const manifest = JSON.parse(readFileSync(`${root}apps/api/package.json`, 'utf8')
 // bundle resolves it from apps/api/node_modules (a check at build time, not at start).
 const npmPackages = Object.keys(manifest.dependencies).filter((n) => !n.startsWith('@herald/'));
 
+const outfile = `${root}apps/api/dist/main.js`;
+
 const result = await build({
   entryPoints: [`${root}apps/api/src/main.ts`],
-  outfile: `${root}apps/api/dist/main.js`,
+  outfile,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -42,6 +46,20 @@ const result = await build({
               { text: `${name} is imported by the gateway but is not in apps/api/package.json` },
             ],
           };
+        });
+      },
+    },
+    {
+      // A module that finds files next to itself (the dashboard's build) keeps its own URL in the
+      // bundle: import.meta.url is rewritten to the source file's, relative to the bundle's.
+      name: 'module-urls-of-the-sources',
+      setup(b) {
+        b.onLoad({ filter: /\/(apps|packages)\/[^/]+\/src\/.*\.ts$/ }, async (args) => {
+          const source = await readFile(args.path, 'utf8');
+          if (!source.includes('import.meta.url')) return undefined;
+          const fromBundle = relative(dirname(outfile), args.path);
+          const own = `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`;
+          return { contents: source.replaceAll('import.meta.url', own), loader: 'ts' };
         });
       },
     },

@@ -34,6 +34,12 @@ ensure_dependencies() {
   fi
 }
 
+# The dashboard's static files (apps/web/dist), served by the gateway at /dashboard. esbuild
+# builds them in well under a second, so every start rebuilds rather than guessing staleness.
+build_dashboard() {
+  node --import tsx apps/web/scripts/build.ts >&2
+}
+
 # Tests need a Postgres server. Order: DATABASE_URL, the local server on 5432 (started if it is
 # installed but down), and last a throwaway embedded server in .data/test-postgres.
 ensure_test_postgres() {
@@ -65,6 +71,7 @@ case "$command" in
   start)
     ensure_toolchain
     ensure_dependencies
+    build_dashboard
     exec pnpm run --silent start:run "$@"
     ;;
   test)
@@ -95,6 +102,7 @@ case "$command" in
   bootstrap)
     ensure_toolchain
     ensure_dependencies
+    build_dashboard
     ;;
   *)
     echo "usage: infra/herald.sh start|test|emulator|reset|check|bootstrap" >&2

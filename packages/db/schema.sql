@@ -414,6 +414,8 @@ CREATE INDEX messages_campaign_idx ON public.messages USING btree (campaign_id, 
 
 CREATE INDEX messages_campaign_pending_idx ON public.messages USING btree (campaign_id, id) WHERE (status = 'PENDING'::text);
 
+CREATE INDEX messages_finished_at_idx ON public.messages USING btree (finished_at) WHERE (finished_at IS NOT NULL);
+
 CREATE INDEX messages_pending_idx ON public.messages USING btree (sender_number, id) WHERE (status = 'PENDING'::text);
 
 CREATE INDEX messages_sending_idx ON public.messages USING btree (sender_number) WHERE (status = 'SENDING'::text);

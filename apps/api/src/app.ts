@@ -3,6 +3,7 @@ import type { AppDeps, RouteModule } from './deps.ts';
 import { createRequestGuard } from './http/access.ts';
 import { defaultBodyLimit, maxJsonContainers } from './http/body-limits.ts';
 import { corsHeaders } from './http/cors.ts';
+import { serveDashboard } from './http/dashboard.ts';
 import { errorHandler, routeNotFound } from './http/errors.ts';
 import { createOpenApiRegistry, serveOpenApi } from './http/openapi.ts';
 import { assignRequestId } from './http/request-id.ts';
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ status: 'ok' });
   });
   serveOpenApi(router, registry, '1.0.0');
+  serveDashboard(router);
 
   app.use(router);
   app.use(routeNotFound);

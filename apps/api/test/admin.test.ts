@@ -6,6 +6,7 @@ import { call } from './support/http.ts';
 
 let gw: TestGateway;
 let campaignId: number;
+let settled: { sent: number; failed: number };
 const ACTIVE = '21650500001';
 const WAITING = '21650500002';
 const NO_SESSION = '21650500003';
@@ -27,6 +28,7 @@ before(async () => {
   campaignId = campaign.id;
   // One sent, one failed, one being sent, one waiting; counters moved as the ledger would.
   const [sent, failed, sending] = campaign.messageIds as [number, number, number, number];
+  settled = { sent, failed };
   await settleMessages(gw.db, campaignId, [
     { messageId: sent, status: 'SENT' },
     { messageId: failed, status: 'FAILED' },
@@ -39,6 +41,7 @@ after(() => gw.close());
 test('admin monitoring needs the admin key', async () => {
   for (const path of [
     '/api/admin/metrics',
+    '/api/admin/metrics/throughput',
     '/api/admin/users',
     '/api/admin/sessions',
     '/api/admin/session-numbers',
@@ -129,6 +132,7 @@ test('every endpoint of this area is in the OpenAPI document', async () => {
   const doc = (await call('GET', `${gw.url}/openapi.json`)).body;
   const expected: [string, string][] = [
     ['/api/admin/metrics', 'get'],
+    ['/api/admin/metrics/throughput', 'get'],
     ['/api/admin/users', 'get'],
     ['/api/admin/sessions', 'get'],
     ['/api/admin/session-numbers', 'get'],
@@ -156,4 +160,33 @@ test('every endpoint of this area is in the OpenAPI document', async () => {
   }
   assert.ok(doc.components.schemas.Worker);
   assert.equal('api_key' in doc.components.schemas.Worker.properties, false);
+});
+
+test('throughput lists the last hour minute by minute, with each outcome where it settled', async () => {
+  // Fixed settle times: one message 10 minutes ago, one outside the hour.
+  const minuteMs = 60_000;
+  const tenMinutesAgo = new Date(Date.now() - 10 * minuteMs);
+  await gw.db
+    .updateTable('messages')
+    .set({ finished_at: tenMinutesAgo })
+    .where('id', '=', settled.sent)
+    .execute();
+  await gw.db
+    .updateTable('messages')
+    .set({ finished_at: new Date(Date.now() - 90 * minuteMs) })
+    .where('id', '=', settled.failed)
+    .execute();
+  const res = await admin('/api/admin/metrics/throughput');
+  assert.equal(res.status, 200);
+  const minutes = res.body.minutes as { minute: string; sent: number; failed: number }[];
+  assert.equal(minutes.length, 60);
+  assert.equal(res.body.since, minutes[0]?.minute);
+  for (const [i, m] of minutes.entries()) {
+    assert.equal(Date.parse(m.minute) - Date.parse(res.body.since), i * minuteMs, 'consecutive');
+  }
+  const bucket = new Date(Math.floor(tenMinutesAgo.getTime() / minuteMs) * minuteMs).toISOString();
+  assert.deepEqual(
+    minutes.filter((m) => m.sent + m.failed > 0),
+    [{ minute: bucket, sent: 1, failed: 0, unknown: 0, suppressed: 0 }],
+  );
 });

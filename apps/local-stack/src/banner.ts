@@ -23,6 +23,7 @@ export function describe(stack: {
     '',
     'Herald is running.',
     `  API            ${url}`,
+    `  Dashboard      ${url}/dashboard/   (sign in with the admin key, or as a sender)`,
     `  Swagger UI     ${url}/docs`,
     `  OpenAPI        ${url}/openapi.json`,
     `  Admin key      ${stack.adminKey}   (header X-Admin-API-Key or X-Admin-Token)`,

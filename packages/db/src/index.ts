@@ -37,3 +37,4 @@ export * from './queries/webhook-outbox.ts';
 export * from './queries/workers.ts';
 export * from './queue.ts';
 export * from './schema-dump.ts';
+export * from './unavailable.ts';

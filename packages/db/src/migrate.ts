@@ -6,7 +6,8 @@ import * as clientContract from './migrations/0003_client_contract.ts';
 import * as mediaAndWebhookEvents from './migrations/0004_media_and_webhook_events.ts';
 import * as senderSecurity from './migrations/0005_sender_security.ts';
 import * as senderSafety from './migrations/0006_sender_safety.ts';
-import * as campaignCounts from './migrations/0007_campaign_counts.ts';
+import * as outcomesByMinute from './migrations/0007_outcomes_by_minute.ts';
+import * as campaignCounts from './migrations/0008_campaign_counts.ts';
 
 // Listed explicitly rather than read from disk, so migrations work the same under tsx, in a
 // bundle, and in tests, and their order is reviewed in one place.
@@ -17,7 +18,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_media_and_webhook_events': mediaAndWebhookEvents,
   '0005_sender_security': senderSecurity,
   '0006_sender_safety': senderSafety,
-  '0007_campaign_counts': campaignCounts,
+  '0007_outcomes_by_minute': outcomesByMinute,
+  '0008_campaign_counts': campaignCounts,
 };
 
 /** The migrations this build applies, in order (readiness checks they all are). */

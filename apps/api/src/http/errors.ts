@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@herald/db';
 import { type ErrorKind, HeraldError, MAX_LISTED_PROBLEMS } from '@herald/domain';
 import type { Logger } from '@herald/logging';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
@@ -54,6 +55,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       body.error.details = herald.details;
     }
     if (herald.kind === 'rate_limited') res.set('Retry-After', String(retryAfter(herald)));
+    if (herald.code === 'DATABASE_UNAVAILABLE') res.set('Retry-After', '5');
     res.status(status).json(body);
   };
 }
@@ -114,6 +116,13 @@ function toHeraldError(error: unknown): HeraldError {
       'validation',
       'MALFORMED_BODY',
       'The request body could not be read: check its Content-Encoding and Content-Length',
+    );
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new HeraldError(
+      'unavailable',
+      'DATABASE_UNAVAILABLE',
+      'The database cannot take requests right now; try again shortly',
     );
   }
   return new HeraldError('internal', 'INTERNAL', 'Internal server error');

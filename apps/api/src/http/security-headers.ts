@@ -21,6 +21,21 @@ export const DOCS_CSP = [
 ].join('; ');
 
 /**
+ * The dashboard (apps/web): its own bundle, stylesheet and data: images (QR codes); it calls and
+ * streams from this origin. No inline script or style (the page sets styles through the DOM).
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+/**
  * Headers every response carries, errors and 404s included. The CSP is the API's; a route that
  * serves a page (/docs, later a dashboard) sets its own with `contentSecurityPolicy`.
  */

@@ -3,7 +3,7 @@ import { computeSessionExpiry, SESSION_STATUSES, WAHA_SESSION_STATUSES } from '@
 import { z } from 'zod';
 import type { RouteModule } from '../deps.ts';
 import { DateTimeText, toIsoOrNull } from '../http/schemas.ts';
-import { collectMetrics, listUsers } from '../services/admin-metrics.ts';
+import { collectMetrics, collectThroughput, listUsers } from '../services/admin-metrics.ts';
 
 const count = z.number().int();
 
@@ -27,6 +27,24 @@ const MetricsDto = z
     campaigns_in_progress: count,
   })
   .meta({ id: 'AdminMetrics' });
+
+const ThroughputDto = z
+  .object({
+    since: DateTimeText.meta({ description: 'The start of the first minute listed' }),
+    minutes: z.array(
+      z.object({
+        minute: DateTimeText,
+        sent: count,
+        failed: count,
+        unknown: count.meta({ description: 'Outcome unknown (WAHA may have sent them)' }),
+        suppressed: count.meta({ description: 'Skipped: the recipient opted out' }),
+      }),
+    ),
+  })
+  .meta({
+    id: 'AdminThroughput',
+    description: 'Messages per minute by outcome over the last hour (60 minutes, oldest first)',
+  });
 
 const UserDto = z
   .object({
@@ -73,6 +91,16 @@ export const adminRoutes: RouteModule = (r, deps) => {
     access: 'admin',
     responses: { 200: { description: 'Metrics', schema: MetricsDto } },
     handler: async () => ({ status: 200, body: await collectMetrics(deps) }),
+  });
+
+  r.route({
+    method: 'get',
+    path: '/api/admin/metrics/throughput',
+    summary: 'Messages per minute by outcome, last hour',
+    tags: ['Admin'],
+    access: 'admin',
+    responses: { 200: { description: 'One entry per minute', schema: ThroughputDto } },
+    handler: async () => ({ status: 200, body: await collectThroughput(deps) }),
   });
 
   r.route({

@@ -1,4 +1,4 @@
-import { countSystem, listUserSummaries } from '@herald/db';
+import { countOutcomesPerMinute, countSystem, listUserSummaries } from '@herald/db';
 import { computeSessionExpiry } from '@herald/domain';
 import type { AppDeps } from '../deps.ts';
 
@@ -55,4 +55,32 @@ export async function listUsers(deps: AppDeps) {
       last_campaign: u.last_campaign,
     };
   });
+}
+
+const MINUTE_MS = 60_000;
+/** How far back GET /api/admin/metrics/throughput looks, in minutes (the current one included). */
+export const THROUGHPUT_MINUTES = 60;
+
+/**
+ * GET /api/admin/metrics/throughput: messages per minute by outcome over the last hour, one entry
+ * per minute, oldest first, with zeros where nothing settled (a chart needs every minute).
+ */
+export async function collectThroughput(deps: AppDeps) {
+  const currentMinute = Math.floor(deps.now().getTime() / MINUTE_MS) * MINUTE_MS;
+  const since = new Date(currentMinute - (THROUGHPUT_MINUTES - 1) * MINUTE_MS);
+  const rows = await countOutcomesPerMinute(deps.db, since);
+  const minutes = Array.from({ length: THROUGHPUT_MINUTES }, (_, i) => ({
+    minute: new Date(since.getTime() + i * MINUTE_MS).toISOString(),
+    sent: 0,
+    failed: 0,
+    unknown: 0,
+    suppressed: 0,
+  }));
+  for (const row of rows) {
+    const bucket = minutes[Math.round((row.minute.getTime() - since.getTime()) / MINUTE_MS)];
+    if (!bucket) continue;
+    const outcome = row.status.toLowerCase() as 'sent' | 'failed' | 'unknown' | 'suppressed';
+    bucket[outcome] += row.count;
+  }
+  return { since: since.toISOString(), minutes };
 }

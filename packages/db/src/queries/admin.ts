@@ -39,6 +39,31 @@ export async function countSystem(db: Kysely<Database>, since: Date): Promise<Sy
   return row;
 }
 
+/** Messages that reached a final status in one minute, by that status. */
+export interface OutcomeMinute {
+  minute: Date;
+  status: 'SENT' | 'FAILED' | 'UNKNOWN' | 'SUPPRESSED';
+  count: number;
+}
+
+/**
+ * Messages that reached an outcome, per minute since `since` (minutes without any are absent).
+ * Cancelled messages were never tried: they are not an outcome of sending.
+ */
+export async function countOutcomesPerMinute(
+  db: Kysely<Database>,
+  since: Date,
+): Promise<OutcomeMinute[]> {
+  const result = await sql<OutcomeMinute>`
+    SELECT date_trunc('minute', finished_at) AS minute, status, count(*)::int AS count
+    FROM messages
+    WHERE finished_at >= ${since} AND finished_at IS NOT NULL
+      AND status IN ('SENT', 'FAILED', 'UNKNOWN', 'SUPPRESSED')
+    GROUP BY 1, 2
+    ORDER BY 1, 2`.execute(db);
+  return result.rows;
+}
+
 export interface UserSummary {
   phone_number: string;
   total_campaigns: number;
