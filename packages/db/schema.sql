@@ -2,6 +2,23 @@ CREATE SCHEMA public;
 
 COMMENT ON SCHEMA public IS 'standard public schema';
 
+CREATE FUNCTION public.count_sender_campaigns() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+    BEGIN
+      IF TG_OP = 'INSERT' THEN
+        UPDATE senders s SET campaign_count = s.campaign_count + d.n
+        FROM (SELECT sender_number, count(*) AS n FROM inserted GROUP BY sender_number) d
+        WHERE s.phone_number = d.sender_number;
+      ELSE
+        UPDATE senders s SET campaign_count = s.campaign_count - d.n
+        FROM (SELECT sender_number, count(*) AS n FROM deleted GROUP BY sender_number) d
+        WHERE s.phone_number = d.sender_number;
+      END IF;
+      RETURN NULL;
+    END
+    $$;
+
 CREATE FUNCTION public.record_campaign_event() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -220,6 +237,7 @@ CREATE TABLE public.senders (
     paused_details jsonb,
     paused_at timestamp with time zone,
     health_reset_at timestamp with time zone,
+    campaign_count bigint DEFAULT 0 NOT NULL,
     CONSTRAINT senders_jitter_seconds_check CHECK ((jitter_seconds >= (0)::numeric)),
     CONSTRAINT senders_message_delay_check CHECK ((message_delay >= (0)::numeric)),
     CONSTRAINT senders_paused_reason_check CHECK ((paused_reason = 'HEALTH'::text)),
@@ -427,6 +445,10 @@ CREATE UNIQUE INDEX suppressions_scope_idx ON public.suppressions USING btree (C
 CREATE INDEX waha_webhook_events_received_idx ON public.waha_webhook_events USING btree (received_at);
 
 CREATE INDEX workers_next_probe_idx ON public.workers USING btree (next_probe_at);
+
+CREATE TRIGGER campaigns_count_delete AFTER DELETE ON public.campaigns REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION public.count_sender_campaigns();
+
+CREATE TRIGGER campaigns_count_insert AFTER INSERT ON public.campaigns REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION public.count_sender_campaigns();
 
 CREATE TRIGGER campaigns_status_event AFTER UPDATE OF status ON public.campaigns FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION public.record_campaign_event();
 

@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { TIMED_OUT, withDeadline } from '@herald/domain';
-import { freePort, startTsProcess, waitFor, waitUntilReady } from '@herald/testing';
+import { freePort, startDeployedGateway, waitFor, waitUntilReady } from '@herald/testing';
 import { answers } from './http.ts';
 import { type ProcMemory, readCpuSeconds, readProcMemory } from './proc.ts';
 
 export const BENCH_ADMIN_KEY = 'bench-admin-key-0123456789';
 const PROBE_PREFIX = 'herald-bench-memory ';
-const PROBE = fileURLToPath(new URL('./memory-probe.ts', import.meta.url));
+const PROBE = fileURLToPath(new URL('./memory-probe.mjs', import.meta.url));
 
 export interface GatewayMemory extends ProcMemory {
   heapTotalBytes: number;
@@ -25,8 +25,9 @@ export interface GatewayProcess {
 }
 
 /**
- * The gateway exactly as deployed (`apps/api/src/main.ts`) in its own process, so its memory is
- * its own; the memory probe is preloaded through NODE_OPTIONS, the entry point is untouched.
+ * The gateway exactly as deployed (the image's bundle and Node flags, see gateway-build.ts) in
+ * its own process, so its memory is its own; the memory probe is preloaded through NODE_OPTIONS,
+ * the entry point is untouched.
  */
 export async function startGatewayProcess(
   databaseUrl: string,
@@ -34,7 +35,7 @@ export async function startGatewayProcess(
 ): Promise<GatewayProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = startTsProcess('apps/api/src/main.ts', {
+  const child = await startDeployedGateway({
     DATABASE_URL: databaseUrl,
     PORT: String(port),
     HOST: '127.0.0.1',

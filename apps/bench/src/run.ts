@@ -5,8 +5,10 @@ import { describeMachine } from './machine.ts';
 import { type ReportSection, renderBenchmarks } from './report.ts';
 import type { Scenario } from './scenario.ts';
 import { chaosScenario } from './scenarios/chaos.ts';
+import { emulatorDirectScenario } from './scenarios/emulator-direct.ts';
 import { pacingOverheadScenario } from './scenarios/pacing-overhead.ts';
 import { pauseLatencyScenario } from './scenarios/pause-latency.ts';
+import { readsScenario } from './scenarios/reads.ts';
 import { recoveryScenario } from './scenarios/recovery.ts';
 import { sseFanoutScenario } from './scenarios/sse-fanout.ts';
 import { submitScenario } from './scenarios/submit.ts';
@@ -15,6 +17,8 @@ import { waitingSendersScenario } from './scenarios/waiting-senders.ts';
 
 const SCENARIOS: Scenario[] = [
   submitScenario,
+  readsScenario,
+  emulatorDirectScenario,
   pacingOverheadScenario,
   throughputScenario,
   recoveryScenario,

@@ -4,6 +4,7 @@ export interface Summary {
   min: number;
   p50: number;
   p95: number;
+  p99: number;
   max: number;
 }
 
@@ -18,6 +19,7 @@ export function summarize(values: readonly number[]): Summary {
     min: sorted[0] as number,
     p50: at(0.5) as number,
     p95: at(0.95) as number,
+    p99: at(0.99) as number,
     max: sorted[sorted.length - 1] as number,
   };
 }

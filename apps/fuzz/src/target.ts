@@ -5,7 +5,7 @@ import {
   freePort,
   makeConnectedSender,
   type RunningProcess,
-  startTsProcess,
+  startDeployedGateway,
   type TestDatabase,
   waitUntilReady,
 } from '@herald/testing';
@@ -39,7 +39,8 @@ export async function startTarget(env: Record<string, string> = {}): Promise<Tar
   };
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const gateway = startTsProcess('apps/api/src/main.ts', {
+  // As the image runs it (bundle and Node flags): the memory bound is about what ships.
+  const gateway = await startDeployedGateway({
     DATABASE_URL: database.url,
     PORT: String(port),
     HOST: '127.0.0.1',

@@ -51,23 +51,44 @@ export function json(body?: unknown, status?: number): Reply {
 // WAHA's JSON body limit (src/main.ts).
 const BODY_LIMIT_BYTES = 50 * 1024 * 1024;
 
-/** Reads a JSON body the way Express' json parser does: only for JSON content types, `{}` otherwise. */
-export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > BODY_LIMIT_BYTES) throw nestError(413, 'request entity too large');
-    chunks.push(chunk as Buffer);
-  }
-  const type = req.headers['content-type'] ?? '';
-  if (!/json/i.test(type) || size === 0) return {};
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw nestError(400, (error as Error).message);
-  }
+/**
+ * Reads a JSON body the way Express' json parser does: only for JSON content types, `{}`
+ * otherwise. Plain stream events rather than an async iterator: this runs for every send.
+ */
+export function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > BODY_LIMIT_BYTES) {
+        failed = true;
+        reject(nestError(413, 'request entity too large'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      if (failed) return;
+      const type = req.headers['content-type'] ?? '';
+      if (!/json/i.test(type) || size === 0) {
+        resolve({});
+        return;
+      }
+      const text =
+        chunks.length === 1
+          ? (chunks[0] as Buffer).toString('utf8')
+          : Buffer.concat(chunks).toString('utf8');
+      try {
+        resolve(JSON.parse(text));
+      } catch (error) {
+        reject(nestError(400, (error as Error).message));
+      }
+    });
+  });
 }
 
 export function writeJson(res: ServerResponse, status: number, body: unknown): void {

@@ -20,9 +20,20 @@ export function generatePrefixedId(prefix: string): string {
   return `${prefix}_${generateUlid().toLowerCase()}`;
 }
 
+// Message ids are drawn on every send: one random pool refilled now and then costs far less
+// than a randomBytes call (and its buffer) per message.
+const POOL_BYTES = 9 * 1024;
+let pool = Buffer.alloc(0);
+let offset = 0;
+
 /** The engines' own message ids look like `3EB0` followed by uppercase hex. */
 export function generateMessageId(): string {
-  return `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
+  if (offset + 9 > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    offset = 0;
+  }
+  offset += 9;
+  return `3EB0${pool.toString('hex', offset - 9, offset).toUpperCase()}`;
 }
 
 /** What WAHA generates when no usable key is configured: a dashless UUID. */

@@ -64,6 +64,8 @@ export interface SendersTable {
   paused_details: ColumnType<unknown, string | null | undefined, string | null>;
   paused_at: NullableTimestamp;
   health_reset_at: NullableTimestamp;
+  /** How many campaigns the sender has: kept by triggers on campaigns, never written here. */
+  campaign_count: ColumnType<number, never, never>;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }

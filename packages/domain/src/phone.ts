@@ -3,6 +3,7 @@ import {
   isSupportedCountry,
   parsePhoneNumberFromString,
 } from 'libphonenumber-js/max';
+import { FALL_BACK, fastInternational, fastNational } from './phone-fast-path.ts';
 
 export type { CountryCode };
 
@@ -20,12 +21,24 @@ export function createPhoneNormalizer(defaultCountry: CountryCode): PhoneNormali
     if (!/^(\+|00)?\d{4,17}$/.test(compact)) return null;
     const digits = compact.replace(/^(\+|00)/, '');
     const explicit = compact.startsWith('+') || compact.startsWith('00');
-    const international = parsePhoneNumberFromString(`+${digits}`);
-    if (international?.isValid()) return international.number.slice(1);
-    if (explicit) return null;
-    const national = parsePhoneNumberFromString(digits, defaultCountry);
-    return national?.isValid() ? national.number.slice(1) : null;
+    // Exact either way: the fast path answers only where it mirrors the library.
+    const fast = fastInternational(digits);
+    const international = fast === FALL_BACK ? parseInternational(digits) : fast;
+    if (international !== null || explicit) return international;
+    const national = fastNational(digits, defaultCountry);
+    return national !== FALL_BACK ? national : parseNational(digits, defaultCountry);
   };
+}
+
+/** The library's own answers, which the fast path must equal (and falls back to). */
+export function parseInternational(digits: string): string | null {
+  const parsed = parsePhoneNumberFromString(`+${digits}`);
+  return parsed?.isValid() ? parsed.number.slice(1) : null;
+}
+
+export function parseNational(digits: string, country: CountryCode): string | null {
+  const parsed = parsePhoneNumberFromString(digits, country);
+  return parsed?.isValid() ? parsed.number.slice(1) : null;
 }
 
 export const isCountryCode = (value: string): value is CountryCode => isSupportedCountry(value);

@@ -21,7 +21,12 @@ export function startTsProcess(
   env: Record<string, string>,
   args: string[] = [],
 ): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  return startNodeProcess(['--import', 'tsx', entry, ...args], env);
+}
+
+/** Starts this Node with these arguments (paths relative to the repo's root). */
+export function startNodeProcess(nodeArgs: string[], env: Record<string, string>): RunningProcess {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

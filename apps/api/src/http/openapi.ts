@@ -1,6 +1,5 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
-import type { Router } from 'express';
-import swaggerUi from 'swagger-ui-express';
+import { Router as createRouter, type RequestHandler, type Router } from 'express';
 import { contentSecurityPolicy, DOCS_CSP } from './security-headers.ts';
 
 export function createOpenApiRegistry(): OpenAPIRegistry {
@@ -31,19 +30,38 @@ export function createOpenApiRegistry(): OpenAPIRegistry {
   return registry;
 }
 
-/** Serves the generated OpenAPI 3.1 document at /openapi.json and Swagger UI at /docs. */
+/**
+ * Serves the generated OpenAPI 3.1 document at /openapi.json and Swagger UI at /docs. Both are
+ * built on first use: the document and Swagger UI's module would otherwise sit in every
+ * gateway's memory (a few MiB each) for a page that is rarely opened.
+ */
 export function serveOpenApi(router: Router, registry: OpenAPIRegistry, version: string): void {
-  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
-    openapi: '3.1.0',
-    info: {
-      title: 'Herald',
-      version,
-      description:
-        'Bulk WhatsApp campaigns from your own numbers through a fleet of WAHA workers. User endpoints are open and scoped by sender number; admin endpoints need the X-Admin-Token (or X-Admin-API-Key) header.',
-    },
-  });
+  let document: ReturnType<OpenApiGeneratorV31['generateDocument']> | undefined;
+  const documentOnce = () => {
+    document ??= new OpenApiGeneratorV31(registry.definitions).generateDocument({
+      openapi: '3.1.0',
+      info: {
+        title: 'Herald',
+        version,
+        description:
+          'Bulk WhatsApp campaigns from your own numbers through a fleet of WAHA workers. User endpoints are open and scoped by sender number; admin endpoints need the X-Admin-Token (or X-Admin-API-Key) header.',
+      },
+    });
+    return document;
+  };
+  let ui: Promise<RequestHandler> | undefined;
+  const uiOnce = () => {
+    ui ??= import('swagger-ui-express').then(({ default: swaggerUi }) => {
+      const docs = createRouter();
+      docs.use(swaggerUi.serve, swaggerUi.setup(documentOnce()));
+      return docs;
+    });
+    return ui;
+  };
   router.get('/openapi.json', (_req, res) => {
-    res.json(document);
+    res.json(documentOnce());
   });
-  router.use('/docs', contentSecurityPolicy(DOCS_CSP), swaggerUi.serve, swaggerUi.setup(document));
+  router.use('/docs', contentSecurityPolicy(DOCS_CSP), async (req, res, next) => {
+    (await uiOnce())(req, res, next);
+  });
 }

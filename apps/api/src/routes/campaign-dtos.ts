@@ -2,6 +2,7 @@ import type { Campaign, CampaignMessageRow, CampaignSummary, SendingState } from
 import { CAMPAIGN_STATUSES, MESSAGE_STATUSES } from '@herald/domain';
 import { z } from 'zod';
 import { toIsoOrNull } from '../http/schemas.ts';
+import type { CampaignStatus } from '../services/campaign-status.ts';
 import type { CampaignOverview } from '../services/list-campaigns.ts';
 import type { SubmittedCampaign } from '../services/submit-campaign.ts';
 import { SendingStateDto, toSendingDto } from './sending-dto.ts';
@@ -103,7 +104,11 @@ export const CampaignStatusDto = z
     messages: z
       .array(CampaignMessageDto)
       .nullable()
-      .meta({ description: 'Null unless details=true' }),
+      .meta({ description: 'Null unless details=true: one page, in sending order' }),
+    next_cursor: z.string().nullable().meta({
+      description:
+        'Pass as `cursor` to get the next page of messages; null on the last page and without details',
+    }),
     sending: SendingStateDto.meta({
       description: "The sender's state: WAITING on its policy or PAUSED leaves messages PENDING",
     }),
@@ -199,15 +204,13 @@ export function toCampaignMessageDto(m: CampaignMessageRow, mediaUrl: string | n
   } satisfies z.input<typeof CampaignMessageDto>;
 }
 
-export function toCampaignStatusDto(
-  campaign: Campaign,
-  messages: CampaignMessageRow[] | null,
-  sending: SendingState | null,
-) {
+export function toCampaignStatusDto(status: CampaignStatus, sending: SendingState | null) {
+  const { campaign, messages } = status;
   return {
     ...toCampaignListItemDto(campaign),
     variables: campaign.variables,
     messages: messages?.map((m) => toCampaignMessageDto(m, campaign.media_url)) ?? null,
+    next_cursor: status.nextCursor,
     sending: toSendingDto(sending),
   } satisfies z.input<typeof CampaignStatusDto>;
 }

@@ -1,12 +1,5 @@
-import { strictBoolean } from '@herald/config';
 import { readSendingState } from '@herald/db';
-import {
-  CAMPAIGN_STATUSES,
-  createPhoneNormalizer,
-  HeraldError,
-  MAX_MESSAGE_LENGTH,
-  parseDateBound,
-} from '@herald/domain';
+import { createPhoneNormalizer, HeraldError, MAX_MESSAGE_LENGTH } from '@herald/domain';
 import { checkUrl, type HostPolicy } from '@herald/safe-http';
 import type { Request } from 'express';
 import { z } from 'zod';
@@ -28,6 +21,7 @@ import {
   toCampaignListItemDto,
   toCampaignStatusDto,
 } from './campaign-dtos.ts';
+import { CampaignIdParams, CampaignListQuery, CampaignStatusQuery } from './campaign-queries.ts';
 
 export const MAX_TEMPLATE_LENGTH = 4096;
 
@@ -144,53 +138,7 @@ const IdempotencyHeaders = z.object({
   }),
 });
 
-export const SenderNumberQuery = z.string().max(64).optional().meta({
-  description:
-    'Your sender number (or the X-Sender-Number header). Required for users; an optional filter for admins.',
-});
-
-export const CampaignIdParams = z.object({
-  campaign_id: z
-    .string()
-    .regex(/^[1-9]\d{0,14}$/, 'must be a positive integer')
-    .meta({ example: '1' }),
-});
-
-const CampaignStatusQuery = z.object({
-  sender_number: SenderNumberQuery,
-  details: strictBoolean.default(false).meta({ description: 'Include the messages' }),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100_000)
-    .optional()
-    .meta({ description: 'Messages per page (default: all)' }),
-  offset: z.coerce.number().int().min(0).default(0),
-});
-
-const DateBound = z.string().transform((text, ctx) => {
-  const bound = parseDateBound(text);
-  if (bound) return bound;
-  ctx.addIssue({
-    code: 'custom',
-    message: 'must be an ISO date (2024-05-01) or date-time (2024-05-01T10:00:00Z)',
-  });
-  return z.NEVER;
-});
-
-const CampaignListQuery = z.object({
-  sender_number: SenderNumberQuery,
-  status: z.enum(CAMPAIGN_STATUSES).optional(),
-  start_date: DateBound.optional().meta({
-    description: 'Created at or after (UTC when no offset)',
-  }),
-  end_date: DateBound.optional().meta({
-    description: 'Created at or before; a date includes that whole UTC day',
-  }),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-});
+export { CampaignIdParams, SenderNumberQuery } from './campaign-queries.ts';
 
 export const campaignRoutes: RouteModule = (r, deps) => {
   const normalize = createPhoneNormalizer(deps.config.defaultCountry);
@@ -242,7 +190,8 @@ export const campaignRoutes: RouteModule = (r, deps) => {
   r.route({
     method: 'get',
     path: '/api/status/{campaign_id}',
-    summary: "A campaign's progress, and with details=true its messages",
+    summary:
+      "A campaign's progress, and with details=true a page of its messages (next_cursor leads to the next)",
     tags: ['Campaigns'],
     access: 'open',
     request: { params: CampaignIdParams, query: CampaignStatusQuery },
@@ -251,10 +200,12 @@ export const campaignRoutes: RouteModule = (r, deps) => {
     handler: async ({ params, query, caller, req }) => {
       const scope = scopeOf(caller, query.sender_number, req);
       const id = Number(params.campaign_id);
-      const page = query.details ? { limit: query.limit, offset: query.offset } : null;
+      const page = query.details
+        ? { limit: query.limit, offset: query.offset, cursor: query.cursor }
+        : null;
       const status = await getCampaignStatus(deps.db, id, scope, page);
       const sending = await readSendingState(deps.db, status.campaign.sender_number);
-      const body = toCampaignStatusDto(status.campaign, status.messages, sending);
+      const body = toCampaignStatusDto(status, sending);
       return { status: 200, body };
     },
   });

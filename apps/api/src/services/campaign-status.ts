@@ -12,7 +12,20 @@ export interface CampaignStatus {
   campaign: Campaign;
   /** Null unless details were asked for. */
   messages: CampaignMessageRow[] | null;
+  /** Where the next page of messages starts; null on the last page (or without details). */
+  nextCursor: string | null;
 }
+
+export interface MessagePage {
+  limit: number;
+  /** Rows to skip (the older way to page); not combined with a cursor. */
+  offset?: number;
+  /** A `next_cursor` from the previous page. */
+  cursor?: string;
+}
+
+/** A cursor is the last message id of a page: opaque to clients, checked by MessageCursor. */
+export const MessageCursor = /^[1-9]\d{0,15}$/;
 
 /**
  * A campaign and, on request, its messages. A campaign outside the caller's scope (null: the
@@ -23,13 +36,22 @@ export async function getCampaignStatus(
   db: Kysely<Database>,
   id: number,
   scope: string | undefined | null,
-  details: { limit?: number; offset?: number } | null,
+  details: MessagePage | null,
 ): Promise<CampaignStatus> {
   if (scope === null) throw campaignNotFound(id);
   const campaign = await findCampaign(db, id, scope);
   if (!campaign) throw campaignNotFound(id);
-  const messages = details ? await listCampaignMessages(db, id, details) : null;
-  return { campaign, messages };
+  if (!details) return { campaign, messages: null, nextCursor: null };
+  // One row more than the page says whether another page follows, without counting.
+  const rows = await listCampaignMessages(db, id, {
+    limit: details.limit + 1,
+    offset: details.offset,
+    after: details.cursor === undefined ? undefined : Number(details.cursor),
+  });
+  const messages = rows.slice(0, details.limit);
+  const last = messages.at(-1);
+  const nextCursor = rows.length > details.limit && last ? String(last.id) : null;
+  return { campaign, messages, nextCursor };
 }
 
 export const campaignNotFound = (id: number) =>

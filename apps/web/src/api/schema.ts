@@ -163,6 +163,7 @@ export type CampaignStatus = {
     [key: string]: unknown;
   };
   messages: CampaignMessage[] | null;
+  next_cursor: string | null;
   sending: {
     state: 'ACTIVE' | 'WAITING' | 'PAUSED';
     reason: string | null;
@@ -535,7 +536,7 @@ export interface Paths {
   };
   'GET /api/status/{campaign_id}': {
     path: { campaign_id: string };
-    query: { sender_number?: string; details?: '0' | '1' | 'true' | 'false'; limit?: number; offset?: number | null };
+    query: { sender_number?: string; details?: '0' | '1' | 'true' | 'false'; limit?: number; cursor?: string; offset?: number | null };
     body: never;
     response: CampaignStatus;
   };

@@ -101,7 +101,7 @@ export async function listCampaigns(
   filters: CampaignFilters,
   page: { limit: number; offset: number },
 ): Promise<{ rows: CampaignSummary[]; total: number }> {
-  const [rows, count] = await Promise.all([
+  const [rows, total] = await Promise.all([
     filtered(db, filters)
       .select(LIST_COLUMNS)
       .orderBy('created_at', 'desc')
@@ -109,11 +109,32 @@ export async function listCampaigns(
       .limit(page.limit)
       .offset(page.offset)
       .execute(),
-    filtered(db, filters)
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow(),
+    countCampaigns(db, filters),
   ]);
-  return { rows, total: Number(count.n) };
+  return { rows, total };
+}
+
+/**
+ * How many campaigns match: from the senders' campaign_count (kept by triggers) when only the
+ * sender narrows the list, so a page of 100,000 campaigns does not count them all; else counted.
+ */
+async function countCampaigns(db: Kysely<Database>, filters: CampaignFilters): Promise<number> {
+  const bySenderOnly =
+    filters.status === undefined && filters.from === undefined && filters.until === undefined;
+  if (!bySenderOnly) {
+    const row = await filtered(db, filters)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+  let query = db
+    .selectFrom('senders')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('campaign_count'), eb.lit(0)).as('n'));
+  if (filters.sender_number !== undefined) {
+    query = query.where('phone_number', '=', filters.sender_number);
+  }
+  const row = await query.executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** How many campaigns are in each status, every status present (zero when none). */

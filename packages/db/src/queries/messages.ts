@@ -40,11 +40,15 @@ export interface CampaignMessageRow {
   ack: number | null;
 }
 
-/** A campaign's messages in sending order; without a limit, all of them. */
+/**
+ * A campaign's messages in sending order (by id), one page: after the message `after` (a cursor:
+ * the last id of the previous page, served by messages_campaign_idx without scanning the skipped
+ * rows), or from `offset`; without a limit, all of them.
+ */
 export function listCampaignMessages(
   db: Kysely<Database>,
   campaignId: number,
-  page: { limit?: number; offset?: number } = {},
+  page: { limit?: number; offset?: number; after?: number } = {},
 ): Promise<CampaignMessageRow[]> {
   let query = db
     .selectFrom('messages')
@@ -65,6 +69,7 @@ export function listCampaignMessages(
     ])
     .where('campaign_id', '=', campaignId)
     .orderBy('id');
+  if (page.after !== undefined) query = query.where('id', '>', page.after);
   if (page.limit !== undefined) query = query.limit(page.limit);
   if (page.offset) query = query.offset(page.offset);
   return query.execute();

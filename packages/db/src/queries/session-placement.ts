@@ -1,4 +1,4 @@
-import { ENDED_SESSION_STATUSES, effectiveCapacity } from '@herald/domain';
+import { ENDED_SESSION_STATUSES, effectiveCapacity, type WorkerTier } from '@herald/domain';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, SessionUpdate } from '../database.ts';
 import { workerUsable } from './send-readiness.ts';
@@ -72,30 +72,7 @@ export async function reserveSessionSlot(
   options: { phone: string; maxLiveSessions: number; excludeWorkerIds?: number[] },
 ): Promise<Placement | null> {
   await sql`SELECT pg_advisory_xact_lock(${PLACEMENT_LOCK})`.execute(trx);
-  const candidates = await trx
-    .selectFrom('workers as w')
-    .leftJoin('sessions', (join) =>
-      join
-        .onRef('sessions.worker_id', '=', 'w.id')
-        .on('sessions.phone_number', '<>', options.phone)
-        .on(holdsSlot),
-    )
-    .select(['w.id', 'w.tier', 'w.capacity'])
-    .select((eb) => eb.fn.count<number>('sessions.phone_number').as('sessions'))
-    .where(workerUsable)
-    .groupBy('w.id')
-    .execute();
-  const excluded = new Set(options.excludeWorkerIds ?? []);
-  const ranked = candidates
-    .filter((w) => !excluded.has(w.id))
-    .map((w) => ({ ...w, limit: effectiveCapacity(w, options.maxLiveSessions) }))
-    .filter((w) => w.sessions < w.limit)
-    .sort(
-      (a, b) =>
-        a.sessions / a.limit - b.sessions / b.limit ||
-        b.limit - b.sessions - (a.limit - a.sessions) ||
-        a.id - b.id,
-    );
+  const ranked = await rankedCandidates(trx, options);
   // DELETE /api/admin/workers does not take the placement lock: a worker deleted since the read
   // above would fail the row's foreign key (a 500). Locking the chosen worker's row skips one
   // that is gone, and makes a delete under way wait until this placement commits.
@@ -106,7 +83,12 @@ export async function reserveSessionSlot(
       break;
     }
   }
-  if (!chosen) return null;
+  if (!chosen) {
+    // Every one of the first few was deleted meanwhile: rare enough to rank them all again.
+    if (ranked.length < CANDIDATES) return null;
+    const excludeWorkerIds = [...(options.excludeWorkerIds ?? []), ...ranked.map((w) => w.id)];
+    return reserveSessionSlot(trx, { ...options, excludeWorkerIds });
+  }
   // WAHA Core serves only `default`; Plus names each session after its number.
   const wahaSession = chosen.tier === 'CORE' ? 'default' : options.phone;
   // An ended session of another number may still name this worker's session (Core's `default`):
@@ -142,6 +124,48 @@ export async function reserveSessionSlot(
     )
     .execute();
   return { worker_id: chosen.id, waha_session: wahaSession, replaced: existing !== undefined };
+}
+
+/** How many of the best-ranked workers one placement reads (and tries to lock, in order). */
+const CANDIDATES = 8;
+
+/**
+ * `effectiveCapacity` (packages/domain/src/workers.ts, the rule's home) as SQL over `w`, so the
+ * ranking runs in Postgres and the gateway reads a few rows rather than every worker's (10,000
+ * rows parsed and sorted per placement before). packages/db/test/placement.test.ts holds it equal
+ * to the domain function.
+ */
+export const effectiveCapacitySql = (maxLiveSessions: number) =>
+  sql<number>`(CASE WHEN w.tier = 'CORE' THEN 1 ELSE LEAST(w.capacity, ${maxLiveSessions}::int) END)`;
+
+/**
+ * The usable workers with room, best first: the lowest ratio of live sessions (other numbers')
+ * to effective capacity, then the most free slots, then the lowest id. The first CANDIDATES.
+ */
+function rankedCandidates(
+  trx: Transaction<Database>,
+  options: { phone: string; maxLiveSessions: number; excludeWorkerIds?: number[] },
+): Promise<{ id: number; tier: WorkerTier | null }[]> {
+  const excluded = options.excludeWorkerIds ?? [];
+  // Live sessions are counted once, grouped (far fewer rows than workers), then joined.
+  return sql<{ id: number; tier: WorkerTier | null }>`
+    WITH used AS (
+      SELECT sessions.worker_id, count(*)::int AS n
+      FROM sessions JOIN workers w ON w.id = sessions.worker_id
+      WHERE sessions.phone_number <> ${options.phone} AND ${holdsSlot}
+      GROUP BY sessions.worker_id
+    ), load AS MATERIALIZED (
+      SELECT w.id, w.tier, ${effectiveCapacitySql(options.maxLiveSessions)} AS slots,
+        COALESCE(used.n, 0) AS used
+      FROM workers w LEFT JOIN used ON used.worker_id = w.id
+      WHERE ${workerUsable} AND NOT (w.id = ANY(${excluded}::bigint[]))
+    )
+    SELECT id, tier FROM load
+    WHERE used < slots
+    ORDER BY used::float8 / slots, slots - used DESC, id
+    LIMIT ${CANDIDATES}`
+    .execute(trx)
+    .then((result) => result.rows.map((row) => ({ ...row, id: Number(row.id) })));
 }
 
 /** Whether the worker still exists; if so its row can no longer be deleted until `trx` ends. */
