@@ -94,6 +94,36 @@ describe('GET /api/status/{id}?details=true pages', () => {
     }
   });
 
+  test('status narrows the pages to one status, cursor included; an unknown status is a 400', async () => {
+    const sent = campaign.messageIds.filter((_, i) => i % 4 === 1);
+    await settleMessages(
+      gw.db,
+      campaign.id,
+      sent.map((messageId) => ({ messageId, status: 'SENT' as const })),
+    );
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await details(
+        `&status=SENT&limit=2${cursor === null ? '' : `&cursor=${cursor}`}`,
+      );
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      for (const m of res.body.messages as { id: number; status: string }[]) {
+        assert.equal(m.status, 'SENT');
+        seen.push(m.id);
+      }
+      cursor = res.body.next_cursor;
+    } while (cursor !== null && seen.length <= COUNT);
+    // Every SENT message once, in order (the earlier test settled two more).
+    const everySent = (await details('')).body.messages
+      .filter((m: { status: string }) => m.status === 'SENT')
+      .map((m: { id: number }) => m.id);
+    assert.deepEqual(seen, everySent);
+    assert.ok(sent.every((id) => seen.includes(id)));
+    const bad = await details('&status=DELIVERED');
+    assert.equal(bad.status, 400);
+  });
+
   test('without details there are no messages and no cursor', async () => {
     const res = await call('GET', `${gw.url}/api/status/${campaign.id}?sender_number=${SENDER}`);
     assert.equal(res.body.messages, null);

@@ -196,6 +196,18 @@ test('a CSV of 50 recipients with a variable column goes out and reaches COMPLET
   const firstRow = page.getByRole('row').filter({ hasText: 'Hello Name 1, your order is ready.' });
   await firstRow.getByText('SENT', { exact: true }).waitFor();
   await screenshot(page, 'campaign');
+  // The status filter asks the API for that status: every row shown is one, FAILED has none.
+  const recipients = page.getByRole('region', { name: 'Recipients' });
+  await recipients.getByLabel('Status').selectOption('FAILED');
+  await recipients.getByText('Nothing here').waitFor();
+  await recipients.getByLabel('Status').selectOption('SENT');
+  await recipients.getByText('1–25').waitFor();
+  const badges = await recipients.locator('tbody .badge').allTextContents();
+  assert.equal(badges.length, 25);
+  assert.ok(
+    badges.every((b) => b === 'SENT'),
+    badges.join(','),
+  );
 });
 
 test('a campaign is paused and resumed from its page', { skip }, async () => {

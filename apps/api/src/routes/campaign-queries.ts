@@ -1,5 +1,5 @@
 import { strictBoolean } from '@herald/config';
-import { CAMPAIGN_STATUSES, parseDateBound } from '@herald/domain';
+import { CAMPAIGN_STATUSES, MESSAGE_STATUSES, parseDateBound } from '@herald/domain';
 import { z } from 'zod';
 import { MessageCursor } from '../services/campaign-status.ts';
 
@@ -45,6 +45,10 @@ export const CampaignStatusQuery = z
       .min(0)
       .default(0)
       .meta({ description: 'Messages to skip (older paging; prefer `cursor`, not both)' }),
+    status: z
+      .enum(MESSAGE_STATUSES)
+      .optional()
+      .meta({ description: 'Only the messages in this status (with details=true)' }),
   })
   .refine((q) => q.cursor === undefined || q.offset === 0, {
     message: 'give either cursor or offset, not both',

@@ -201,7 +201,7 @@ export const campaignRoutes: RouteModule = (r, deps) => {
       const scope = scopeOf(caller, query.sender_number, req);
       const id = Number(params.campaign_id);
       const page = query.details
-        ? { limit: query.limit, offset: query.offset, cursor: query.cursor }
+        ? { limit: query.limit, offset: query.offset, cursor: query.cursor, status: query.status }
         : null;
       const status = await getCampaignStatus(deps.db, id, scope, page);
       const sending = await readSendingState(deps.db, status.campaign.sender_number);

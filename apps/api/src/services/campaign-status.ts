@@ -5,7 +5,7 @@ import {
   findCampaign,
   listCampaignMessages,
 } from '@herald/db';
-import { notFound } from '@herald/domain';
+import { type MessageStatus, notFound } from '@herald/domain';
 import type { Kysely } from 'kysely';
 
 export interface CampaignStatus {
@@ -22,6 +22,8 @@ export interface MessagePage {
   offset?: number;
   /** A `next_cursor` from the previous page. */
   cursor?: string;
+  /** Only messages in this status. */
+  status?: MessageStatus;
 }
 
 /** A cursor is the last message id of a page: opaque to clients, checked by MessageCursor. */
@@ -47,6 +49,7 @@ export async function getCampaignStatus(
     limit: details.limit + 1,
     offset: details.offset,
     after: details.cursor === undefined ? undefined : Number(details.cursor),
+    status: details.status,
   });
   const messages = rows.slice(0, details.limit);
   const last = messages.at(-1);

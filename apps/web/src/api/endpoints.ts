@@ -61,7 +61,11 @@ export const api = {
       : call(who, 'GET /api/campaigns', {
           query: { ...filters, sender_number: who.number },
         }).then((campaigns) => ({ campaigns, total: null as number | null })),
-  campaign: (who: Credentials, id: number, page: { limit: number; offset: number }) =>
+  campaign: (
+    who: Credentials,
+    id: number,
+    page: { limit: number; offset: number; status?: MessageState },
+  ) =>
     call(who, 'GET /api/status/{campaign_id}', {
       path: { campaign_id: String(id) },
       query: { ...senderQuery(who), details: 'true', ...page },

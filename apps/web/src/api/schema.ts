@@ -536,7 +536,7 @@ export interface Paths {
   };
   'GET /api/status/{campaign_id}': {
     path: { campaign_id: string };
-    query: { sender_number?: string; details?: '0' | '1' | 'true' | 'false'; limit?: number; cursor?: string; offset?: number | null };
+    query: { sender_number?: string; details?: '0' | '1' | 'true' | 'false'; limit?: number; cursor?: string; offset?: number | null; status?: 'PENDING' | 'SENDING' | 'SENT' | 'FAILED' | 'UNKNOWN' | 'CANCELLED' | 'SUPPRESSED' };
     body: never;
     response: CampaignStatus;
   };

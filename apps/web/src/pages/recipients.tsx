@@ -18,8 +18,8 @@ const STATES: MessageState[] = [
 ];
 
 /**
- * A campaign's recipients, a page at a time. The API pages them but has no status filter, so
- * the filter narrows the page on screen. Follows the stream's changes, reloading at most once a second.
+ * A campaign's recipients, a page at a time, all of them or those in one status (the API filters).
+ * Follows the stream's changes, reloading at most once a second.
  */
 export function RecipientTable(props: { who: Credentials; id: number; changes: number }) {
   const [offset, setOffset] = useState(0);
@@ -38,18 +38,31 @@ export function RecipientTable(props: { who: Credentials; id: number; changes: n
   }, [props.changes]);
   useEffect(() => () => clearTimeout(pending.current ?? undefined), []);
   const page = useLoad(
-    () => api.campaign(props.who, props.id, { limit: PAGE, offset }),
-    [offset, tick],
+    () =>
+      api.campaign(props.who, props.id, {
+        limit: PAGE,
+        offset,
+        ...(status ? { status: status as MessageState } : {}),
+      }),
+    [offset, status, tick],
   );
-  const all = page.data?.messages ?? [];
-  const rows = status ? all.filter((m) => m.status === status) : all;
+  const rows = page.data?.messages ?? [];
+  // The campaign's total counts every status; a filtered list pages until a page is short.
+  const total = status ? null : (page.data?.total_messages ?? null);
   return (
     <section aria-labelledby="recipients-title">
       <h2 id="recipients-title">Recipients</h2>
       <div class="filters">
-        <Field label="Show on this page">
+        <Field label="Status">
           {(a) => (
-            <select {...a} value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+            <select
+              {...a}
+              value={status}
+              onChange={(e) => {
+                setStatus(e.currentTarget.value);
+                setOffset(0);
+              }}
+            >
               <option value="">Every status</option>
               {STATES.map((s) => (
                 <option value={s} key={s}>
@@ -95,8 +108,8 @@ export function RecipientTable(props: { who: Credentials; id: number; changes: n
         label="Recipient pages"
         offset={offset}
         limit={PAGE}
-        shown={all.length}
-        total={page.data?.total_messages ?? null}
+        shown={rows.length}
+        total={total}
         onChange={setOffset}
       />
     </section>

@@ -48,7 +48,7 @@ export interface CampaignMessageRow {
 export function listCampaignMessages(
   db: Kysely<Database>,
   campaignId: number,
-  page: { limit?: number; offset?: number; after?: number } = {},
+  page: { limit?: number; offset?: number; after?: number; status?: MessageStatus } = {},
 ): Promise<CampaignMessageRow[]> {
   let query = db
     .selectFrom('messages')
@@ -70,6 +70,7 @@ export function listCampaignMessages(
     .where('campaign_id', '=', campaignId)
     .orderBy('id');
   if (page.after !== undefined) query = query.where('id', '>', page.after);
+  if (page.status !== undefined) query = query.where('status', '=', page.status);
   if (page.limit !== undefined) query = query.limit(page.limit);
   if (page.offset) query = query.offset(page.offset);
   return query.execute();
