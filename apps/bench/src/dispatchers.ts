@@ -12,8 +12,8 @@ export interface DispatcherProcess {
 }
 
 /**
- * A dispatcher as deployed (`apps/dispatcher/src/main.ts`), ready once it has logged that it
- * started. Logs go to its stderr at `info`, which says nothing per message, so the pipe costs
+ * A dispatcher as deployed (its bundle, started by its package's `start` script), ready once it
+ * has logged that it started. Logs go to its stderr at `info`, which says nothing per message, so the pipe costs
  * nothing measurable.
  */
 export async function startDispatcherProcess(

@@ -1,6 +1,7 @@
 export * from '@herald/db/testing';
 export * from './campaigns.ts';
 export * from './chaos.ts';
+export * from './dispatcher-command.ts';
 export * from './emulator-process.ts';
 export * from './emulator-session.ts';
 export * from './gateway-build.ts';

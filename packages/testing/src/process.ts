@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { deployedDispatcherCommand } from './dispatcher-command.ts';
 import { waitFor } from './wait-for.ts';
 
 export interface RunningProcess {
@@ -84,15 +85,18 @@ export async function waitUntilReady(
 }
 
 /**
- * A dispatcher as deployed (`apps/dispatcher/src/main.ts`, its own process) with this
- * environment, once it has logged that it started. It logs at `info`, to its output only.
+ * A dispatcher as deployed (its package's `start` script: plain Node with its flags and
+ * environment, its own process) with this environment, once it has logged that it started. It
+ * logs at `info`, to its output only.
  */
 export async function startDispatcherProcess(
   databaseUrl: string,
   dispatcherId: string,
   env: Record<string, string> = {},
 ): Promise<RunningProcess> {
-  const child = startTsProcess('apps/dispatcher/src/main.ts', {
+  const deployed = await deployedDispatcherCommand();
+  const child = startNodeProcess(deployed.nodeArgs, {
+    ...deployed.env,
     LOG_LEVEL: 'info',
     LOG_FILE: '',
     DATABASE_URL: databaseUrl,

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { waitFor } from '@herald/testing';
 import { sql } from 'kysely';
+import { emptyNodeMemory } from '../baselines.ts';
 import { numberRange } from '../campaigns.ts';
 import { checkDelivery } from '../delivery-check.ts';
 import { type DispatcherProcess, stopDispatcher } from '../dispatchers.ts';
@@ -45,7 +46,8 @@ interface Run extends Variant {
   wallSeconds: number;
   dispatcherUser: number;
   dispatcherSystem: number;
-  /** Highest VmRSS sampled during the run, and VmHWM (since start, tsx compiling included). */
+  /** VmRSS once started, before any message; highest VmRSS sampled during the run; VmHWM. */
+  dispatcherIdleRss: number[];
   dispatcherPeakRss: number[];
   dispatcherHwm: number[];
   postgresCpu: number | null;
@@ -73,6 +75,7 @@ async function runVariant(cleanup: Cleanup, variant: Variant): Promise<Run> {
     dispatchers.push(await world.dispatcher(`tp-${d}`, variant.env));
   }
 
+  const idle = await Promise.all(dispatchers.map(async (d) => (await d.memory()).rssBytes));
   const cpuBefore = await Promise.all(dispatchers.map((d) => d.cpuTimes()));
   const pgBefore = await readBackendCpu(world.db);
   const machineBefore = await readMachineCpu();
@@ -121,6 +124,7 @@ async function runVariant(cleanup: Cleanup, variant: Variant): Promise<Run> {
     dispatcherSystem: sum(
       (i) => (cpuAfter[i]?.systemSeconds ?? 0) - (cpuBefore[i]?.systemSeconds ?? 0),
     ),
+    dispatcherIdleRss: idle,
     dispatcherPeakRss: dispatchers.map((d) => peaks.get(d.pid) ?? 0),
     dispatcherHwm: hwm,
     postgresCpu: pgAfter.size > 0 ? backendCpuDelta(pgBefore, pgAfter) : null,
@@ -150,6 +154,10 @@ export const throughputScenario: Scenario = {
   timeoutMs: 240_000,
   async run(cleanup, log) {
     const runs: Run[] = [];
+    // The memory baseline, measured in the same run: a Node process that does nothing.
+    const emptyNode = (await emptyNodeMemory()).rssBytes;
+    const rssVersusEmpty = (bytes: number) =>
+      `${fmtMiB(bytes)} (×${(bytes / emptyNode).toFixed(2)} an empty Node's ${fmtMiB(emptyNode)})`;
     const only = process.env.TP_ONLY;
     const extra = process.env.TP_ENV
       ? (JSON.parse(process.env.TP_ENV) as Record<string, string>)
@@ -168,7 +176,7 @@ export const throughputScenario: Scenario = {
     }
     if (only) {
       const r = runs[0] as Run;
-      const line = `${fmtInt(rate(r))} msg/s, dispatcher CPU ${perMessage(r.dispatcherUser + r.dispatcherSystem)}/msg, Postgres ${perMessage(r.postgresCpu)}/msg, bench ${perMessage(r.benchCpu)}/msg, ${(r.transactions / TOTAL).toFixed(1)} tx/msg, RSS peak ${r.dispatcherPeakRss.map(fmtMiB).join(', ')}, busy ${Math.round(r.machineBusy * 100)}%`;
+      const line = `${fmtInt(rate(r))} msg/s, dispatcher CPU ${perMessage(r.dispatcherUser + r.dispatcherSystem)}/msg, Postgres ${perMessage(r.postgresCpu)}/msg, bench ${perMessage(r.benchCpu)}/msg, ${(r.transactions / TOTAL).toFixed(1)} tx/msg, RSS idle ${r.dispatcherIdleRss.map(fmtMiB).join(', ')}, peak ${r.dispatcherPeakRss.map(rssVersusEmpty).join(', ')}, busy ${Math.round(r.machineBusy * 100)}%`;
       return { markdown: line, reading: line, summary: [line], problems: r.problems };
     }
     const markdown = [
@@ -178,7 +186,8 @@ export const throughputScenario: Scenario = {
       'CHECK_NUMBERS true: two WAHA calls per message). Wall time from the first POST to the last',
       '`sent_at`. CPU over the same span from `/proc/<pid>/stat` (Postgres: the backends connected to',
       "the run's database), per message; RSS sampled every 100 ms during the run (VmHWM also counts the",
-      'start-up, where tsx compiles the sources); transactions from `pg_stat_database`',
+      "start-up), beside an empty Node process's RSS measured in the same run (`node -e` with a timer);",
+      'transactions from `pg_stat_database`',
       "(everything in the run's database: claims, outcomes, pg-boss). Afterwards every message must",
       "be SENT, every campaign COMPLETED, and the emulators' logs must hold each sender/recipient pair",
       'exactly once with the ids the ledger recorded. The last row is a diagnostic (see the reading).',
@@ -214,7 +223,8 @@ export const throughputScenario: Scenario = {
           'bench process CPU/msg (emulators, gateway, polling)',
           'transactions/msg',
           'machine busy (2 cores)',
-          'dispatcher RSS peak during the run',
+          'dispatcher RSS idle (started, before any message)',
+          'dispatcher RSS peak during the run (× an empty Node process)',
           'VmHWM since start',
         ],
         runs.map((r) => [
@@ -224,7 +234,8 @@ export const throughputScenario: Scenario = {
           perMessage(r.benchCpu),
           (r.transactions / TOTAL).toFixed(1),
           `${Math.round(r.machineBusy * 100)}%`,
-          r.dispatcherPeakRss.map(fmtMiB).join(', '),
+          r.dispatcherIdleRss.map(fmtMiB).join(', '),
+          r.dispatcherPeakRss.map(rssVersusEmpty).join(', '),
           r.dispatcherHwm.map(fmtMiB).join(', '),
         ]),
       ),
@@ -245,7 +256,7 @@ export const throughputScenario: Scenario = {
         'so more dispatchers on the same cores cannot add much.',
       summary: runs.map(
         (r) =>
-          `${label(r)}: ${fmtInt(rate(r))} msg/s (${fmtSeconds(r.wallSeconds)} for ${fmtInt(TOTAL)}), dispatcher CPU ${perMessage(r.dispatcherUser + r.dispatcherSystem)}/msg, Postgres ${perMessage(r.postgresCpu)}/msg, ${(r.transactions / TOTAL).toFixed(1)} tx/msg, RSS peak ${r.dispatcherPeakRss.map(fmtMiB).join(', ')}`,
+          `${label(r)}: ${fmtInt(rate(r))} msg/s (${fmtSeconds(r.wallSeconds)} for ${fmtInt(TOTAL)}), dispatcher CPU ${perMessage(r.dispatcherUser + r.dispatcherSystem)}/msg, Postgres ${perMessage(r.postgresCpu)}/msg, ${(r.transactions / TOTAL).toFixed(1)} tx/msg, RSS idle ${r.dispatcherIdleRss.map(fmtMiB).join(', ')}, peak ${r.dispatcherPeakRss.map(rssVersusEmpty).join(', ')}`,
       ),
       problems: runs.flatMap((r) => r.problems.map((p) => `${label(r)}: ${p}`)),
     };
