@@ -2,7 +2,7 @@
  * `pnpm --filter @herald/dispatcher build`: bundles the dispatcher (its code, the @herald packages
  * and the npm packages it imports) into apps/dispatcher/dist/main.js. Plain JavaScript spares
  * each dispatcher the type-stripping compiler (a WebAssembly instance and the module sources it
- * keeps: 20-50 MiB of resident memory, BENCHMARKS.md section 9) and the compile at start.
+ * keeps: 20-50 MiB of resident memory, BENCHMARKS.md section 11) and the compile at start.
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
