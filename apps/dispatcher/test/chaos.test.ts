@@ -21,7 +21,7 @@ it('ends exact: no duplicate, every SENT row one record, nothing UNKNOWN or open
     databaseUrl: h.database.url,
     enqueueTurn: (sender) => enqueueTurn(h.boss, sender),
     senders: 6,
-    messagesPerSender: 40,
+    messagesPerSender: 60,
     dispatchers: 4,
     chaosMs: 20_000,
     minKills: 4,
@@ -31,7 +31,8 @@ it('ends exact: no duplicate, every SENT row one record, nothing UNKNOWN or open
     log: (line) => process.env.HERALD_TEST_LOGS && process.stderr.write(`${line}\n`),
   });
   if (process.env.HERALD_TEST_LOGS) process.stderr.write(`${JSON.stringify(result)}\n`);
-  assert.ok(result.openAtChaosEnd > 0, 'the chaos hit campaigns under way');
+  // Judged at the last kill the test asks for: a quiet machine finishes the campaigns sooner.
+  assert.ok(result.openAtMinKills > 0, 'the kills hit campaigns under way');
   assert.ok(result.dispatcherKills >= 4, `${result.dispatcherKills} kills`);
   assert.equal(result.workerRestarts, 1);
   assert.ok(result.backendsTerminated > 0, 'Postgres connections were terminated');

@@ -113,6 +113,8 @@ export async function createHarness(): Promise<Harness> {
         emulator,
         emulator.tier === 'CORE' ? 'default' : phone,
         phone,
+        // Without a config the session keeps no message store, so WAHA cannot tell what an
+        // UNKNOWN send became and it stays UNKNOWN; pass MESSAGE_STORE_CONFIG to let it resolve.
         config,
       );
     },

@@ -13,6 +13,7 @@ import {
   waitForCampaignDone,
   waitForCampaignExact,
 } from '@herald/testing';
+import { MESSAGE_STORE_CONFIG } from '@herald/waha';
 import { sql } from 'kysely';
 import {
   acceptedMs,
@@ -52,7 +53,10 @@ describe('sender policy limits across three dispatcher processes', () => {
       [S.burst]: { burst: { size: 3, pause_seconds: BURST_PAUSE } },
       [S.jitter]: { delay_jitter_seconds: JITTER },
     };
-    for (const sender of Object.values(S)) await w.h.connectSender(w.emulator, sender);
+    // With NOWEB's store, as Herald creates sessions: a message the kill catches is resolved.
+    for (const sender of Object.values(S)) {
+      await w.h.connectSender(w.emulator, sender, MESSAGE_STORE_CONFIG);
+    }
     // The daily sender connected long ago: its warm-up is over and daily_cap alone applies.
     await w.h.db
       .updateTable('senders')

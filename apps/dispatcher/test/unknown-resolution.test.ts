@@ -12,6 +12,7 @@ import {
   waitFor,
   waitForCampaignExact,
 } from '@herald/testing';
+import { MESSAGE_STORE_CONFIG } from '@herald/waha';
 import type { RunningEmulator } from '@herald/waha-emulator';
 import type { Kysely } from 'kysely';
 import { createHarness, type Harness } from './harness.ts';
@@ -19,7 +20,7 @@ import { createHarness, type Harness } from './harness.ts';
 // UNKNOWN outcomes settled from WAHA's own record: resets that did or did not deliver, a worker
 // slower than the send timeout, and a worker that cannot answer (NOWEB store off).
 
-const STORE = { noweb: { store: { enabled: true, fullSync: false } } };
+const STORE = MESSAGE_STORE_CONFIG;
 
 /** The campaign finished with nothing left UNKNOWN (it may finish, reopen and finish again). */
 async function assertExactlyOnce(

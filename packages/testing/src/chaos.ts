@@ -51,6 +51,8 @@ export interface ChaosResult {
   resolutions: number;
   /** Messages still to send when the chaos ended (so the chaos hit a campaign under way). */
   openAtChaosEnd: number;
+  /** Messages not yet settled when the `minKills`-th dispatcher (or the first) was killed. */
+  openAtMinKills: number;
   settleMs: number;
   /** Failed checks; empty when the run was exact. */
   problems: string[];
@@ -129,6 +131,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       workerRestarts: 0,
       resolutions: 0,
       openAtChaosEnd: 0,
+      openAtMinKills: 0,
       settleMs: 0,
       problems: [],
     };
@@ -151,6 +154,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       if (victim && victims.length >= options.dispatchers - 1) {
         await victim.kill();
         result.dispatcherKills += 1;
+        if (result.dispatcherKills === (options.minKills ?? 1)) {
+          result.openAtMinKills = await openMessages(options.db);
+        }
         replacements.push(replaceDispatcher(chaosEnds + options.settleMs));
       }
       if (result.dispatcherKills % options.terminateEvery === 0) {

@@ -45,3 +45,9 @@ export const IncomingMessagePayloadSchema = z.looseObject({
   fromMe: z.boolean(),
   body: z.string().nullish(),
 });
+
+/**
+ * NOWEB's message store as Herald configures it on its sessions: without it WAHA cannot tell
+ * Herald what an UNKNOWN send became (the chat history; other engines ignore it).
+ */
+export const MESSAGE_STORE_CONFIG = { noweb: { store: { enabled: true, fullSync: false } } };

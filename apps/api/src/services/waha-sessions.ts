@@ -10,6 +10,7 @@ import {
 } from '@herald/domain';
 import {
   isWahaError,
+  MESSAGE_STORE_CONFIG,
   type WahaClient,
   type WahaSession,
   type WahaSessionConfig,
@@ -30,7 +31,7 @@ export function sessionConfig(deps: AppDeps, phone: string): WahaSessionConfig {
   return {
     // Core names every session `default`, so the number travels in the metadata of each event.
     metadata: { [PHONE_TAG]: phone },
-    noweb: { store: { enabled: true, fullSync: false } },
+    ...MESSAGE_STORE_CONFIG,
     webhooks: [
       {
         url: `${deps.publicUrl}/api/webhooks/waha`,
