@@ -2,12 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Turns Herald's own /openapi.json into the dashboard's API types (src/api/schema.ts): one type
+ * Turns Herald's own /openapi.json into the dashboard's API types (generated/api-schema.ts): one type
  * per component schema and, per operation, its path, query, body and success response. The file is
  * committed; a test regenerates it from the running gateway and fails when they differ, so the
  * page cannot drift from the API. Covers the JSON Schema subset zod-to-openapi emits.
  */
-export const SCHEMA_FILE = fileURLToPath(new URL('../src/api/schema.ts', import.meta.url));
+export const SCHEMA_FILE = fileURLToPath(new URL('../generated/api-schema.ts', import.meta.url));
 
 type Json = Record<string, unknown>;
 interface Parameter {
@@ -117,7 +117,7 @@ function objectType(schema: Json, depth: number): string {
 
 const wrap = (type: string) => (/[|&]/.test(type) && !type.startsWith('{') ? `(${type})` : type);
 
-/** `api-types <gateway url>`: fetches /openapi.json and rewrites src/api/schema.ts. */
+/** `api-types <gateway url>`: fetches /openapi.json and rewrites generated/api-schema.ts. */
 if (import.meta.url === `file://${process.argv[1]}`) {
   const base = process.argv[2] ?? 'http://127.0.0.1:8000';
   const response = await fetch(new URL('/openapi.json', base));

@@ -80,7 +80,7 @@ test("the dashboard's API types are those of this gateway's /openapi.json", { sk
   assert.equal(
     renderApiTypes(document),
     committed,
-    'src/api/schema.ts is stale: run `pnpm --filter @herald/web api-types <gateway url>`',
+    'generated/api-schema.ts is stale: run `pnpm --filter @herald/web api-types <gateway url>`',
   );
 });
 

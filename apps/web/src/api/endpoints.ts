@@ -1,11 +1,11 @@
-import { type Credentials, call } from './http.ts';
 import type {
   CampaignStatus,
   CreateWorkerRequest,
   SendCampaignRequest,
   SenderPolicyUpdate,
   UpdateWorkerRequest,
-} from './schema.ts';
+} from '../../generated/api-schema.ts';
+import { type Credentials, call } from './http.ts';
 
 /**
  * Every call the dashboard makes, in one place: pages never build URLs. The recipients of a

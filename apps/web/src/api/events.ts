@@ -1,5 +1,5 @@
+import type { CampaignListItem } from '../../generated/api-schema.ts';
 import { authHeaders, type Credentials } from './http.ts';
-import type { CampaignListItem } from './schema.ts';
 
 /** A recipient's status change, as the campaign stream sends it. */
 export interface MessageEvent {

@@ -1,4 +1,4 @@
-import type { Paths } from './schema.ts';
+import type { Paths } from '../../generated/api-schema.ts';
 
 /** Who the page acts as: the admin (key header) or one sender (number, and token if any). */
 export type Credentials =

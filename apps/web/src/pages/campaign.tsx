@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
+import type { CampaignListItem } from '../../generated/api-schema.ts';
 import { api } from '../api/endpoints.ts';
 import { followCampaign } from '../api/events.ts';
 import type { Credentials } from '../api/http.ts';
-import type { CampaignListItem } from '../api/schema.ts';
 import { ConfirmButton, formatTime, StatusBadge } from '../ui/controls.tsx';
 import { ErrorNote } from '../ui/form.tsx';
 import { describeError, useLoad } from '../ui/use-load.ts';

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
+import type { Session } from '../../generated/api-schema.ts';
 import { api } from '../api/endpoints.ts';
 import { ApiError, type Credentials } from '../api/http.ts';
-import type { Session } from '../api/schema.ts';
 import { formatTime, StatusBadge } from '../ui/controls.tsx';
 import { ErrorNote } from '../ui/form.tsx';
 import { describeError } from '../ui/use-load.ts';

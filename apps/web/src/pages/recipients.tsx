@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { CampaignStatus } from '../../generated/api-schema.ts';
 import { api, type MessageState } from '../api/endpoints.ts';
 import type { Credentials } from '../api/http.ts';
-import type { CampaignStatus } from '../api/schema.ts';
 import { formatTime, Pager, StatusBadge } from '../ui/controls.tsx';
 import { ErrorNote, Field } from '../ui/form.tsx';
 import { useLoad } from '../ui/use-load.ts';

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { SenderPolicyUpdate } from '../../generated/api-schema.ts';
 import { api } from '../api/endpoints.ts';
 import { ApiError, type Credentials } from '../api/http.ts';
-import type { SenderPolicyUpdate } from '../api/schema.ts';
 import { formatTime } from '../ui/controls.tsx';
 import { ErrorNote, Field, type Problems } from '../ui/form.tsx';
 import { optionalWholeNumber } from '../ui/numbers.ts';

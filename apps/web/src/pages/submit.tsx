@@ -1,8 +1,8 @@
 import { renderTemplate } from '@herald/domain/template';
 import { useState } from 'preact/hooks';
+import type { CampaignCreated, SendCampaignRequest } from '../../generated/api-schema.ts';
 import { api } from '../api/endpoints.ts';
 import { ApiError, type Credentials } from '../api/http.ts';
-import type { CampaignCreated, SendCampaignRequest } from '../api/schema.ts';
 import { type ReadRecipients, readCsv, readPasted } from '../recipients-input.ts';
 import { ErrorNote, Field, type Problems } from '../ui/form.tsx';
 import { describeError } from '../ui/use-load.ts';

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
+import type { Worker } from '../../generated/api-schema.ts';
 import { ApiError } from '../api/http.ts';
-import type { Worker } from '../api/schema.ts';
 import { ErrorNote, Field, type Problems } from '../ui/form.tsx';
 import { describeError } from '../ui/use-load.ts';
 

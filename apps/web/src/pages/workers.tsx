@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
+import type { Worker } from '../../generated/api-schema.ts';
 import { api } from '../api/endpoints.ts';
 import type { Credentials } from '../api/http.ts';
-import type { Worker } from '../api/schema.ts';
 import { ConfirmButton, formatTime } from '../ui/controls.tsx';
 import { ErrorNote } from '../ui/form.tsx';
 import { describeError, useLoad } from '../ui/use-load.ts';

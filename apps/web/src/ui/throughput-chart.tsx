@@ -1,4 +1,4 @@
-import type { AdminThroughput } from '../api/schema.ts';
+import type { AdminThroughput } from '../../generated/api-schema.ts';
 
 const OUTCOMES = ['sent', 'failed', 'unknown', 'suppressed'] as const;
 const BAR = 10;
