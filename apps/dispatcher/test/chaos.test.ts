@@ -27,7 +27,8 @@ it('ends exact: no duplicate, every SENT row one record, nothing UNKNOWN or open
     minKills: 4,
     killEveryMs: 2500,
     terminateEvery: 3,
-    settleMs: 45_000,
+    // An UNKNOWN looked up while the worker was down is asked again 15 s, then 30 s later.
+    settleMs: 120_000,
     log: (line) => process.env.HERALD_TEST_LOGS && process.stderr.write(`${line}\n`),
   });
   if (process.env.HERALD_TEST_LOGS) process.stderr.write(`${JSON.stringify(result)}\n`);
