@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import {
   applyResolution,
+  bringLookupsForward,
   postponeLookup,
   takeUnknownLookups,
 } from '../src/queries/unknown-resolution.ts';
@@ -57,6 +58,22 @@ describe('UNKNOWN lookups', () => {
       [first.id],
     );
     assert.ok(campaign.id > 0);
+  });
+
+  it('are brought forward when their sender’s worker answers again', async () => {
+    await sql`UPDATE messages SET resolve_after = 'infinity' WHERE status = 'UNKNOWN'`.execute(
+      t.db,
+    );
+    const { campaign } = await unknownCampaign(2);
+    const taken = await take(10);
+    assert.equal(taken.length, 2);
+    const workerId = taken[0]?.target?.workerId;
+    assert.ok(workerId);
+    await postponeLookup(t.db, taken[0]?.id ?? 0, 600);
+    assert.deepEqual(await take(10), [], 'both wait: one its backoff, one its lease');
+    assert.equal(await bringLookupsForward(t.db, workerId + 1_000_000), 0, 'another worker');
+    assert.equal(await bringLookupsForward(t.db, workerId), 2);
+    assert.deepEqual((await take(10)).map((l) => l.id).sort(), [...campaign.messageIds].sort());
   });
 
   it('apply once: SENT with WAHA’s id, or PENDING again with the campaign reopened', async () => {

@@ -76,7 +76,15 @@ export function resolveFromHistory(
     : { kind: 'UNSETTLED' };
 }
 
-/** Seconds before WAHA is asked again after it could not answer: 15, 30, 60 … up to 10 minutes. */
-export function nextLookupDelaySeconds(checks: number): number {
-  return Math.min(600, 15 * 2 ** Math.max(0, checks - 1));
+/** The longest wait between two lookups of a message WAHA could not answer for. */
+export const LOOKUP_BACKOFF_CAP_SECONDS = 60;
+
+/**
+ * Seconds before WAHA is asked again after it could not answer: the resolve interval, then
+ * doubling up to a minute. Short on purpose: a worker that comes back gets its UNKNOWNs asked
+ * about within seconds (and its probe brings them forward at once, `bringLookupsForward`).
+ */
+export function nextLookupDelaySeconds(checks: number, firstSeconds: number): number {
+  const first = Math.max(1, firstSeconds);
+  return Math.min(LOOKUP_BACKOFF_CAP_SECONDS, first * 2 ** Math.max(0, checks - 1));
 }

@@ -48,7 +48,7 @@ test('the history says SENT, NOT_SENT once settled, or nothing yet', () => {
   );
 });
 
-test('the breaker holds the sender after an UNKNOWN only; lookups back off to 10 minutes', () => {
+test('the breaker holds the sender after an UNKNOWN only; lookups back off from the resolve interval to a minute', () => {
   assert.equal(senderHoldSeconds({ kind: 'UNKNOWN', code: 'TIMEOUT', error: 'x' }, 60), 60);
   assert.equal(senderHoldSeconds({ kind: 'SENT', wahaMessageId: null }, 60), 0);
   // A retry waits on its own message (`retryFloorSeconds`), never on the sender.
@@ -56,7 +56,9 @@ test('the breaker holds the sender after an UNKNOWN only; lookups back off to 10
     senderHoldSeconds({ kind: 'RETRY', code: 'X', error: 'x', backoffSeconds: 3 }, 60),
     0,
   );
-  assert.equal(nextLookupDelaySeconds(1), 15);
-  assert.equal(nextLookupDelaySeconds(3), 60);
-  assert.equal(nextLookupDelaySeconds(20), 600);
+  assert.equal(nextLookupDelaySeconds(1, 5), 5);
+  assert.equal(nextLookupDelaySeconds(3, 5), 20);
+  assert.equal(nextLookupDelaySeconds(20, 5), 60);
+  // An interval of 0 (resolve continuously) still waits a second between asks.
+  assert.equal(nextLookupDelaySeconds(1, 0), 1);
 });

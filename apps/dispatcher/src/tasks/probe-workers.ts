@@ -1,4 +1,4 @@
-import { claimDueWorkers, type ProbeTarget, recordProbe } from '@herald/db';
+import { bringLookupsForward, claimDueWorkers, type ProbeTarget, recordProbe } from '@herald/db';
 import { PROBE_TIMEOUT_MS, probeWorker, type WahaClientCache } from '@herald/waha';
 import { type PeriodicTask, startPeriodicTasks } from '../periodic.ts';
 import {
@@ -88,8 +88,11 @@ async function probeOne(
       disconnected: stored.disconnected,
     };
   }
-  if (!worker.healthy)
-    deps.logger.info('worker healthy', { workerId: worker.id, tier: probe.tier });
+  if (!worker.healthy) {
+    // Its senders' UNKNOWNs were left unanswered while it was away: ask about them now.
+    const lookups = await bringLookupsForward(deps.db, worker.id);
+    deps.logger.info('worker healthy', { workerId: worker.id, tier: probe.tier, lookups });
+  }
   try {
     const reconciled = await reconcileWorkerSessions(deps, worker.id, client);
     return { ...base, healthy: true, reconciled };

@@ -56,7 +56,7 @@ export async function resolveUnknownOnce(ctx: DispatchContext): Promise<ResolveR
       const delay =
         resolution.kind === 'UNSETTLED'
           ? Math.max(1, (settlesAt - Date.now()) / 1000)
-          : nextLookupDelaySeconds(lookup.checks);
+          : nextLookupDelaySeconds(lookup.checks, ctx.config.unknownResolveIntervalSeconds);
       await postponeLookup(ctx.db, lookup.id, delay);
       report.open.push(lookup.id);
       continue;

@@ -104,6 +104,19 @@ export async function wahaIdsInUse(
   return new Set(rows.map((row) => row.waha_message_id as string));
 }
 
+/**
+ * A worker answers again: the UNKNOWN messages of the senders it hosts are looked up at the next
+ * pass instead of waiting out their backoff. Returns how many were brought forward.
+ */
+export async function bringLookupsForward(db: Kysely<Database>, workerId: number): Promise<number> {
+  const result = await sql`
+    UPDATE messages SET resolve_after = NULL
+    WHERE status = 'UNKNOWN' AND resolve_after > now()
+      AND sender_number IN (SELECT phone_number FROM sessions WHERE worker_id = ${workerId})
+  `.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
 /** WAHA could not answer (or it is too early to say): not asked again before `seconds`. */
 export async function postponeLookup(
   db: Kysely<Database>,
