@@ -8,6 +8,7 @@ import { chaosScenario } from './scenarios/chaos.ts';
 import { emulatorDirectScenario } from './scenarios/emulator-direct.ts';
 import { pacingOverheadScenario } from './scenarios/pacing-overhead.ts';
 import { pauseLatencyScenario } from './scenarios/pause-latency.ts';
+import { probeCostScenario } from './scenarios/probe-cost.ts';
 import { readsScenario } from './scenarios/reads.ts';
 import { recoveryScenario } from './scenarios/recovery.ts';
 import { sseFanoutScenario } from './scenarios/sse-fanout.ts';
@@ -18,6 +19,7 @@ import { waitingSendersScenario } from './scenarios/waiting-senders.ts';
 const SCENARIOS: Scenario[] = [
   submitScenario,
   readsScenario,
+  probeCostScenario,
   emulatorDirectScenario,
   pacingOverheadScenario,
   throughputScenario,
