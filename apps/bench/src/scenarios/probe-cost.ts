@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '@herald/db';
-import { createTestDatabase } from '@herald/testing';
 import { type Kysely, sql } from 'kysely';
 import { type DispatcherProcess, startDispatcherProcess, stopDispatcher } from '../dispatchers.ts';
 import type { Cleanup } from '../lifecycle.ts';
 import { backendCpuDelta, readBackendCpu } from '../proc.ts';
 import { table } from '../report.ts';
+import { freshDatabase, stoppedAtCleanup } from '../resources.ts';
 import type { Scenario } from '../scenario.ts';
 import { fmtInt } from '../stats.ts';
 import { type DirectTarget, startEmulatorProcess } from '../waha-direct.ts';
@@ -42,8 +42,7 @@ async function registerWorkers(db: Kysely<Database>, target: DirectTarget): Prom
 }
 
 async function side(cleanup: Cleanup, label: string, env: Record<string, string>): Promise<Side> {
-  const database = await createTestDatabase();
-  cleanup.defer(`drop the ${label} database`, () => database.drop());
+  const database = await freshDatabase(cleanup, `the ${label} database`);
   const dispatcher = await startDispatcherProcess(database.url, `probe-${label}`, env);
   cleanup.defer(`stop the ${label} dispatcher`, () => stopDispatcher(dispatcher));
   return { label, db: database.db, dispatcher };
@@ -86,8 +85,7 @@ export const probeCostScenario: Scenario = {
   title: 'CPU of probing 1,000 workers, beside an idle dispatcher',
   timeoutMs: 300_000,
   async run(cleanup, log) {
-    const fleet = await startEmulatorProcess(WORKERS, 0);
-    cleanup.defer('stop the emulator', () => fleet.stop());
+    const fleet = stoppedAtCleanup(cleanup, 'the emulator', await startEmulatorProcess(WORKERS, 0));
     // BENCH_CPU_PROF=<dir>: the probing dispatcher writes a V8 CPU profile there when stopped.
     const profile = process.env.BENCH_CPU_PROF;
     const probing = await side(
