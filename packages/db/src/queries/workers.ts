@@ -146,20 +146,7 @@ export async function recordProbe(
   options: { threshold: number },
 ): Promise<{ healthy: boolean; disconnected: string[] }> {
   if (probe.healthy) {
-    await db
-      .updateTable('workers')
-      .set({
-        tier: probe.tier,
-        engine: probe.engine,
-        version: probe.version,
-        healthy: true,
-        last_seen_at: sql`now()`,
-        last_error: null,
-        consecutive_failures: 0,
-        updated_at: sql`now()`,
-      })
-      .where('id', '=', id)
-      .execute();
+    await recordHealthyProbes(db, [{ id, ...probe }]);
     return { healthy: true, disconnected: [] };
   }
   const stored = await db
@@ -177,6 +164,30 @@ export async function recordProbe(
     .executeTakeFirst();
   const healthy = stored?.healthy ?? false;
   return { healthy, disconnected: healthy ? [] : await markWorkerSessionsDisconnected(db, id) };
+}
+
+export type HealthyProbe = { id: number } & Omit<
+  Extract<ProbeOutcome, { healthy: true }>,
+  'healthy'
+>;
+
+/**
+ * Records workers that answered their health check, in one statement however many: what each
+ * is, seen now, its failures forgotten. A prober records a whole batch at once.
+ */
+export async function recordHealthyProbes(
+  db: Kysely<Database>,
+  probes: readonly HealthyProbe[],
+): Promise<void> {
+  if (probes.length === 0) return;
+  await sql`
+    UPDATE workers AS w
+       SET tier = p.tier, engine = p.engine, version = p.version, healthy = true,
+           last_seen_at = now(), last_error = NULL, consecutive_failures = 0, updated_at = now()
+      FROM unnest(${probes.map((p) => p.id)}::bigint[], ${probes.map((p) => p.tier)}::text[],
+                  ${probes.map((p) => p.engine)}::text[], ${probes.map((p) => p.version)}::text[])
+           AS p(id, tier, engine, version)
+     WHERE w.id = p.id`.execute(db);
 }
 
 /** Used when a call outside the prober finds the worker unreachable; the prober restores it. */
