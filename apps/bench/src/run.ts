@@ -19,7 +19,6 @@ import { waitingSendersScenario } from './scenarios/waiting-senders.ts';
 const SCENARIOS: Scenario[] = [
   submitScenario,
   readsScenario,
-  probeCostScenario,
   emulatorDirectScenario,
   pacingOverheadScenario,
   throughputScenario,
@@ -28,6 +27,7 @@ const SCENARIOS: Scenario[] = [
   sseFanoutScenario,
   waitingSendersScenario,
   chaosScenario,
+  probeCostScenario,
 ];
 const FULL_OUTPUT = fileURLToPath(new URL('../../../BENCHMARKS.md', import.meta.url));
 const PARTIAL_OUTPUT = fileURLToPath(new URL('../../../BENCHMARKS.partial.md', import.meta.url));

@@ -207,9 +207,9 @@ export const throughputScenario: Scenario = {
       "(everything in the run's database: claims, outcomes, pg-boss). Afterwards every message must",
       "be SENT, every campaign COMPLETED, and the emulators' logs must hold each sender/recipient pair",
       'exactly once with the ids the ledger recorded. The last row is a diagnostic (see the reading).',
-      `**Baseline, same run:** after each variant, \`POST /api/sendText\` from the bench process straight to`,
-      `the same emulated workers for ${DIRECT_SECONDS} s, ${SENDERS} in flight (one per sender, as Herald allows), one call per`,
-      'message where Herald makes two (CHECK_NUMBERS).',
+      `**Baseline, same run:** after each variant, \`POST /api/sendText\` from the bench process (which also`,
+      `hosts the emulators) straight to the same workers for ${DIRECT_SECONDS} s, ${SENDERS} in flight (one per sender, as`,
+      'Herald allows), one call per message where Herald makes two (CHECK_NUMBERS).',
       '',
       table(
         [
