@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { createWahaClientCache } from '@herald/waha';
 import { sql } from 'kysely';
 import { createProbeTask, type ProbeDeps, type ProbeReport } from '../src/tasks/probe-workers.ts';
 import { createHarness, type Harness, testLogger } from './harness.ts';
 
-let h: Harness;
-let deps: ProbeDeps;
-const clients = createWahaClientCache({ timeoutMs: 3000 });
-
-before(async () => {
-  h = await createHarness();
-  deps = { db: h.db, boss: h.boss, logger: testLogger, wahaClients: clients };
-});
-
-after(async () => {
-  await clients.closeAll();
-  await h.close();
-});
+// One harness for the file: the probe needs its database, its queue and real emulators.
+const h: Harness = await createHarness();
+const wahaClients = createWahaClientCache({ timeoutMs: 3000 });
+after(() => Promise.all([wahaClients.closeAll(), h.close()]));
 
 test('a fleet larger than one batch is probed in one run of the task, not one batch a tick', async () => {
   const ids: number[] = [];
@@ -25,6 +16,7 @@ test('a fleet larger than one batch is probed in one run of the task, not one ba
   await sql`UPDATE workers SET next_probe_at = now() WHERE id IN (${sql.join(ids)})`.execute(h.db);
   const probed: number[] = [];
   const onProbe = (r: ProbeReport) => probed.push(r.workerId);
+  const deps: ProbeDeps = { db: h.db, boss: h.boss, logger: testLogger, wahaClients };
   await createProbeTask(deps, { intervalSeconds: 60, batchSize: 2, onProbe }).run(
     new AbortController().signal,
   );
