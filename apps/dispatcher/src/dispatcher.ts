@@ -18,6 +18,7 @@ import { runSenderTurn } from './jobs/sender-turn.ts';
 import { type PeriodicTask, startPeriodicTasks } from './periodic.ts';
 import { createSweepTask } from './sweeper.ts';
 import { createDrainWebhookOutboxTask } from './tasks/drain-webhook-outbox.ts';
+import { SendTimeouts } from './send-timeouts.ts';
 import { createExpireOldRecordsTask } from './tasks/expire-old-records.ts';
 import { scheduleKeepalive } from './tasks/keepalive-sessions.ts';
 import { createProbeTask } from './tasks/probe-workers.ts';
@@ -132,6 +133,10 @@ export async function startDispatcher(
     outcomePolicy: { maxAttempts: config.maxAttempts, backoff },
     media: createCampaignMediaCache(db),
     metrics,
+    sendTimeouts: new SendTimeouts({
+      floorMs: config.sendTimeoutMs,
+      capMs: config.sendTimeoutMaxMs,
+    }),
   };
 
   const consumer = startConsumer({

@@ -44,7 +44,8 @@ const DEFAULTS = {
 /**
  * One pass: claims the workers due for a probe (each goes to exactly one dispatcher) and probes
  * them, then reconciles the sessions of those that answered and disconnects those of the ones
- * that turned unhealthy.
+ * that turned unhealthy. A worker its circuit breaker degraded comes back at the first probe
+ * that answers after its cool-down (`recordProbe`).
  */
 export async function probeDueWorkers(
   deps: ProbeDeps,
@@ -88,20 +89,22 @@ async function probeOne(
       disconnected: stored.disconnected,
     };
   }
-  if (!worker.healthy) {
+  if (!worker.healthy && stored.healthy) {
     // Its senders' UNKNOWNs were left unanswered while it was away: ask about them now.
     const lookups = await bringLookupsForward(deps.db, worker.id);
     deps.logger.info('worker healthy', { workerId: worker.id, tier: probe.tier, lookups });
   }
+  // It answered, so its sessions are what it says, even while its circuit breaker holds it.
+  const { healthy } = stored;
   try {
     const reconciled = await reconcileWorkerSessions(deps, worker.id, client);
-    return { ...base, healthy: true, reconciled };
+    return { ...base, healthy, reconciled };
   } catch (error) {
     deps.logger.warn('session reconciliation failed', {
       workerId: worker.id,
       error: String(error),
     });
-    return { ...base, healthy: true };
+    return { ...base, healthy };
   }
 }
 

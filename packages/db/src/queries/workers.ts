@@ -17,6 +17,8 @@ const WORKER_COLUMNS = [
   'workers.last_seen_at',
   'workers.last_error',
   'workers.consecutive_failures',
+  'workers.breaker_failures',
+  'workers.degraded_until',
   'workers.created_at',
   'workers.updated_at',
 ] as const;
@@ -35,6 +37,8 @@ export type WorkerSummary = Pick<
   | 'last_seen_at'
   | 'last_error'
   | 'consecutive_failures'
+  | 'breaker_failures'
+  | 'degraded_until'
   | 'created_at'
   | 'updated_at'
 > & { sessions: number };
@@ -146,21 +150,26 @@ export async function recordProbe(
   options: { threshold: number },
 ): Promise<{ healthy: boolean; disconnected: string[] }> {
   if (probe.healthy) {
-    await db
+    // A worker its circuit breaker degraded stays so until its cool-down is over (see
+    // `worker-breaker.ts`): answering a probe does not prove its sends are answered.
+    const cooling = sql<boolean>`(degraded_until IS NOT NULL AND degraded_until > now())`;
+    const stored = await db
       .updateTable('workers')
       .set({
         tier: probe.tier,
         engine: probe.engine,
         version: probe.version,
-        healthy: true,
+        healthy: sql<boolean>`NOT ${cooling}`,
         last_seen_at: sql`now()`,
-        last_error: null,
+        last_error: sql<string | null>`CASE WHEN ${cooling} THEN last_error END`,
+        degraded_until: sql<Date | null>`CASE WHEN ${cooling} THEN degraded_until END`,
         consecutive_failures: 0,
         updated_at: sql`now()`,
       })
       .where('id', '=', id)
-      .execute();
-    return { healthy: true, disconnected: [] };
+      .returning('healthy')
+      .executeTakeFirst();
+    return { healthy: stored?.healthy ?? false, disconnected: [] };
   }
   const stored = await db
     .updateTable('workers')
