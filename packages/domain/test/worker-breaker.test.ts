@@ -18,11 +18,17 @@ describe('worker circuit breaker', () => {
       !countsAgainstWorker({ kind: 'RETRY', code: 'SERVER_ERROR', error: '', backoffSeconds: 1 }),
     );
     assert.ok(!countsAgainstWorker({ kind: 'FAILED', code: 'TIMEOUT', error: '' }));
-    assert.ok(!countsAgainstWorker({ kind: 'PAUSE_WORKER', code: 'CONNECTION_REFUSED', error: '' }));
+    assert.ok(
+      !countsAgainstWorker({ kind: 'PAUSE_WORKER', code: 'CONNECTION_REFUSED', error: '' }),
+    );
   });
 
   it('has defaults that a few slow senders cannot trip alone', () => {
-    assert.deepEqual(DEFAULT_WORKER_BREAKER, { threshold: 5, windowSeconds: 60, cooldownSeconds: 30 });
+    assert.deepEqual(DEFAULT_WORKER_BREAKER, {
+      threshold: 5,
+      windowSeconds: 60,
+      cooldownSeconds: 30,
+    });
     assert.match(degradedReason(5, 60, 'TIMEOUT'), /^degraded: 5 timeouts or resets within 60 s/);
   });
 });

@@ -13,7 +13,8 @@ export interface FleetGauges {
   workers: { healthy: number; unhealthy: number; degraded: number; disabled: number };
 }
 
-const notDegraded = sql<boolean>`(degraded_until IS NULL OR degraded_until <= now())`;
+/** Not made unhealthy by its circuit breaker (a probe clears `degraded_until` when it restores it). */
+const notDegraded = sql<boolean>`(degraded_until IS NULL)`;
 
 /** The gauges Prometheus scrapes: a handful of counts, each one pass over an indexed set. */
 export async function readFleetGauges(db: Kysely<Database>): Promise<FleetGauges> {
