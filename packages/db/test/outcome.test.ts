@@ -134,6 +134,7 @@ test('a SENT outcome settles the message, its counters, the sender and the worke
     status: 'SENT',
     leaseHeld: true,
     healthTrip: null,
+    workerDegraded: false,
   });
   const message = await messageRow(t.db, claimed.message.id);
   assert.equal(message.status, 'SENT');
@@ -272,6 +273,7 @@ test('a definitive answer corrects the UNKNOWN a sweep recorded when the lease l
     status: 'SENT',
     leaseHeld: false,
     healthTrip: null,
+    workerDegraded: false,
   });
   assert.deepEqual(await counters(t.db, campaign.id), {
     pending: 0,
@@ -293,7 +295,13 @@ test('an outcome that is not definitive leaves an UNKNOWN as it is', async () =>
     error: '500',
     backoffSeconds: 1,
   });
-  assert.deepEqual(result, { previous: null, status: null, leaseHeld: false, healthTrip: null });
+  assert.deepEqual(result, {
+    previous: null,
+    status: null,
+    leaseHeld: false,
+    healthTrip: null,
+    workerDegraded: false,
+  });
   assert.equal((await messageRow(t.db, claimed.message.id)).status, 'UNKNOWN');
   assert.equal((await counters(t.db, campaign.id)).unknown, 1);
 });
