@@ -72,11 +72,11 @@ export async function recordOutcome(
   // A send, a failure or an UNKNOWN without a health rule is one statement, atomic on its own;
   // anything more (a cancel to honour, the health rule, a session to pause) takes a transaction.
   const oneStatement = to !== 'PENDING' && outcome.kind !== 'PAUSE_SESSION' && !checksHealth;
-  const breakerSettings = input.workerBreaker ?? DEFAULT_WORKER_BREAKER;
-  const breaker = breakerChanges(outcome, breakerSettings);
   if (!oneStatement && !trx.isTransaction) {
     return trx.transaction().execute((t) => recordOutcome(t, input));
   }
+  const breakerSettings = input.workerBreaker ?? DEFAULT_WORKER_BREAKER;
+  const breaker = breakerChanges(outcome, breakerSettings);
   // One statement for the common case. Its parts lock in the order of the hot path: the sender,
   // then the message (and the worker), then the campaign.
   const row = (
