@@ -99,30 +99,24 @@ export const DispatcherConfigSchema = z
       });
     }
     // A call must end (or time out) while its lease still stands, or another dispatcher could
-    // give the message up as UNKNOWN and start sending for the sender while it is in flight.
-    if (env.SEND_TIMEOUT_MS > env.LEASE_SECONDS * 1000 - LEASE_MARGIN_MS) {
+    // give the message up as UNKNOWN and start sending for the sender while it is in flight. The
+    // adaptive timeout's cap is held to the same rule, so the longest call ends inside the lease.
+    const leaseAllows = env.LEASE_SECONDS * 1000 - LEASE_MARGIN_MS;
+    for (const key of ['SEND_TIMEOUT_MS', 'SEND_TIMEOUT_MAX_MS'] as const) {
+      if ((env[key] ?? 0) > leaseAllows) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `must be at most LEASE_SECONDS*1000 - ${LEASE_MARGIN_MS} (${leaseAllows})`,
+        });
+      }
+    }
+    if (env.SEND_TIMEOUT_MAX_MS !== undefined && env.SEND_TIMEOUT_MAX_MS < env.SEND_TIMEOUT_MS) {
       ctx.addIssue({
         code: 'custom',
-        path: ['SEND_TIMEOUT_MS'],
-        message: `must be at most LEASE_SECONDS*1000 - ${LEASE_MARGIN_MS} (${env.LEASE_SECONDS * 1000 - LEASE_MARGIN_MS})`,
+        path: ['SEND_TIMEOUT_MAX_MS'],
+        message: 'must not be below SEND_TIMEOUT_MS (the floor of the adaptive send timeout)',
       });
-    }
-    // The adaptive timeout is capped by the same rule: the longest call still ends inside the lease.
-    if (env.SEND_TIMEOUT_MAX_MS !== undefined) {
-      if (env.SEND_TIMEOUT_MAX_MS > env.LEASE_SECONDS * 1000 - LEASE_MARGIN_MS) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['SEND_TIMEOUT_MAX_MS'],
-          message: `must be at most LEASE_SECONDS*1000 - ${LEASE_MARGIN_MS} (${env.LEASE_SECONDS * 1000 - LEASE_MARGIN_MS})`,
-        });
-      }
-      if (env.SEND_TIMEOUT_MAX_MS < env.SEND_TIMEOUT_MS) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['SEND_TIMEOUT_MAX_MS'],
-          message: 'must not be below SEND_TIMEOUT_MS (the floor of the adaptive send timeout)',
-        });
-      }
     }
     // A send to a session that is not WORKING is answered (422, nothing sent) only after WAHA's
     // status wait: a shorter timeout would turn each such send into an UNKNOWN.

@@ -15,10 +15,10 @@ export interface DispatchContext {
   db: Kysely<Database>;
   boss: PgBoss;
   wahaClients: WahaClientCache;
+  /** Each worker's adaptive send timeout, from its recent successful sends. */
+  sendTimeouts: SendTimeouts;
   logger: Logger;
   outcomePolicy: OutcomePolicy;
   media: CampaignMediaCache;
   metrics: HeraldMetrics;
-  /** Each worker's adaptive send timeout, from its recent successful sends. */
-  sendTimeouts: SendTimeouts;
 }

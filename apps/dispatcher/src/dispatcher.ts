@@ -129,14 +129,14 @@ export async function startDispatcher(
     db,
     boss,
     wahaClients,
-    logger,
-    outcomePolicy: { maxAttempts: config.maxAttempts, backoff },
-    media: createCampaignMediaCache(db),
-    metrics,
     sendTimeouts: new SendTimeouts({
       floorMs: config.sendTimeoutMs,
       capMs: config.sendTimeoutMaxMs,
     }),
+    logger,
+    outcomePolicy: { maxAttempts: config.maxAttempts, backoff },
+    media: createCampaignMediaCache(db),
+    metrics,
   };
 
   const consumer = startConsumer({
