@@ -10,6 +10,7 @@ import { pacingOverheadScenario } from './scenarios/pacing-overhead.ts';
 import { pauseLatencyScenario } from './scenarios/pause-latency.ts';
 import { readsScenario } from './scenarios/reads.ts';
 import { recoveryScenario } from './scenarios/recovery.ts';
+import { slowWorkerScenario } from './scenarios/slow-worker.ts';
 import { sseFanoutScenario } from './scenarios/sse-fanout.ts';
 import { submitScenario } from './scenarios/submit.ts';
 import { throughputScenario } from './scenarios/throughput.ts';
@@ -23,6 +24,7 @@ const SCENARIOS: Scenario[] = [
   throughputScenario,
   recoveryScenario,
   pauseLatencyScenario,
+  slowWorkerScenario,
   sseFanoutScenario,
   waitingSendersScenario,
   chaosScenario,
