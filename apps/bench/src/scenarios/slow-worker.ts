@@ -37,7 +37,9 @@ async function runVariant(cleanup: Cleanup, name: string, capMs: number): Promis
   const senders = numberRange(21_620_000_601, SENDERS);
   const latencyMsTo: Record<string, number> = {};
   const lists = senders.map((_, s) => numberRange(21_696_000_000 + s * 100, LATENCIES_MS.length));
-  for (const list of lists) list.forEach((r, i) => (latencyMsTo[r] = LATENCIES_MS[i] ?? 0));
+  for (const list of lists) {
+    for (const [i, r] of list.entries()) latencyMsTo[r] = LATENCIES_MS[i] ?? 0;
+  }
   plus.emulator.setFaults({ latencyMsTo });
   for (const sender of senders) await world.connectSender(plus, sender);
   await world.dispatcher(`slow-${name}`, { ...ENV, SEND_TIMEOUT_MAX_MS: String(capMs) });
