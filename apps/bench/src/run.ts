@@ -11,6 +11,7 @@ import { pauseLatencyScenario } from './scenarios/pause-latency.ts';
 import { probeCostScenario } from './scenarios/probe-cost.ts';
 import { readsScenario } from './scenarios/reads.ts';
 import { recoveryScenario } from './scenarios/recovery.ts';
+import { slowWorkerScenario } from './scenarios/slow-worker.ts';
 import { sseFanoutScenario } from './scenarios/sse-fanout.ts';
 import { submitScenario } from './scenarios/submit.ts';
 import { throughputScenario } from './scenarios/throughput.ts';
@@ -24,6 +25,7 @@ const SCENARIOS: Scenario[] = [
   throughputScenario,
   recoveryScenario,
   pauseLatencyScenario,
+  slowWorkerScenario,
   sseFanoutScenario,
   waitingSendersScenario,
   chaosScenario,

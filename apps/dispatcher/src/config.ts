@@ -16,6 +16,9 @@ export const LEASE_MARGIN_MS = 1000;
 /** Time a refused send needs beyond WAHA's status wait to come back (WAHA polls every 500 ms). */
 export const STATUS_WAIT_MARGIN_MS = 500;
 
+/** The adaptive send timeout's cap when SEND_TIMEOUT_MAX_MS is unset (the lease may lower it). */
+export const DEFAULT_SEND_TIMEOUT_CAP_MS = 60_000;
+
 export const DispatcherConfigSchema = z
   .object({
     DATABASE_URL: postgresUrl,
@@ -28,7 +31,15 @@ export const DispatcherConfigSchema = z
     LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
     /** How long one turn may keep a sender before handing it back to the queue. */
     TURN_SECONDS: z.coerce.number().positive().max(3600).default(30),
+    /** The floor of the adaptive send timeout: a worker's timeout never goes below it. */
     SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+    /** The cap of the adaptive send timeout. Default: 60 s, or less as the lease requires. */
+    SEND_TIMEOUT_MAX_MS: z.coerce.number().int().min(100).optional(),
+    /** Timeouts and resets of one worker within the window that make it degraded (0: no breaker). */
+    WORKER_BREAKER_THRESHOLD: z.coerce.number().int().min(0).max(10_000).default(5),
+    WORKER_BREAKER_WINDOW_SECONDS: z.coerce.number().positive().max(86_400).default(60),
+    /** A degraded worker waits this long before a probe that answers brings it back. */
+    WORKER_BREAKER_COOLDOWN_SECONDS: z.coerce.number().min(0).max(86_400).default(30),
     /**
      * How long the WAHA workers wait for a session to be WORKING before answering a send with 422
      * (WAHA: up to 5 s + 10 s; the emulator: its `--status-wait-ms`).
@@ -88,12 +99,23 @@ export const DispatcherConfigSchema = z
       });
     }
     // A call must end (or time out) while its lease still stands, or another dispatcher could
-    // give the message up as UNKNOWN and start sending for the sender while it is in flight.
-    if (env.SEND_TIMEOUT_MS > env.LEASE_SECONDS * 1000 - LEASE_MARGIN_MS) {
+    // give the message up as UNKNOWN and start sending for the sender while it is in flight. The
+    // adaptive timeout's cap is held to the same rule, so the longest call ends inside the lease.
+    const leaseAllows = env.LEASE_SECONDS * 1000 - LEASE_MARGIN_MS;
+    for (const key of ['SEND_TIMEOUT_MS', 'SEND_TIMEOUT_MAX_MS'] as const) {
+      if ((env[key] ?? 0) > leaseAllows) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `must be at most LEASE_SECONDS*1000 - ${LEASE_MARGIN_MS} (${leaseAllows})`,
+        });
+      }
+    }
+    if (env.SEND_TIMEOUT_MAX_MS !== undefined && env.SEND_TIMEOUT_MAX_MS < env.SEND_TIMEOUT_MS) {
       ctx.addIssue({
         code: 'custom',
-        path: ['SEND_TIMEOUT_MS'],
-        message: `must be at most LEASE_SECONDS*1000 - ${LEASE_MARGIN_MS} (${env.LEASE_SECONDS * 1000 - LEASE_MARGIN_MS})`,
+        path: ['SEND_TIMEOUT_MAX_MS'],
+        message: 'must not be below SEND_TIMEOUT_MS (the floor of the adaptive send timeout)',
       });
     }
     // A send to a session that is not WORKING is answered (422, nothing sent) only after WAHA's
@@ -136,7 +158,19 @@ export function loadConfig(env: Env) {
     // Its own file, named by its id: dispatchers beside each other never share one.
     logFile: config.logFile ?? `./logs/dispatcher-${dispatcherId}.log`,
     sweepSeconds: config.sweepSeconds ?? Math.max(1, config.leaseSeconds / 3),
+    sendTimeoutMaxMs: config.sendTimeoutMaxMs ?? defaultSendTimeoutCap(config),
+    workerBreaker: Object.freeze({
+      threshold: config.workerBreakerThreshold,
+      windowSeconds: config.workerBreakerWindowSeconds,
+      cooldownSeconds: config.workerBreakerCooldownSeconds,
+    }),
   });
+}
+
+/** The longest timeout the lease allows, at most a minute, never below the floor. */
+function defaultSendTimeoutCap(config: { sendTimeoutMs: number; leaseSeconds: number }): number {
+  const leaseAllows = config.leaseSeconds * 1000 - LEASE_MARGIN_MS;
+  return Math.max(config.sendTimeoutMs, Math.min(DEFAULT_SEND_TIMEOUT_CAP_MS, leaseAllows));
 }
 
 function defaultDispatcherId(): string {

@@ -7,6 +7,7 @@ import type { PgBoss } from 'pg-boss';
 import type { CampaignMediaCache } from './campaign-media.ts';
 import type { DispatcherConfig } from './config.ts';
 import type { OutcomePolicy } from './outcome.ts';
+import type { SendTimeouts } from './send-timeouts.ts';
 
 /** What a turn, the sweeper and the periodic tasks of one dispatcher share. */
 export interface DispatchContext {
@@ -14,6 +15,8 @@ export interface DispatchContext {
   db: Kysely<Database>;
   boss: PgBoss;
   wahaClients: WahaClientCache;
+  /** Each worker's adaptive send timeout, from its recent successful sends. */
+  sendTimeouts: SendTimeouts;
   logger: Logger;
   outcomePolicy: OutcomePolicy;
   media: CampaignMediaCache;

@@ -16,6 +16,7 @@ import type { DispatchContext } from './context.ts';
 import { ensureClientWebhookQueue, startClientWebhookWorker } from './jobs/client-webhook.ts';
 import { runSenderTurn } from './jobs/sender-turn.ts';
 import { type PeriodicTask, startPeriodicTasks } from './periodic.ts';
+import { SendTimeouts } from './send-timeouts.ts';
 import { createSweepTask } from './sweeper.ts';
 import { createDrainWebhookOutboxTask } from './tasks/drain-webhook-outbox.ts';
 import { createExpireOldRecordsTask } from './tasks/expire-old-records.ts';
@@ -128,6 +129,10 @@ export async function startDispatcher(
     db,
     boss,
     wahaClients,
+    sendTimeouts: new SendTimeouts({
+      floorMs: config.sendTimeoutMs,
+      capMs: config.sendTimeoutMaxMs,
+    }),
     logger,
     outcomePolicy: { maxAttempts: config.maxAttempts, backoff },
     media: createCampaignMediaCache(db),

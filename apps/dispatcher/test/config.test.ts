@@ -53,6 +53,33 @@ describe('dispatcher configuration', () => {
     );
   });
 
+  it('caps the adaptive send timeout inside the lease, never below its floor', () => {
+    const defaults = loadConfig({ DATABASE_URL });
+    assert.equal(defaults.sendTimeoutMaxMs, 29_000, 'the lease allows less than a minute');
+    assert.deepEqual(defaults.workerBreaker, {
+      threshold: 5,
+      windowSeconds: 60,
+      cooldownSeconds: 30,
+    });
+    assert.equal(loadConfig({ DATABASE_URL, LEASE_SECONDS: '600' }).sendTimeoutMaxMs, 60_000);
+    assert.equal(
+      loadConfig({ DATABASE_URL, SEND_TIMEOUT_MAX_MS: '25000' }).sendTimeoutMaxMs,
+      25_000,
+    );
+    assert.throws(
+      () => loadConfig({ DATABASE_URL, SEND_TIMEOUT_MAX_MS: '29500' }),
+      /SEND_TIMEOUT_MAX_MS.*at most LEASE_SECONDS\*1000 - 1000 \(29000\)/,
+    );
+    assert.throws(
+      () => loadConfig({ DATABASE_URL, SEND_TIMEOUT_MAX_MS: '19000' }),
+      /SEND_TIMEOUT_MAX_MS.*must not be below SEND_TIMEOUT_MS/,
+    );
+    assert.throws(
+      () => loadConfig({ DATABASE_URL, WORKER_BREAKER_THRESHOLD: '-1' }),
+      /WORKER_BREAKER_THRESHOLD/,
+    );
+  });
+
   it('treats empty variables as unset', () => {
     assert.equal(
       loadConfig({ DATABASE_URL, LEASE_SECONDS: '', DISPATCHER_ID: '' }).leaseSeconds,

@@ -223,7 +223,9 @@ async function deliver(
     }
   }
   try {
-    const sent = await sendCampaignMessage(client, outgoing, { timeoutMs: config.sendTimeoutMs });
+    const sent = await ctx.sendTimeouts.time(target.workerId, (timeoutMs) =>
+      sendCampaignMessage(client, outgoing, { timeoutMs }),
+    );
     return { kind: 'SENT', wahaMessageId: sent.id };
   } catch (error) {
     return outcomeOfError(error, 'send', message.attempts, outcomePolicy);

@@ -58,9 +58,10 @@ const DEFAULTS = {
 /**
  * One pass: claims the workers due for a probe (each goes to exactly one dispatcher) and probes
  * them, then reconciles the sessions of those that answered and disconnects those of the ones
- * that turned unhealthy. The workers that answered (nearly all, nearly always) are recorded and
- * their sessions read in one statement each for the whole batch: per-worker statements were most
- * of what probing a large fleet cost.
+ * that turned unhealthy. A worker its circuit breaker degraded comes back at the first probe
+ * that answers after its cool-down (`recordHealthyProbes`). The workers that answered (nearly
+ * all, nearly always) are recorded and their sessions read in one statement each for the whole
+ * batch: per-worker statements were most of what probing a large fleet cost.
  */
 export async function probeDueWorkers(
   deps: ProbeDeps,
@@ -82,13 +83,20 @@ export async function probeDueWorkers(
     const answered = probed.flatMap(({ worker, probe }) =>
       probe.healthy ? [{ ...probe, id: worker.id }] : [],
     );
-    await recordHealthyProbes(deps.db, answered);
+    const stored = await recordHealthyProbes(deps.db, answered);
     const sessions = await listSessionsOfWorkers(
       deps.db,
       answered.map((p) => p.id),
     );
     const reports = await Promise.all(
-      probed.map((p) => finishProbe(deps, p, sessions.get(p.worker.id) ?? [], settings)),
+      probed.map((p) =>
+        finishProbe(
+          deps,
+          p,
+          { healthy: stored.get(p.worker.id) ?? false, sessions: sessions.get(p.worker.id) ?? [] },
+          settings,
+        ),
+      ),
     );
     for (const report of reports) options.onProbe?.(report);
     return reports;
@@ -101,7 +109,8 @@ export async function probeDueWorkers(
 async function finishProbe(
   deps: ProbeDeps,
   { worker, client, probe }: { worker: ProbeTarget; client: WahaClient; probe: ProbeResult },
-  sessions: WorkerSession[],
+  /** For a worker that answered: the health recorded for it, and its sessions' rows. */
+  answered: { healthy: boolean; sessions: WorkerSession[] },
   settings: typeof DEFAULTS,
 ): Promise<ProbeReport> {
   const base = { workerId: worker.id, claimedAt: worker.claimed_at };
@@ -125,20 +134,22 @@ async function finishProbe(
       disconnected: stored.disconnected,
     };
   }
-  if (!worker.healthy) {
+  // It answered, so its sessions are what it says, even while its circuit breaker holds it.
+  const { healthy } = answered;
+  if (!worker.healthy && healthy) {
     // Its senders' UNKNOWNs were left unanswered while it was away: ask about them now.
     const lookups = await bringLookupsForward(deps.db, worker.id);
     deps.logger.info('worker healthy', { workerId: worker.id, tier: probe.tier, lookups });
   }
   try {
-    const reconciled = await reconcileWorkerSessions(deps, worker.id, client, sessions);
-    return { ...base, healthy: true, reconciled };
+    const reconciled = await reconcileWorkerSessions(deps, worker.id, client, answered.sessions);
+    return { ...base, healthy, reconciled };
   } catch (error) {
     deps.logger.warn('session reconciliation failed', {
       workerId: worker.id,
       error: String(error),
     });
-    return { ...base, healthy: true };
+    return { ...base, healthy };
   }
 }
 

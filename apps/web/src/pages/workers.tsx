@@ -40,7 +40,11 @@ export function Workers({ who }: { who: Credentials }) {
               <small class="muted">{w.url}</small>
             </td>
             <td data-label="Health">
-              {!w.enabled ? 'disabled' : w.healthy ? 'healthy' : 'unhealthy'}
+              {healthOf(w)}
+              {w.degraded_until && !w.healthy && (
+                // Held by its circuit breaker (timeouts, resets): probed again after this.
+                <small class="muted"> until {formatTime(w.degraded_until)}</small>
+              )}
               <br />
               <small class="muted">seen {formatTime(w.last_seen)}</small>
             </td>
@@ -95,4 +99,10 @@ export function Workers({ who }: { who: Credentials }) {
       <WorkerForm title="Add a worker" submitLabel="Add worker" onSubmit={add} resetAfter />
     </section>
   );
+}
+
+function healthOf(w: Worker): string {
+  if (!w.enabled) return 'disabled';
+  if (w.healthy) return 'healthy';
+  return w.degraded_until ? 'degraded' : 'unhealthy';
 }
