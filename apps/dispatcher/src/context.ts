@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { CampaignMediaCache } from './campaign-media.ts';
 import type { DispatcherConfig } from './config.ts';
+import type { Fleet } from './fleet.ts';
 import type { OutcomePolicy } from './outcome.ts';
 
 /** What a turn, the sweeper and the periodic tasks of one dispatcher share. */
@@ -18,4 +19,6 @@ export interface DispatchContext {
   outcomePolicy: OutcomePolicy;
   media: CampaignMediaCache;
   metrics: HeraldMetrics;
+  /** Heartbeat, lease renewal and fair share of this dispatcher. */
+  fleet: Fleet;
 }

@@ -10,6 +10,7 @@ import * as outcomesByMinute from './migrations/0007_outcomes_by_minute.ts';
 import * as messageRetryAt from './migrations/0008_message_retry_at.ts';
 import * as unknownResolution from './migrations/0009_unknown_resolution.ts';
 import * as campaignCounts from './migrations/0010_campaign_counts.ts';
+import * as dispatchers from './migrations/0011_dispatchers.ts';
 
 // Listed explicitly rather than read from disk, so migrations work the same under tsx, in a
 // bundle, and in tests, and their order is reviewed in one place.
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_message_retry_at': messageRetryAt,
   '0009_unknown_resolution': unknownResolution,
   '0010_campaign_counts': campaignCounts,
+  '0011_dispatchers': dispatchers,
 };
 
 /** The migrations this build applies, in order (readiness checks they all are). */
