@@ -170,6 +170,7 @@ export const recoveryScenario: Scenario = {
 
     const worst = Math.max(...kills.map((k) => k.resumeMaxMs));
     const worstGap = Math.max(...kills.map((k) => k.survivorGapMs));
+    const worstGapBefore = Math.max(...kills.map((k) => k.survivorGapBeforeMs));
     const markdown = [
       `${SENDERS.length} senders on an emulated Plus worker, MESSAGE_DELAY ${MESSAGE_DELAY_S} s, a campaign of ${PER_SENDER.toLocaleString('en')}`,
       `messages each, ${DISPATCHERS} dispatcher child processes with the default settings (LEASE_SECONDS 5, renewed by`,
@@ -204,8 +205,10 @@ export const recoveryScenario: Scenario = {
         `The killed dispatcher's senders resumed at most ${fmtMs(worst)} after the kill ` +
         `(${worst <= RESUME_BOUND_MS ? 'within' : 'beyond'} the ${RESUME_BOUND_MS / 1000} s target: the lease left, ` +
         'at most 5 s since the heartbeat renews it every 5/3 s, plus one sweep and one poll); the survivors kept ' +
-        `sending throughout, their largest gap between two sends ${fmtMs(worstGap)} against ` +
-        `${MESSAGE_DELAY_S * 1000} ms of MESSAGE_DELAY.`,
+        `sending throughout: their largest gap between two sends across the kill, ${fmtMs(worstGap)} ` +
+        `(MESSAGE_DELAY ${MESSAGE_DELAY_S * 1000} ms), is what it was in the seconds before it ` +
+        `(${fmtMs(worstGapBefore)}): the machine's load, not the kill. The messages in flight at the ` +
+        'kill are UNKNOWN (DISPATCHER_LOST), none sent twice.',
       summary: [
         `kill -9 with defaults: killed dispatcher's senders resume ≤ ${fmtMs(worst)}; survivors' largest gap ${fmtMs(worstGap)}`,
       ],

@@ -162,7 +162,8 @@ async function sendWhileDue(
           claim.until.getTime() - claim.now.getTime() - (performance.now() - claimStarted),
         );
         if (Date.now() + waitMs > deadline) return 'BUDGET';
-        // The claim renewed the lease; waking within a third of it renews it again in time.
+        // The heartbeat keeps the lease; waking within a third of it lets the turn see a changed
+        // share or a failing heartbeat in time.
         const slept = await sleep(Math.min(waitMs, (config.leaseSeconds * 1000) / 3), true, {
           signal,
         }).catch(() => false);
