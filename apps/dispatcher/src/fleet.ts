@@ -9,6 +9,8 @@ import {
 import type { Logger } from '@herald/logging';
 import { LEASE_MARGIN_MS } from './config.ts';
 
+const LAPSED = new DOMException('the sender leases may have lapsed', 'TimeoutError');
+
 /** Turns a dispatcher may run beyond its even share of the senders with work. */
 export const SHARE_SLACK = 2;
 
@@ -40,9 +42,10 @@ export interface Fleet {
    */
   leaseStands(senderNumber: string, claimStartedMs: number): boolean;
   /**
-   * Aborts once the leases this dispatcher holds may lapse (its heartbeat is overdue): a WAHA call
-   * still open then is cut short as a timeout (UNKNOWN, resolved from WAHA's record), so no call
-   * of this dispatcher is open at WAHA after another could take its sender.
+   * Aborts once the leases this dispatcher holds may have lapsed (no heartbeat for a whole lease):
+   * a WAHA call still open then is cut short as a timeout (UNKNOWN, resolved from WAHA's record),
+   * so no call of this dispatcher outlives a lease another dispatcher may take, as before the
+   * heartbeat, when the send timeout had to fit in the lease.
    */
   callSignal(): AbortSignal;
   /** How many turns this dispatcher should run at once now (0 while its heartbeat fails). */
@@ -87,11 +90,8 @@ export async function joinFleet(options: FleetOptions): Promise<Fleet> {
     clearTimeout(lapseTimer);
     if (lapse.signal.aborted) lapse = new AbortController();
     const current = lapse;
-    const ms = lastBeat + leaseMs - LEASE_MARGIN_MS - performance.now();
-    lapseTimer = setTimeout(
-      () => current.abort(new DOMException('the heartbeat is overdue', 'TimeoutError')),
-      Math.max(0, ms),
-    );
+    const ms = lastBeat + leaseMs - performance.now();
+    lapseTimer = setTimeout(() => current.abort(LAPSED), Math.max(0, ms));
     lapseTimer.unref();
   };
 
@@ -134,11 +134,13 @@ export async function joinFleet(options: FleetOptions): Promise<Fleet> {
     }
   })();
 
+  const cutCallsIfLapsed = () => {
+    if (performance.now() >= lastBeat + leaseMs) lapse.abort(LAPSED);
+  };
   const healthy = () => {
-    const standing = performance.now() < lastBeat + leaseMs - LEASE_MARGIN_MS;
-    // The timer may run late on a busy loop: whoever sees the leases at risk first cuts the calls.
-    if (!standing) lapse.abort(new DOMException('the heartbeat is overdue', 'TimeoutError'));
-    return standing;
+    // The timer may run late on a busy loop: whoever sees the leases lapse first cuts the calls.
+    cutCallsIfLapsed();
+    return performance.now() < lastBeat + leaseMs - LEASE_MARGIN_MS;
   };
   return {
     healthy,
@@ -152,7 +154,7 @@ export async function joinFleet(options: FleetOptions): Promise<Fleet> {
       return performance.now() + LEASE_MARGIN_MS < renewed + leaseMs;
     },
     callSignal() {
-      healthy();
+      cutCallsIfLapsed();
       return lapse.signal;
     },
     turnLimit: () => (healthy() ? share : 0),
