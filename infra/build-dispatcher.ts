@@ -4,22 +4,9 @@
  * each dispatcher the type-stripping compiler (a WebAssembly instance and the module sources it
  * keeps: 20-50 MiB of resident memory, BENCHMARKS.md section 11) and the compile at start.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleApp } from './bundle.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const outfile = `${root}apps/dispatcher/dist/main.js`;
-
-const result = await build({
-  entryPoints: [`${root}apps/dispatcher/src/main.ts`],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node24',
-  sourcemap: 'linked',
+await bundleApp('dispatcher', {
   // Smaller source kept in memory; identifiers stay as written, so stack traces still read.
   minifyWhitespace: true,
   minifySyntax: true,
@@ -33,17 +20,4 @@ const result = await build({
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },
-  logLevel: 'warning',
-  write: false,
 });
-// Written aside, then renamed: tests build in several processes at once, and a process starting
-// the dispatcher meanwhile must read a whole file, never a half-written one.
-mkdirSync(dirname(outfile), { recursive: true });
-let bytes = 0;
-for (const file of result.outputFiles) {
-  const aside = `${file.path}.${process.pid}.tmp`;
-  writeFileSync(aside, file.contents);
-  renameSync(aside, file.path);
-  bytes += file.contents.byteLength;
-}
-console.log(`apps/dispatcher/dist/main.js: ${(bytes / 1024).toFixed(0)} KiB with its source map`);

@@ -7,30 +7,18 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleApp, bundleFile, root } from './bundle.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const manifest = JSON.parse(readFileSync(`${root}apps/api/package.json`, 'utf8')) as {
   dependencies: Record<string, string>;
 };
 // Workspace packages are bundled; every other dependency must be one of apps/api's own, so the
 // bundle resolves it from apps/api/node_modules (a check at build time, not at start).
 const npmPackages = Object.keys(manifest.dependencies).filter((n) => !n.startsWith('@herald/'));
+const outfile = bundleFile('api');
 
-const outfile = `${root}apps/api/dist/main.js`;
-
-const result = await build({
-  entryPoints: [`${root}apps/api/src/main.ts`],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node24',
-  sourcemap: 'linked',
+await bundleApp('api', {
   external: npmPackages.flatMap((name) => [name, `${name}/*`]),
-  logLevel: 'warning',
-  metafile: true,
   plugins: [
     {
       name: 'dependencies-of-the-gateway',
@@ -65,5 +53,3 @@ const result = await build({
     },
   ],
 });
-const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
-console.log(`apps/api/dist/main.js: ${(bytes / 1024).toFixed(0)} KiB`);

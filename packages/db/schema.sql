@@ -331,6 +331,9 @@ CREATE TABLE public.workers (
     inflight_until timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    breaker_failures integer DEFAULT 0 NOT NULL,
+    breaker_window_started_at timestamp with time zone,
+    degraded_until timestamp with time zone,
     CONSTRAINT workers_capacity_check CHECK ((capacity > 0)),
     CONSTRAINT workers_tier_check CHECK ((tier = ANY (ARRAY['CORE'::text, 'PLUS'::text])))
 );

@@ -8,8 +8,10 @@ import { chaosScenario } from './scenarios/chaos.ts';
 import { emulatorDirectScenario } from './scenarios/emulator-direct.ts';
 import { pacingOverheadScenario } from './scenarios/pacing-overhead.ts';
 import { pauseLatencyScenario } from './scenarios/pause-latency.ts';
+import { probeCostScenario } from './scenarios/probe-cost.ts';
 import { readsScenario } from './scenarios/reads.ts';
 import { recoveryScenario } from './scenarios/recovery.ts';
+import { slowWorkerScenario } from './scenarios/slow-worker.ts';
 import { sseFanoutScenario } from './scenarios/sse-fanout.ts';
 import { submitScenario } from './scenarios/submit.ts';
 import { throughputScenario } from './scenarios/throughput.ts';
@@ -23,9 +25,11 @@ const SCENARIOS: Scenario[] = [
   throughputScenario,
   recoveryScenario,
   pauseLatencyScenario,
+  slowWorkerScenario,
   sseFanoutScenario,
   waitingSendersScenario,
   chaosScenario,
+  probeCostScenario,
 ];
 const FULL_OUTPUT = fileURLToPath(new URL('../../../BENCHMARKS.md', import.meta.url));
 const PARTIAL_OUTPUT = fileURLToPath(new URL('../../../BENCHMARKS.partial.md', import.meta.url));

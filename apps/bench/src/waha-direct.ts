@@ -93,6 +93,28 @@ export async function startStandIn(): Promise<DirectTarget> {
   };
 }
 
+/**
+ * Emulated workers running in this process (the bench world's), sender `i` on worker `i % n`
+ * as the scenarios place them: lane `i` of `measureDirectRate` then sends from sender `i`.
+ */
+export function inProcessTarget(
+  workers: readonly { emulator: { url: string; apiKey: string | null } }[],
+  senderAt: (i: number) => string,
+  senders: number,
+): DirectTarget {
+  return {
+    workers: workers.map(({ emulator }, w) => ({
+      url: emulator.url,
+      apiKey: emulator.apiKey,
+      sessions: Array.from({ length: Math.ceil((senders - w) / workers.length) }, (_, k) =>
+        senderAt(w + k * workers.length),
+      ),
+    })),
+    pid: process.pid,
+    stop: async () => {},
+  };
+}
+
 async function stopChild(child: RunningProcess): Promise<void> {
   await child.kill();
 }

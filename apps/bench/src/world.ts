@@ -3,7 +3,6 @@ import { loadConfig, startGateway } from '@herald/api';
 import type { Database, Worker } from '@herald/db';
 import { createLogger } from '@herald/logging';
 import {
-  createTestDatabase,
   linkEmulatorSession,
   makeConnectedSender,
   makeWorker,
@@ -17,6 +16,7 @@ import { type DispatcherProcess, startDispatcherProcess, stopDispatcher } from '
 import { BENCH_ADMIN_KEY } from './gateway-process.ts';
 import { postJson } from './http.ts';
 import type { Cleanup } from './lifecycle.ts';
+import { freshDatabase } from './resources.ts';
 
 export interface EmulatedWorker {
   emulator: RunningEmulator;
@@ -51,8 +51,7 @@ export interface Delays {
  * processes. Everything is released by `cleanup`.
  */
 export async function createWorld(cleanup: Cleanup, delays: Delays): Promise<BenchWorld> {
-  const database = await createTestDatabase();
-  cleanup.defer('drop the test database', () => database.drop());
+  const database = await freshDatabase(cleanup);
   const { db } = database;
   await setDelaySettings(db, delays);
 

@@ -22,6 +22,9 @@ export const MIN_LEASE_SECONDS = 3;
 /** Time a refused send needs beyond WAHA's status wait to come back (WAHA polls every 500 ms). */
 export const STATUS_WAIT_MARGIN_MS = 500;
 
+/** The adaptive send timeout's cap when SEND_TIMEOUT_MAX_MS is unset (never below the floor). */
+export const DEFAULT_SEND_TIMEOUT_CAP_MS = 60_000;
+
 export const DispatcherConfigSchema = z
   .object({
     DATABASE_URL: postgresUrl,
@@ -44,7 +47,15 @@ export const DispatcherConfigSchema = z
       .default(5),
     /** How long one turn may keep a sender before handing it back to the queue. */
     TURN_SECONDS: z.coerce.number().positive().max(3600).default(30),
+    /** The floor of the adaptive send timeout: a worker's timeout never goes below it. */
     SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+    /** The cap of the adaptive send timeout. Default: 60 s (the heartbeat keeps the lease meanwhile). */
+    SEND_TIMEOUT_MAX_MS: z.coerce.number().int().min(100).optional(),
+    /** Timeouts and resets of one worker within the window that make it degraded (0: no breaker). */
+    WORKER_BREAKER_THRESHOLD: z.coerce.number().int().min(0).max(10_000).default(5),
+    WORKER_BREAKER_WINDOW_SECONDS: z.coerce.number().positive().max(86_400).default(60),
+    /** A degraded worker waits this long before a probe that answers brings it back. */
+    WORKER_BREAKER_COOLDOWN_SECONDS: z.coerce.number().min(0).max(86_400).default(30),
     /**
      * How long the WAHA workers wait for a session to be WORKING before answering a send with 422
      * (WAHA: up to 5 s + 10 s; the emulator: its `--status-wait-ms`).
@@ -103,6 +114,13 @@ export const DispatcherConfigSchema = z
         message: 'is required with CLIENT_WEBHOOK_URL (webhooks are always signed)',
       });
     }
+    if (env.SEND_TIMEOUT_MAX_MS !== undefined && env.SEND_TIMEOUT_MAX_MS < env.SEND_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SEND_TIMEOUT_MAX_MS'],
+        message: 'must not be below SEND_TIMEOUT_MS (the floor of the adaptive send timeout)',
+      });
+    }
     // A send to a session that is not WORKING is answered (422, nothing sent) only after WAHA's
     // status wait: a shorter timeout would turn each such send into an UNKNOWN.
     const shortest = env.WAHA_STATUS_WAIT_MS + STATUS_WAIT_MARGIN_MS;
@@ -143,7 +161,18 @@ export function loadConfig(env: Env) {
     // Its own file, named by its id: dispatchers beside each other never share one.
     logFile: config.logFile ?? `./logs/dispatcher-${dispatcherId}.log`,
     sweepSeconds: config.sweepSeconds ?? Math.max(1, config.leaseSeconds / 3),
+    sendTimeoutMaxMs: config.sendTimeoutMaxMs ?? defaultSendTimeoutCap(config),
+    workerBreaker: Object.freeze({
+      threshold: config.workerBreakerThreshold,
+      windowSeconds: config.workerBreakerWindowSeconds,
+      cooldownSeconds: config.workerBreakerCooldownSeconds,
+    }),
   });
+}
+
+/** A minute, never below the floor: the heartbeat renews the lease however long a call lasts. */
+function defaultSendTimeoutCap(config: { sendTimeoutMs: number }): number {
+  return Math.max(config.sendTimeoutMs, DEFAULT_SEND_TIMEOUT_CAP_MS);
 }
 
 function defaultDispatcherId(): string {

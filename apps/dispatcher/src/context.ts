@@ -8,6 +8,7 @@ import type { CampaignMediaCache } from './campaign-media.ts';
 import type { DispatcherConfig } from './config.ts';
 import type { Fleet } from './fleet.ts';
 import type { OutcomePolicy } from './outcome.ts';
+import type { SendTimeouts } from './send-timeouts.ts';
 
 /** What a turn, the sweeper and the periodic tasks of one dispatcher share. */
 export interface DispatchContext {
@@ -15,6 +16,8 @@ export interface DispatchContext {
   db: Kysely<Database>;
   boss: PgBoss;
   wahaClients: WahaClientCache;
+  /** Each worker's adaptive send timeout, from its recent successful sends. */
+  sendTimeouts: SendTimeouts;
   logger: Logger;
   outcomePolicy: OutcomePolicy;
   media: CampaignMediaCache;

@@ -17,6 +17,7 @@ import { type Fleet, joinFleet } from './fleet.ts';
 import { ensureClientWebhookQueue, startClientWebhookWorker } from './jobs/client-webhook.ts';
 import { runSenderTurn } from './jobs/sender-turn.ts';
 import { type PeriodicTask, startPeriodicTasks } from './periodic.ts';
+import { SendTimeouts } from './send-timeouts.ts';
 import { createSweepTask } from './sweeper.ts';
 import { createDrainWebhookOutboxTask } from './tasks/drain-webhook-outbox.ts';
 import { createExpireOldRecordsTask } from './tasks/expire-old-records.ts';
@@ -66,7 +67,7 @@ export async function startDispatcher(
   });
   // A turn may run its budget, then one recipient check and one send, before pg-boss retries it.
   const turnExpireSeconds = Math.ceil(
-    config.turnSeconds + (2 * config.sendTimeoutMs) / 1000 + config.leaseSeconds + 30,
+    config.turnSeconds + (2 * config.sendTimeoutMaxMs) / 1000 + config.leaseSeconds + 30,
   );
   const boss = createQueue({
     connectionString: config.databaseUrl,
@@ -138,6 +139,10 @@ export async function startDispatcher(
     db,
     boss,
     wahaClients,
+    sendTimeouts: new SendTimeouts({
+      floorMs: config.sendTimeoutMs,
+      capMs: config.sendTimeoutMaxMs,
+    }),
     logger,
     outcomePolicy: { maxAttempts: config.maxAttempts, backoff },
     media: createCampaignMediaCache(db),

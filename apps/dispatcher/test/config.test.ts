@@ -49,6 +49,38 @@ describe('dispatcher configuration', () => {
     );
   });
 
+  it('caps the adaptive send timeout at a minute (the lease does not bound it), never below its floor', () => {
+    const defaults = loadConfig({ DATABASE_URL });
+    assert.equal(defaults.sendTimeoutMaxMs, 60_000, 'the heartbeat keeps the lease meanwhile');
+    assert.deepEqual(defaults.workerBreaker, {
+      threshold: 5,
+      windowSeconds: 60,
+      cooldownSeconds: 30,
+    });
+    assert.equal(loadConfig({ DATABASE_URL, LEASE_SECONDS: '600' }).sendTimeoutMaxMs, 60_000);
+    assert.equal(
+      loadConfig({ DATABASE_URL, SEND_TIMEOUT_MAX_MS: '25000' }).sendTimeoutMaxMs,
+      25_000,
+    );
+    assert.equal(
+      loadConfig({ DATABASE_URL, SEND_TIMEOUT_MAX_MS: '90000' }).sendTimeoutMaxMs,
+      90_000,
+    );
+    assert.equal(
+      loadConfig({ DATABASE_URL, SEND_TIMEOUT_MS: '70000' }).sendTimeoutMaxMs,
+      70_000,
+      'never below the floor',
+    );
+    assert.throws(
+      () => loadConfig({ DATABASE_URL, SEND_TIMEOUT_MAX_MS: '19000' }),
+      /SEND_TIMEOUT_MAX_MS.*must not be below SEND_TIMEOUT_MS/,
+    );
+    assert.throws(
+      () => loadConfig({ DATABASE_URL, WORKER_BREAKER_THRESHOLD: '-1' }),
+      /WORKER_BREAKER_THRESHOLD/,
+    );
+  });
+
   it('treats empty variables as unset', () => {
     assert.equal(
       loadConfig({ DATABASE_URL, LEASE_SECONDS: '', DISPATCHER_ID: '' }).leaseSeconds,

@@ -39,6 +39,8 @@ export const FAST_ENV: Record<string, string> = {
   UNKNOWN_HOLD_SECONDS: '1',
   UNKNOWN_SETTLE_SECONDS: '1',
   UNKNOWN_RESOLVE_INTERVAL_SECONDS: '0.5',
+  // A worker whose breaker trips (resets and timeouts drills) is probed again a second later.
+  WORKER_BREAKER_COOLDOWN_SECONDS: '1',
 };
 
 /** One test file's world: its own database, a producer-side pg-boss, emulators and dispatchers. */

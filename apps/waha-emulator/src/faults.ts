@@ -5,6 +5,7 @@ import type { FaultSwitches, Faults } from './types.ts';
 export function defaultFaults(): FaultSwitches {
   return {
     latencyMs: 0,
+    latencyMsTo: {},
     errorRate5xx: 0,
     timeoutRate: 0,
     resetRate: 0,
@@ -44,11 +45,20 @@ export function mergeFaults(
       ? defaultFaults()
       : {
           ...current,
+          latencyMsTo: { ...current.latencyMsTo },
           notOnWhatsApp: [...current.notOnWhatsApp],
           ackErrorTo: [...current.ackErrorTo],
           sendScript: current.sendScript.map((entry) => ({ ...entry })),
         };
   if (patch.latencyMs !== undefined) next.latencyMs = nonNegative('latencyMs', patch.latencyMs);
+  if (patch.latencyMsTo !== undefined) {
+    if (!isRecord(patch.latencyMsTo)) {
+      throw new FaultInputError('latencyMsTo must be an object of phone number → milliseconds');
+    }
+    for (const [phone, ms] of Object.entries(patch.latencyMsTo)) {
+      next.latencyMsTo[toDigits(phone)] = nonNegative('latencyMsTo', ms);
+    }
+  }
   for (const key of ['errorRate5xx', 'timeoutRate', 'resetRate'] as const) {
     if (patch[key] !== undefined) next[key] = rate(key, patch[key]);
   }
@@ -97,6 +107,11 @@ export function mergeFaults(
     result.offlineForMs = nonNegative('offlineForMs', patch.offlineForMs);
   }
   return result;
+}
+
+/** The latency of a send to this chat: its recipient's own, else the general one. */
+export function latencyOf(faults: FaultSwitches, chatId: string): number {
+  return faults.latencyMsTo[toDigits(chatId)] ?? faults.latencyMs;
 }
 
 /** Digits of a phone or chat id: `+1 (213) 555@c.us` -> `1213555`. */

@@ -66,6 +66,8 @@ export interface EmulatorOptions {
 export interface FaultSwitches {
   /** Added before answering the send routes. */
   latencyMs: number;
+  /** Digits → the latency of sends to that recipient, instead of `latencyMs`. */
+  latencyMsTo: Record<string, number>;
   /** 0..1: a send answers 500 WAHA-style and is not accepted. */
   errorRate5xx: number;
   /** 0..1: a send is accepted and recorded, but never answered (the socket is held open). */

@@ -52,6 +52,7 @@ describe('fault switches', () => {
     const current = await call(emulator, 'GET', '/_emulator/faults');
     assert.deepEqual(current.body, {
       latencyMs: 5,
+      latencyMsTo: {},
       errorRate5xx: 0,
       timeoutRate: 0,
       resetRate: 0,
@@ -92,6 +93,27 @@ describe('fault switches', () => {
     const answer = await send(emulator);
     assert.equal(answer.status, 201);
     assert.ok(Date.now() - started >= 150);
+  });
+
+  it('gives a recipient its own latency, the others keep the general one', async () => {
+    emulator.setFaults({ latencyMs: 0, latencyMsTo: { '+1 555': 150 } });
+    assert.deepEqual(emulator.faults().latencyMsTo, { '1555': 150 });
+    const started = Date.now();
+    assert.equal((await send(emulator)).status, 201);
+    assert.ok(Date.now() - started >= 150, 'the slow recipient waited');
+    const other = await call(emulator, 'POST', '/api/sendText', {
+      session: 'default',
+      chatId: '1666',
+      text: 'x',
+    });
+    assert.equal(other.status, 201);
+    const invalid = await call(emulator, 'POST', '/_emulator/faults', { latencyMsTo: { '1': -1 } });
+    assert.deepEqual(
+      [invalid.status, invalid.body],
+      [400, { error: 'latencyMsTo must be a number >= 0' }],
+    );
+    emulator.setFaults({ clear: true });
+    assert.deepEqual(emulator.faults().latencyMsTo, {});
   });
 
   it('answers 500 WAHA-style without accepting the message', async () => {

@@ -516,6 +516,8 @@ export type Worker = {
   is_healthy: boolean;
   last_seen: string | null;
   last_error: string | null;
+  degraded_until: string | null;
+  breaker_failures: number;
   sessions: number;
   effective_capacity: number;
   created_at: string;

@@ -44,6 +44,11 @@ export interface WorkersTable {
   last_send_done_at: NullableTimestamp;
   inflight_sender_number: string | null;
   inflight_until: NullableTimestamp;
+  /** Ambiguous send failures counted in the breaker's current window (see `worker-breaker.ts`). */
+  breaker_failures: ColumnType<number, number | undefined, number>;
+  breaker_window_started_at: NullableTimestamp;
+  /** Set while the breaker holds the worker degraded: no probe restores it before then. */
+  degraded_until: NullableTimestamp;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }

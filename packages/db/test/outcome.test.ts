@@ -27,6 +27,7 @@ import {
   workerRow,
 } from './support.ts';
 
+const UNTRIPPED = { healthTrip: null, workerDegraded: false } as const;
 let t: TestDatabase;
 before(async () => {
   t = await createTestDatabase();
@@ -133,7 +134,7 @@ test('a SENT outcome settles the message, its counters, the sender and the worke
     previous: 'SENDING',
     status: 'SENT',
     leaseHeld: true,
-    healthTrip: null,
+    ...UNTRIPPED,
   });
   const message = await messageRow(t.db, claimed.message.id);
   assert.equal(message.status, 'SENT');
@@ -271,7 +272,7 @@ test('a definitive answer corrects the UNKNOWN a sweep recorded when the lease l
     previous: 'UNKNOWN',
     status: 'SENT',
     leaseHeld: false,
-    healthTrip: null,
+    ...UNTRIPPED,
   });
   assert.deepEqual(await counters(t.db, campaign.id), {
     pending: 0,
@@ -293,7 +294,7 @@ test('an outcome that is not definitive leaves an UNKNOWN as it is', async () =>
     error: '500',
     backoffSeconds: 1,
   });
-  assert.deepEqual(result, { previous: null, status: null, leaseHeld: false, healthTrip: null });
+  assert.deepEqual(result, { previous: null, status: null, leaseHeld: false, ...UNTRIPPED });
   assert.equal((await messageRow(t.db, claimed.message.id)).status, 'UNKNOWN');
   assert.equal((await counters(t.db, campaign.id)).unknown, 1);
 });

@@ -15,6 +15,8 @@ export interface HeraldMetrics {
   /** How late a send was against the earliest time pacing allowed it. */
   pacingLagSeconds: Histogram;
   leaseTakeovers: Counter;
+  /** Workers made degraded by their circuit breaker (timeouts and resets in a window). */
+  workerBreakerTrips: Counter;
   sweeps: Counter<'result'>;
   /** Counts one message outcome, with the sender label only when the setting allows it. */
   countMessage(outcome: MessageOutcome, sender: string): void;
@@ -66,6 +68,11 @@ export function createMetrics(options: MetricsOptions): HeraldMetrics {
     help: 'Senders taken over from a lapsed lease (a dispatcher died or stalled)',
     registers,
   });
+  const workerBreakerTrips = new Counter({
+    name: 'herald_worker_breaker_trips_total',
+    help: 'Workers made degraded by their circuit breaker (timeouts and resets within its window)',
+    registers,
+  });
   const sweeps = new Counter({
     name: 'herald_sweeps_total',
     help: 'Recovery sweeps by result',
@@ -80,6 +87,7 @@ export function createMetrics(options: MetricsOptions): HeraldMetrics {
     wahaRequestSeconds,
     pacingLagSeconds,
     leaseTakeovers,
+    workerBreakerTrips,
     sweeps,
     countMessage(outcome, sender) {
       messages.inc(perSender ? { outcome, sender } : { outcome });
@@ -144,7 +152,7 @@ function registerFleetGauges(registry: Registry, db: Kysely<Database>, cacheMs: 
   });
   new Gauge({
     name: 'herald_workers',
-    help: 'WAHA workers by health: healthy, unhealthy, disabled',
+    help: 'WAHA workers by health: healthy, unhealthy, degraded (by the circuit breaker), disabled',
     labelNames: ['health'],
     registers,
     async collect() {

@@ -74,6 +74,8 @@ export const CHAOS_DISPATCHER_ENV: Record<string, string> = {
   UNKNOWN_SETTLE_SECONDS: '2',
   UNKNOWN_HOLD_SECONDS: '4',
   UNKNOWN_RESOLVE_INTERVAL_SECONDS: '1',
+  // A worker killed mid-call resets its calls: if that trips its breaker, it is back in seconds.
+  WORKER_BREAKER_COOLDOWN_SECONDS: '2',
 };
 
 const STORE = { noweb: { store: { enabled: true, fullSync: false } } };

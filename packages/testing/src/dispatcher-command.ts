@@ -1,7 +1,6 @@
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { buildService } from './service-build.ts';
 
 const DISPATCHER_DIR = 'apps/dispatcher';
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -32,15 +31,8 @@ export function parseNodeScript(script: string, packageDir: string): NodeCommand
   return { env, nodeArgs: [...words.slice(at + 1, -1), `${packageDir}/${entry}`] };
 }
 
-let built: Promise<void> | undefined;
-
 /** The dispatcher's `build` script (its bundle), once per process. */
-export function buildDispatcher(): Promise<void> {
-  built ??= promisify(execFile)(process.execPath, ['infra/build-dispatcher.ts'], {
-    cwd: REPO_ROOT,
-  }).then(() => undefined);
-  return built;
-}
+export const buildDispatcher = () => buildService('dispatcher');
 
 /**
  * The dispatcher as deployed: its bundle, built first, and its package's `start` script, the

@@ -1,20 +1,12 @@
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { type RunningProcess, startNodeProcess } from './process.ts';
+import { buildService } from './service-build.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-let built: Promise<void> | undefined;
-
 /** `node infra/build-gateway.ts`, once per process: the bundle the image runs. */
-export function buildGateway(): Promise<void> {
-  built ??= promisify(execFile)(process.execPath, ['infra/build-gateway.ts'], { cwd: ROOT }).then(
-    () => undefined,
-  );
-  return built;
-}
+export const buildGateway = () => buildService('gateway');
 
 /**
  * The Node arguments of the gateway as deployed: the image's `CMD` in infra/Dockerfile (the

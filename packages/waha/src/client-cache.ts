@@ -4,6 +4,12 @@ import type { WahaClient, WahaClientOptions } from './types.ts';
 export interface WahaClientCache {
   /** The client of a worker: one Pool per URL, replaced when the worker's key changes. */
   clientFor(worker: { url: string; apiKey: string | null }): WahaClient;
+  /**
+   * A client of its own, with one connection and not kept: for the calls made once in a long
+   * while (a worker's probe, every 15 s), which find WAHA's 5 s keep-alive gone anyway. Keeping a
+   * pool for every probed worker would hold tens of KiB each across a fleet. The caller closes it.
+   */
+  oneOffClient(worker: { url: string; apiKey: string | null }): WahaClient;
   /** Closes every client, waiting for their calls in flight. */
   closeAll(): Promise<void>;
 }
@@ -37,6 +43,14 @@ export function createWahaClientCache(
       const client = createWahaClient({ ...options, baseUrl: url, apiKey });
       entries.set(url, { apiKey, client });
       return client;
+    },
+    oneOffClient(worker) {
+      return createWahaClient({
+        ...options,
+        baseUrl: normalizeBaseUrl(worker.url),
+        apiKey: worker.apiKey || null,
+        connections: 1,
+      });
     },
     async closeAll() {
       for (const { client } of entries.values()) retire(client);

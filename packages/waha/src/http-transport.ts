@@ -1,4 +1,4 @@
-import { type Dispatcher, Pool } from 'undici';
+import { Client, type Dispatcher, Pool } from 'undici';
 import type { z } from 'zod';
 import {
   badResponse,
@@ -50,15 +50,19 @@ export function createTransport(options: TransportOptions): Transport {
   const url = new URL(options.baseUrl);
   const prefix = url.pathname.replace(/\/+$/, '');
   const apiKey = options.apiKey ? options.apiKey : null;
-  const pool = new Pool(url.origin, {
-    connections: options.connections,
+  const socketOptions = {
     // One request per socket at a time. undici never re-sends a request that was already
     // written (a socket that dies fails only the request on it), so a POST goes out at most once.
     pipelining: 1,
     headersTimeout: options.timeoutMs + UNDICI_TIMEOUT_SLACK_MS,
     bodyTimeout: options.timeoutMs + UNDICI_TIMEOUT_SLACK_MS,
     connect: { timeout: Math.min(options.timeoutMs, CONNECT_TIMEOUT_MS) },
-  });
+  };
+  // One connection needs no pool: a Client is the same queue without the pool's fixed buffers.
+  const pool =
+    options.connections === 1
+      ? new Client(url.origin, socketOptions)
+      : new Pool(url.origin, { ...socketOptions, connections: options.connections });
   const dispatcher = pool.compose(trackWrites);
   const redact = createRedactor(apiKey);
   let closing: Promise<void> | undefined;

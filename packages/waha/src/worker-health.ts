@@ -30,17 +30,14 @@ export type ProbeResult =
   | { healthy: false; error: string; definitive: boolean };
 
 /**
- * The health check of a worker, the same for its registration and the periodic probe: ping (no
- * key), server status and version (key) must all answer within `timeoutMs`.
+ * The health check of a worker, the same for its registration and the periodic probe: its server
+ * version must answer, with Herald's key, within `timeoutMs`. One call says everything the probe
+ * records (refused, wrong key, too slow, or tier and engine); a fleet's probes mostly open a fresh
+ * connection each (WAHA closes idle ones after 5 s), so every extra call is paid per worker.
  */
 export async function probeWorker(client: WahaClient, timeoutMs: number): Promise<ProbeResult> {
-  const check = async () => {
-    await client.ping();
-    await client.serverStatus();
-    return client.serverVersion();
-  };
   try {
-    const version = await withDeadline(check(), timeoutMs);
+    const version = await withDeadline(client.serverVersion(), timeoutMs);
     if (version === TIMED_OUT) {
       return { healthy: false, error: `probe took longer than ${timeoutMs} ms`, definitive: false };
     }

@@ -73,3 +73,18 @@ test('closeAll closes every client and a later clientFor makes a fresh one', asy
   assert.equal((await fresh.getSession('default')).status, 'WORKING');
   await cache.closeAll();
 });
+
+test("a one-off client is its caller's own, answers like any other and is closed by its caller", async () => {
+  const cache = createWahaClientCache({ timeoutMs: 5_000 });
+  const kept = cache.clientFor({ url: first.url, apiKey: null });
+  const once = cache.oneOffClient({ url: `${first.url}/`, apiKey: '' });
+  assert.notEqual(once, kept);
+  assert.notEqual(cache.oneOffClient({ url: first.url, apiKey: null }), once);
+  assert.equal((await once.getSession('default')).status, 'WORKING');
+  await once.close();
+  const error = await once.getSession('default').catch((e: unknown) => e);
+  assert.ok(error instanceof WahaError && error.code === 'CONNECTION_REFUSED');
+  // Closing it leaves the cached client of the same worker working.
+  assert.equal((await kept.getSession('default')).status, 'WORKING');
+  await cache.closeAll();
+});

@@ -80,6 +80,13 @@ const WorkerDto = z
     is_healthy: z.boolean().meta({ description: 'Same as healthy (the original field name)' }),
     last_seen: DateTimeText.nullable(),
     last_error: z.string().nullable(),
+    degraded_until: DateTimeText.nullable().meta({
+      description:
+        'Set while the circuit breaker holds the worker degraded (healthy:false, the reason in last_error): repeated timeouts or resets; a probe that answers after this brings it back',
+    }),
+    breaker_failures: z.number().meta({
+      description: "Timeouts and resets counted in the circuit breaker's current window",
+    }),
     sessions: z.number(),
     effective_capacity: z.number().meta({
       description:
@@ -115,6 +122,8 @@ function toWorkerDto(deps: AppDeps, w: WorkerSummary): z.infer<typeof WorkerDto>
     is_healthy: w.healthy,
     last_seen: w.last_seen_at?.toISOString() ?? null,
     last_error: w.last_error,
+    degraded_until: w.degraded_until?.toISOString() ?? null,
+    breaker_failures: w.breaker_failures,
     sessions: w.sessions,
     effective_capacity: effectiveCapacity(w, deps.config.maxLiveSessions),
     created_at: w.created_at.toISOString(),

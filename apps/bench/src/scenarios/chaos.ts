@@ -1,6 +1,7 @@
-import { createTestDatabase, enqueueTurn, runChaos, setDelaySettings } from '@herald/testing';
+import { enqueueTurn, runChaos, setDelaySettings } from '@herald/testing';
 import { PgBoss } from 'pg-boss';
 import { table } from '../report.ts';
+import { freshDatabase } from '../resources.ts';
 import type { Scenario } from '../scenario.ts';
 import { fmtMs } from '../stats.ts';
 
@@ -23,8 +24,7 @@ export const chaosScenario: Scenario = {
   title: 'kill -9 of dispatchers, Postgres backends and a WAHA worker: the ledger stays exact',
   timeoutMs: 420_000,
   async run(cleanup, log) {
-    const database = await createTestDatabase();
-    cleanup.defer('drop the test database', () => database.drop());
+    const database = await freshDatabase(cleanup);
     await setDelaySettings(database.db, { messageDelay: MESSAGE_DELAY_S, senderSwitchDelay: 0 });
     const boss = new PgBoss({ connectionString: database.url, supervise: false, schedule: false });
     boss.on('error', () => undefined);

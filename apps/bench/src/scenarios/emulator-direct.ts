@@ -1,4 +1,5 @@
 import { table } from '../report.ts';
+import { stoppedAtCleanup } from '../resources.ts';
 import type { Scenario } from '../scenario.ts';
 import { fmtInt, summarize } from '../stats.ts';
 import {
@@ -25,10 +26,12 @@ export const emulatorDirectScenario: Scenario = {
   title: "the WAHA emulator's direct send rate against a minimal stand-in",
   timeoutMs: 240_000,
   async run(cleanup, log) {
-    const emulator = await startEmulatorProcess(WORKERS, SESSIONS_PER_WORKER);
-    cleanup.defer('stop the emulator', () => emulator.stop());
-    const standIn = await startStandIn();
-    cleanup.defer('stop the stand-in', () => standIn.stop());
+    const emulator = stoppedAtCleanup(
+      cleanup,
+      'the emulator',
+      await startEmulatorProcess(WORKERS, SESSIONS_PER_WORKER),
+    );
+    const standIn = stoppedAtCleanup(cleanup, 'the stand-in', await startStandIn());
     const emulated: DirectRate[] = [];
     const bare: DirectRate[] = [];
     // Alternated, so both see the same moments of a shared machine.

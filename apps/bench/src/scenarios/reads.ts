@@ -1,9 +1,10 @@
 import { type Database, lockOrCreateSender, reserveSessionSlot } from '@herald/db';
-import { createTestDatabase, makeConnectedSender } from '@herald/testing';
+import { makeConnectedSender } from '@herald/testing';
 import { type Kysely, sql } from 'kysely';
 import { request } from 'undici';
 import { BENCH_ADMIN_KEY, startGatewayProcess } from '../gateway-process.ts';
 import { table } from '../report.ts';
+import { freshDatabase, stoppedAtCleanup } from '../resources.ts';
 import type { Scenario } from '../scenario.ts';
 import { fmtInt, fmtMs, type Summary, summarize } from '../stats.ts';
 
@@ -66,13 +67,15 @@ export const readsScenario: Scenario = {
   title: 'status, message pages, campaign lists and placement at scale',
   timeoutMs: 300_000,
   async run(cleanup, log) {
-    const database = await createTestDatabase();
-    cleanup.defer('drop the test database', () => database.drop());
+    const database = await freshDatabase(cleanup);
     const seedStarted = performance.now();
     const campaignId = await seed(database.db);
     log(`seeded in ${fmtMs(performance.now() - seedStarted)}`);
-    const gateway = await startGatewayProcess(database.url);
-    cleanup.defer('stop the gateway', () => gateway.stop());
+    const gateway = stoppedAtCleanup(
+      cleanup,
+      'the gateway',
+      await startGatewayProcess(database.url),
+    );
     const base = gateway.url;
 
     // Baseline, same run: the gateway's cheapest answer, and each read's query from here.

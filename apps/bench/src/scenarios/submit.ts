@@ -1,11 +1,12 @@
 import { renderTemplate } from '@herald/domain';
-import { createTestDatabase, makeConnectedSender } from '@herald/testing';
+import { makeConnectedSender } from '@herald/testing';
 import { baselineCampaign, emptyNodeMemory, rawUnnestInsert } from '../baselines.ts';
 import { campaignPayload, numberRange, TEMPLATE, VARIABLES } from '../campaigns.ts';
 import { type GatewayMemory, startGatewayProcess } from '../gateway-process.ts';
 import { postJson } from '../http.ts';
 import { backendCpuDelta, readBackendCpu } from '../proc.ts';
 import { table } from '../report.ts';
+import { freshDatabase, stoppedAtCleanup } from '../resources.ts';
 import type { Scenario } from '../scenario.ts';
 import { fmtInt, fmtMiB, fmtMs, summarize } from '../stats.ts';
 
@@ -44,12 +45,14 @@ export const submitScenario: Scenario = {
   title: 'POST /api/send latency against a raw INSERT … unnest, and gateway memory',
   timeoutMs: 180_000,
   async run(cleanup, log) {
-    const database = await createTestDatabase();
-    cleanup.defer('drop the test database', () => database.drop());
+    const database = await freshDatabase(cleanup);
     await makeConnectedSender(database.db, SENDER);
     const emptyNode = await emptyNodeMemory();
-    const gateway = await startGatewayProcess(database.url, { MAX_RECIPIENTS: String(LARGE) });
-    cleanup.defer('stop the gateway', () => gateway.stop());
+    const gateway = stoppedAtCleanup(
+      cleanup,
+      'the gateway',
+      await startGatewayProcess(database.url, { MAX_RECIPIENTS: String(LARGE) }),
+    );
     const idle = await gateway.memory();
     const body = renderTemplate(TEMPLATE, VARIABLES);
 

@@ -17,11 +17,15 @@ import {
 import { table } from '../report.ts';
 import type { Scenario } from '../scenario.ts';
 import { fmtInt, fmtMiB, fmtSeconds } from '../stats.ts';
+import { type DirectRate, inProcessTarget, measureDirectRate } from '../waha-direct.ts';
 import { createWorld, type EmulatedWorker } from '../world.ts';
 
 const SENDERS = 40;
-const PER_SENDER = 100;
-const TOTAL = SENDERS * PER_SENDER;
+/** 100 messages per sender; TP_PER_SENDER lowers it for a quick check of the scenario itself. */
+const perSender = () => Number(process.env.TP_PER_SENDER) || 100;
+const total = () => SENDERS * perSender();
+/** Seconds of direct WAHA sends, the same-run baseline of each variant. */
+const DIRECT_SECONDS = 4;
 
 interface Variant {
   dispatchers: number;
@@ -57,6 +61,8 @@ interface Run extends Variant {
   /** Messages each dispatcher sent, in start order. */
   shares: number[];
   problems: string[];
+  /** Baseline: POST /api/sendText straight to the same workers, one lane per sender. */
+  direct: DirectRate;
 }
 
 const senderAt = (i: number) => String(21_620_000_200 + i);
@@ -84,7 +90,7 @@ async function runVariant(cleanup: Cleanup, variant: Variant): Promise<Run> {
   const rss = sampleRss(dispatchers.map((d) => d.pid));
   const started = Date.now();
   for (let i = 0; i < SENDERS; i++) {
-    await world.submit(senderAt(i), numberRange(21_690_000_000 + i * 1000, PER_SENDER));
+    await world.submit(senderAt(i), numberRange(21_690_000_000 + i * 1000, perSender()));
   }
   const submitted = Date.now();
   await world.waitForCampaignsDone(120_000);
@@ -115,6 +121,13 @@ async function runVariant(cleanup: Cleanup, variant: Variant): Promise<Run> {
     },
     { timeoutMs: 15_000, what: 'the dispatchers to disconnect' },
   );
+  // Checked before the direct sends below, which the emulators log too.
+  const problems = await checkDelivery(world.db, workers, total());
+  const direct = await measureDirectRate(
+    inProcessTarget(workers, senderAt, SENDERS),
+    SENDERS,
+    DIRECT_SECONDS,
+  );
   const sum = (f: (i: number) => number) => dispatchers.reduce((s, _, i) => s + f(i), 0);
   return {
     ...variant,
@@ -132,17 +145,20 @@ async function runVariant(cleanup: Cleanup, variant: Variant): Promise<Run> {
     machineBusy: machineBusyShare(machineBefore, machineAfter),
     transactions: (await readTransactionCount(world.db)) - transactionsBefore,
     shares: dispatchers.map((d) => byDispatcher.find((row) => row.id === d.id)?.n ?? 0),
-    problems: await checkDelivery(world.db, workers, TOTAL),
+    problems,
+    direct,
   };
 }
 
-const rate = (r: Run) => TOTAL / r.wallSeconds;
+const rate = (r: Run) => total() / r.wallSeconds;
+const versusDirect = (r: Run) =>
+  `${fmtInt(r.direct.sendsPerSecond)}/s (Herald ×${(rate(r) / r.direct.sendsPerSecond).toFixed(2)})`;
 /** Run-to-run noise on this shared machine is about ±15%: smaller differences are not read. */
 const versus = (ratio: number) =>
   `×${ratio.toFixed(2)}, ${ratio >= 1.15 ? 'faster' : ratio <= 0.87 ? 'slower' : 'the same within noise'}`;
 const label = (r: Run) => `${r.dispatchers} dispatcher(s), ${r.workers} workers, ${r.note}`;
 const perMessage = (seconds: number | null) =>
-  seconds === null ? 'n/a' : `${((seconds * 1000) / TOTAL).toFixed(2)} ms`;
+  seconds === null ? 'n/a' : `${((seconds * 1000) / total()).toFixed(2)} ms`;
 
 /**
  * Messages per second end to end with no pacing at all, so only Herald's own cost per message
@@ -176,13 +192,13 @@ export const throughputScenario: Scenario = {
     }
     if (only) {
       const r = runs[0] as Run;
-      const line = `${fmtInt(rate(r))} msg/s, dispatcher CPU ${perMessage(r.dispatcherUser + r.dispatcherSystem)}/msg, Postgres ${perMessage(r.postgresCpu)}/msg, bench ${perMessage(r.benchCpu)}/msg, ${(r.transactions / TOTAL).toFixed(1)} tx/msg, RSS idle ${r.dispatcherIdleRss.map(fmtMiB).join(', ')}, peak ${r.dispatcherPeakRss.map(rssVersusEmpty).join(', ')}, busy ${Math.round(r.machineBusy * 100)}%`;
+      const line = `${fmtInt(rate(r))} msg/s, direct WAHA ${versusDirect(r)}, dispatcher CPU ${perMessage(r.dispatcherUser + r.dispatcherSystem)}/msg, Postgres ${perMessage(r.postgresCpu)}/msg, bench ${perMessage(r.benchCpu)}/msg, ${(r.transactions / total()).toFixed(1)} tx/msg, RSS idle ${r.dispatcherIdleRss.map(fmtMiB).join(', ')}, peak ${r.dispatcherPeakRss.map(rssVersusEmpty).join(', ')}, busy ${Math.round(r.machineBusy * 100)}%`;
       return { markdown: line, reading: line, summary: [line], problems: r.problems };
     }
     const markdown = [
       `${SENDERS} senders spread evenly over emulated WAHA Plus workers (in the bench process), MESSAGE_DELAY 0`,
-      `and SENDER_SWITCH_DELAY 0, one campaign of ${PER_SENDER} per sender through POST /api/send`,
-      `(${fmtInt(TOTAL)} messages), dispatcher child processes with default settings (CONCURRENCY 50,`,
+      `and SENDER_SWITCH_DELAY 0, one campaign of ${perSender()} per sender through POST /api/send`,
+      `(${fmtInt(total())} messages), dispatcher child processes with default settings (CONCURRENCY 50,`,
       'CHECK_NUMBERS true: two WAHA calls per message). Wall time from the first POST to the last',
       '`sent_at`. CPU over the same span from `/proc/<pid>/stat` (Postgres: the backends connected to',
       "the run's database), per message; RSS sampled every 100 ms during the run (VmHWM also counts the",
@@ -191,6 +207,9 @@ export const throughputScenario: Scenario = {
       "(everything in the run's database: claims, outcomes, pg-boss). Afterwards every message must",
       "be SENT, every campaign COMPLETED, and the emulators' logs must hold each sender/recipient pair",
       'exactly once with the ids the ledger recorded. The last row is a diagnostic (see the reading).',
+      `**Baseline, same run:** after each variant, \`POST /api/sendText\` from the bench process (which also`,
+      `hosts the emulators) straight to the same workers for ${DIRECT_SECONDS} s, ${SENDERS} in flight (one per sender, as`,
+      'Herald allows), one call per message where Herald makes two (CHECK_NUMBERS).',
       '',
       table(
         [
@@ -198,6 +217,7 @@ export const throughputScenario: Scenario = {
           'workers',
           'settings',
           'messages/s',
+          `direct WAHA sends/s, ${SENDERS} in flight (Herald × that)`,
           'wall',
           'submit (40 POSTs)',
           'messages sent by each dispatcher',
@@ -208,6 +228,7 @@ export const throughputScenario: Scenario = {
           String(r.workers),
           r.note,
           fmtInt(rate(r)),
+          versusDirect(r),
           fmtSeconds(r.wallSeconds),
           fmtSeconds(r.submitSeconds),
           r.shares.map(fmtInt).join(' / '),
@@ -232,7 +253,7 @@ export const throughputScenario: Scenario = {
           `${perMessage(r.dispatcherUser + r.dispatcherSystem)} (${perMessage(r.dispatcherUser)} + ${perMessage(r.dispatcherSystem)})`,
           perMessage(r.postgresCpu),
           perMessage(r.benchCpu),
-          (r.transactions / TOTAL).toFixed(1),
+          (r.transactions / total()).toFixed(1),
           `${Math.round(r.machineBusy * 100)}%`,
           r.dispatcherIdleRss.map(fmtMiB).join(', '),
           r.dispatcherPeakRss.map(rssVersusEmpty).join(', '),
@@ -242,21 +263,22 @@ export const throughputScenario: Scenario = {
     ].join('\n');
     const [one, two, split, spread] = runs as [Run, Run, Run, Run];
     const cpuPerMessage = (r: Run) =>
-      ((r.dispatcherUser + r.dispatcherSystem + (r.postgresCpu ?? 0) + r.benchCpu) * 1000) / TOTAL;
+      ((r.dispatcherUser + r.dispatcherSystem + (r.postgresCpu ?? 0) + r.benchCpu) * 1000) /
+      total();
     const cores = availableParallelism();
     return {
       markdown,
       reading:
-        `${fmtInt(rate(one))} msg/s with one dispatcher; with two, ${fmtInt(rate(two))} (${versus(rate(two) / rate(one))}) ` +
-        `where the second sent ${fmtInt(two.shares[1] ?? 0)} of ${fmtInt(TOTAL)} (CONCURRENCY 50 would let either take all 40 senders, but each runs ` +
+        `${fmtInt(rate(one))} msg/s with one dispatcher against ${versusDirect(one)} direct to WAHA; with two, ${fmtInt(rate(two))} (${versus(rate(two) / rate(one))}) ` +
+        `where the second sent ${fmtInt(two.shares[1] ?? 0)} of ${fmtInt(total())} (CONCURRENCY 50 would let either take all 40 senders, but each runs ` +
         `about its fair share, ceil(40 / 2) + 2 turns at most), and ${fmtInt(rate(split))} (${versus(rate(split) / rate(one))}) with CONCURRENCY 20 as well; ` +
         `one sender per worker gives ${fmtInt(rate(spread))} (${versus(rate(spread) / rate(one))}${rate(spread) / rate(one) < 1.15 ? ": contention on the workers' rows is not the limit" : ''}). ` +
-        `The run is CPU-bound: a message costs ${cpuPerMessage(one).toFixed(1)} ms of CPU in all (${(one.transactions / TOTAL).toFixed(1)} transactions), ` +
+        `The run is CPU-bound: a message costs ${cpuPerMessage(one).toFixed(1)} ms of CPU in all (${(one.transactions / total()).toFixed(1)} transactions), ` +
         `which caps ${cores} cores at about ${fmtInt((cores * 1000) / cpuPerMessage(one))} msg/s, far below pg-boss's 6–7k jobs/s with one POST each, ` +
         'so more dispatchers on the same cores cannot add much.',
       summary: runs.map(
         (r) =>
-          `${label(r)}: ${fmtInt(rate(r))} msg/s (${fmtSeconds(r.wallSeconds)} for ${fmtInt(TOTAL)}), dispatcher CPU ${perMessage(r.dispatcherUser + r.dispatcherSystem)}/msg, Postgres ${perMessage(r.postgresCpu)}/msg, ${(r.transactions / TOTAL).toFixed(1)} tx/msg, RSS idle ${r.dispatcherIdleRss.map(fmtMiB).join(', ')}, peak ${r.dispatcherPeakRss.map(rssVersusEmpty).join(', ')}`,
+          `${label(r)}: ${fmtInt(rate(r))} msg/s, direct ${versusDirect(r)} (${fmtSeconds(r.wallSeconds)} for ${fmtInt(total())}), dispatcher CPU ${perMessage(r.dispatcherUser + r.dispatcherSystem)}/msg, Postgres ${perMessage(r.postgresCpu)}/msg, ${(r.transactions / total()).toFixed(1)} tx/msg, RSS idle ${r.dispatcherIdleRss.map(fmtMiB).join(', ')}, peak ${r.dispatcherPeakRss.map(rssVersusEmpty).join(', ')}`,
       ),
       problems: runs.flatMap((r) => r.problems.map((p) => `${label(r)}: ${p}`)),
     };

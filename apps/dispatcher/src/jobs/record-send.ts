@@ -35,6 +35,7 @@ export async function recordWithRetry(
     owner: lease.owner,
     outcome,
     unknownHoldSeconds: ctx.config.unknownHoldSeconds,
+    workerBreaker: ctx.config.workerBreaker,
   };
   for (let attempt = 0; ; attempt += 1) {
     try {
@@ -62,7 +63,7 @@ const COUNTED_OUTCOMES: Partial<Record<DispatchOutcome['kind'], MessageOutcome>>
 export function logMessageOutcome(
   ctx: DispatchContext,
   lease: LeaseInput,
-  { message }: Claimed,
+  { message, target }: Claimed,
   outcome: DispatchOutcome,
   recorded: RecordOutcomeResult,
 ): void {
@@ -75,6 +76,16 @@ export function logMessageOutcome(
     ...(outcome.kind === 'SENT' ? {} : { code: outcome.code, error: outcome.error }),
     ...(recorded.previous === 'UNKNOWN' ? { corrected_unknown: true } : {}),
   };
+  if (recorded.workerDegraded) {
+    ctx.metrics.workerBreakerTrips.inc();
+    ctx.logger.warn('worker degraded by its circuit breaker: its senders wait for a probe', {
+      worker_id: target.workerId,
+      code: outcome.kind === 'SENT' ? undefined : outcome.code,
+      threshold: ctx.config.workerBreaker.threshold,
+      window_seconds: ctx.config.workerBreaker.windowSeconds,
+      cooldown_seconds: ctx.config.workerBreaker.cooldownSeconds,
+    });
+  }
   const counted = COUNTED_OUTCOMES[outcome.kind];
   if (counted) ctx.metrics.countMessage(counted, lease.senderNumber);
   if (outcome.kind === 'SENT') ctx.logger.debug('message sent', meta);

@@ -235,7 +235,9 @@ async function deliver(
   // after a failed heartbeat another dispatcher may take the sender. Nothing was sent: a retry.
   if (!ctx.fleet.leaseStands(lease.senderNumber, claimStarted)) return LEASE_LAPSING;
   try {
-    const sent = await sendCampaignMessage(client, outgoing, { timeoutMs: config.sendTimeoutMs });
+    const sent = await ctx.sendTimeouts.time(target.workerId, (timeoutMs) =>
+      sendCampaignMessage(client, outgoing, { timeoutMs }),
+    );
     return { kind: 'SENT', wahaMessageId: sent.id };
   } catch (error) {
     return outcomeOfError(error, 'send', message.attempts, outcomePolicy);

@@ -1,5 +1,19 @@
-import { bringLookupsForward, claimDueWorkers, type ProbeTarget, recordProbe } from '@herald/db';
-import { PROBE_TIMEOUT_MS, probeWorker, type WahaClientCache } from '@herald/waha';
+import {
+  bringLookupsForward,
+  claimDueWorkers,
+  listSessionsOfWorkers,
+  type ProbeTarget,
+  recordHealthyProbes,
+  recordProbe,
+  type WorkerSession,
+} from '@herald/db';
+import {
+  PROBE_TIMEOUT_MS,
+  type ProbeResult,
+  probeWorker,
+  type WahaClient,
+  type WahaClientCache,
+} from '@herald/waha';
 import { type PeriodicTask, startPeriodicTasks } from '../periodic.ts';
 import {
   type ReconcileReport,
@@ -44,7 +58,10 @@ const DEFAULTS = {
 /**
  * One pass: claims the workers due for a probe (each goes to exactly one dispatcher) and probes
  * them, then reconciles the sessions of those that answered and disconnects those of the ones
- * that turned unhealthy.
+ * that turned unhealthy. A worker its circuit breaker degraded comes back at the first probe
+ * that answers after its cool-down (`recordHealthyProbes`). The workers that answered (nearly
+ * all, nearly always) are recorded and their sessions read in one statement each for the whole
+ * batch: per-worker statements were most of what probing a large fleet cost.
  */
 export async function probeDueWorkers(
   deps: ProbeDeps,
@@ -55,23 +72,52 @@ export async function probeDueWorkers(
     intervalSeconds: settings.intervalSeconds,
     limit: settings.batchSize,
   });
-  const reports = await Promise.all(due.map((worker) => probeOne(deps, worker, settings)));
-  for (const report of reports) options.onProbe?.(report);
-  return reports;
+  if (due.length === 0) return [];
+  const probed = await Promise.all(
+    due.map(async (worker) => {
+      const client = deps.wahaClients.oneOffClient({ url: worker.url, apiKey: worker.api_key });
+      return { worker, client, probe: await probeWorker(client, settings.probeTimeoutMs) };
+    }),
+  );
+  try {
+    const answered = probed.flatMap(({ worker, probe }) =>
+      probe.healthy ? [{ ...probe, id: worker.id }] : [],
+    );
+    const stored = await recordHealthyProbes(deps.db, answered);
+    const sessions = await listSessionsOfWorkers(
+      deps.db,
+      answered.map((p) => p.id),
+    );
+    const reports = await Promise.all(
+      probed.map((p) =>
+        finishProbe(
+          deps,
+          p,
+          { healthy: stored.get(p.worker.id) ?? false, sessions: sessions.get(p.worker.id) ?? [] },
+          settings,
+        ),
+      ),
+    );
+    for (const report of reports) options.onProbe?.(report);
+    return reports;
+  } finally {
+    // Not awaited: the call of a worker that hung is still in flight until its own timeout.
+    for (const { client } of probed) client.close().catch(() => undefined);
+  }
 }
 
-async function probeOne(
+async function finishProbe(
   deps: ProbeDeps,
-  worker: ProbeTarget,
+  { worker, client, probe }: { worker: ProbeTarget; client: WahaClient; probe: ProbeResult },
+  /** For a worker that answered: the health recorded for it, and its sessions' rows. */
+  answered: { healthy: boolean; sessions: WorkerSession[] },
   settings: typeof DEFAULTS,
 ): Promise<ProbeReport> {
-  const client = deps.wahaClients.clientFor({ url: worker.url, apiKey: worker.api_key });
   const base = { workerId: worker.id, claimedAt: worker.claimed_at };
-  const probe = await probeWorker(client, settings.probeTimeoutMs);
-  const stored = await recordProbe(deps.db, worker.id, probe, {
-    threshold: settings.failureThreshold,
-  });
   if (!probe.healthy) {
+    const stored = await recordProbe(deps.db, worker.id, probe, {
+      threshold: settings.failureThreshold,
+    });
     if (worker.healthy && !stored.healthy) {
       deps.logger.warn('worker unhealthy', { workerId: worker.id, error: probe.error });
     }
@@ -88,20 +134,22 @@ async function probeOne(
       disconnected: stored.disconnected,
     };
   }
-  if (!worker.healthy) {
+  // It answered, so its sessions are what it says, even while its circuit breaker holds it.
+  const { healthy } = answered;
+  if (!worker.healthy && healthy) {
     // Its senders' UNKNOWNs were left unanswered while it was away: ask about them now.
     const lookups = await bringLookupsForward(deps.db, worker.id);
     deps.logger.info('worker healthy', { workerId: worker.id, tier: probe.tier, lookups });
   }
   try {
-    const reconciled = await reconcileWorkerSessions(deps, worker.id, client);
-    return { ...base, healthy: true, reconciled };
+    const reconciled = await reconcileWorkerSessions(deps, worker.id, client, answered.sessions);
+    return { ...base, healthy, reconciled };
   } catch (error) {
     deps.logger.warn('session reconciliation failed', {
       workerId: worker.id,
       error: String(error),
     });
-    return { ...base, healthy: true };
+    return { ...base, healthy };
   }
 }
 
@@ -112,10 +160,17 @@ async function probeOne(
  */
 export function createProbeTask(deps: ProbeDeps, options: ProbeOptions = {}): PeriodicTask {
   const intervalSeconds = options.intervalSeconds ?? DEFAULTS.intervalSeconds;
+  const batchSize = options.batchSize ?? DEFAULTS.batchSize;
   return {
     name: 'probe-workers',
     intervalMs: Math.min(1000, (intervalSeconds * 1000) / 2),
-    run: () => probeDueWorkers(deps, options),
+    async run(signal) {
+      // A full batch means more may be due: claim again now, or a fleet larger than a batch per
+      // tick (50 a second by default) would be probed less often than the interval says.
+      let claimed: number;
+      do claimed = (await probeDueWorkers(deps, options)).length;
+      while (claimed === batchSize && !signal.aborted);
+    },
   };
 }
 

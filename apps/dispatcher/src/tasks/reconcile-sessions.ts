@@ -4,6 +4,7 @@ import {
   listWorkerSessions,
   observeSession,
   stopStalePairing,
+  type WorkerSession,
 } from '@herald/db';
 import { observationOf, restartsOnItsWorker, type SessionObservation } from '@herald/domain';
 import type { Logger } from '@herald/logging';
@@ -56,9 +57,11 @@ export async function reconcileWorkerSessions(
   deps: SessionTaskDeps,
   workerId: number,
   client: WahaClient,
+  /** The worker's rows when the caller read them already (a prober, for a whole batch). */
+  known?: WorkerSession[],
 ): Promise<ReconcileReport> {
   const report: ReconcileReport = { corrected: [], stopped: [], resumed: [], restarted: [] };
-  const rows = await listWorkerSessions(deps.db, workerId);
+  const rows = known ?? (await listWorkerSessions(deps.db, workerId));
   if (rows.length === 0) return report;
   const live = new Map((await client.listSessions({ all: true })).map((s) => [s.name, s]));
   const now = deps.now?.() ?? new Date();

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmulatorContext } from '../context.ts';
-import { decideSendOutcome } from '../faults.ts';
+import { decideSendOutcome, latencyOf } from '../faults.ts';
 import { isRecord, json, nestError, type Reply } from '../http.ts';
 import { acceptMessage, type SendInput } from '../messaging.ts';
 import type { Route } from '../router.ts';
@@ -63,7 +63,7 @@ export function sendRoutes(ctx: EmulatorContext): Route[] {
   ): Promise<Reply> => {
     // The send routes have no validation pipe: the session lookup is the first check.
     const record = await ctx.sessions.waitUntilStatus(body.session, ['WORKING']);
-    const latency = ctx.faults.latencyMs;
+    const latency = latencyOf(ctx.faults, String(body.chatId));
     if (latency > 0) await sleep(latency);
     if (tier === 'CORE') {
       if (kind === 'video') throw nestError(501, notImplementedMessage(engine));

@@ -1,77 +1,57 @@
-import { useState } from 'preact/hooks';
 import { api } from '../api/endpoints.ts';
 import type { Credentials } from '../api/http.ts';
 import { ConfirmButton, formatTime, StatusBadge } from '../ui/controls.tsx';
+import { DataTable, useRowAction } from '../ui/data-table.tsx';
 import { ErrorNote } from '../ui/form.tsx';
-import { describeError, useLoad } from '../ui/use-load.ts';
+import { useLoad } from '../ui/use-load.ts';
 
 const WARN_MS = 48 * 3600_000;
 
 /** Every number with its status, worker, last activity and expiry; expiring within 48 h stand out. */
 export function Sessions({ who }: { who: Credentials }) {
   const sessions = useLoad(() => api.adminSessions(who), []);
-  const [error, setError] = useState<string | null>(null);
-  const remove = async (phone: string) => {
-    try {
-      await api.deleteSession(who, phone);
-      setError(null);
-      sessions.reload();
-    } catch (e) {
-      setError(`${phone}: ${describeError(e)}`);
-    }
-  };
+  const action = useRowAction(sessions.reload);
   const now = Date.now();
   return (
     <section aria-labelledby="sessions-title">
       <h1 id="sessions-title">Sessions</h1>
-      <ErrorNote error={sessions.error ?? error} />
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Sessions</caption>
-          <thead>
-            <tr>
-              <th scope="col">Number</th>
-              <th scope="col">Status</th>
-              <th scope="col">Worker</th>
-              <th scope="col">Last activity</th>
-              <th scope="col">Expires</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
+      <ErrorNote error={sessions.error ?? action.error} />
+      <DataTable
+        caption="Sessions"
+        columns={['Number', 'Status', 'Worker', 'Last activity', 'Expires']}
+        actions
+      >
+        {(sessions.data ?? []).map((s) => {
+          const expiresSoon =
+            s.expiry_warning ||
+            (s.expires_at !== null && new Date(s.expires_at).getTime() - now < WARN_MS);
+          return (
+            <tr key={s.phone_number} class={expiresSoon ? 'warning' : undefined}>
+              <td data-label="Number">{s.phone_number}</td>
+              <td data-label="Status">
+                <StatusBadge status={s.status} />
+              </td>
+              <td data-label="Worker">
+                {s.worker_name ?? (s.worker_id === null ? '—' : `#${s.worker_id}`)}
+              </td>
+              <td data-label="Last activity">{formatTime(s.last_active)}</td>
+              <td data-label="Expires">
+                {formatTime(s.expires_at)}
+                {expiresSoon && <strong class="warn-text"> expires within 48 h</strong>}
+              </td>
+              <td data-label="Actions">
+                <ConfirmButton
+                  label="Delete"
+                  question={`Delete the session of ${s.phone_number}?`}
+                  onConfirm={() =>
+                    action.run(() => api.deleteSession(who, s.phone_number), s.phone_number)
+                  }
+                />
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {(sessions.data ?? []).map((s) => {
-              const expiresSoon =
-                s.expiry_warning ||
-                (s.expires_at !== null && new Date(s.expires_at).getTime() - now < WARN_MS);
-              return (
-                <tr key={s.phone_number} class={expiresSoon ? 'warning' : undefined}>
-                  <td data-label="Number">{s.phone_number}</td>
-                  <td data-label="Status">
-                    <StatusBadge status={s.status} />
-                  </td>
-                  <td data-label="Worker">
-                    {s.worker_name ?? (s.worker_id === null ? '—' : `#${s.worker_id}`)}
-                  </td>
-                  <td data-label="Last activity">{formatTime(s.last_active)}</td>
-                  <td data-label="Expires">
-                    {formatTime(s.expires_at)}
-                    {expiresSoon && <strong class="warn-text"> expires within 48 h</strong>}
-                  </td>
-                  <td data-label="Actions">
-                    <ConfirmButton
-                      label="Delete"
-                      question={`Delete the session of ${s.phone_number}?`}
-                      onConfirm={() => remove(s.phone_number)}
-                    />
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </DataTable>
       {sessions.data?.length === 0 && <p>No session yet.</p>}
     </section>
   );

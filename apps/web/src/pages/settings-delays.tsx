@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/endpoints.ts';
 import { ApiError, type Credentials } from '../api/http.ts';
-import { ErrorNote, Field, type Problems } from '../ui/form.tsx';
+import { ErrorNote, Field, type Problems, WholeNumberField } from '../ui/form.tsx';
 import { optionalWholeNumber, wholeNumber } from '../ui/numbers.ts';
 import { describeError, useLoad } from '../ui/use-load.ts';
 
@@ -52,31 +52,18 @@ export function DelaySettings({ who }: { who: Credentials }) {
     <form class="card" onSubmit={submit} noValidate aria-labelledby="delays-title">
       <h2 id="delays-title">Delays for everyone</h2>
       <ErrorNote error={current.error} />
-      <Field label="Seconds between messages (MESSAGE_DELAY)" error={problems.MESSAGE_DELAY}>
-        {(a) => (
-          <input
-            {...a}
-            type="number"
-            min={0}
-            value={v.message}
-            onInput={(e) => edit({ message: e.currentTarget.value })}
-          />
-        )}
-      </Field>
-      <Field
+      <WholeNumberField
+        label="Seconds between messages (MESSAGE_DELAY)"
+        error={problems.MESSAGE_DELAY}
+        value={v.message}
+        onInput={(message) => edit({ message })}
+      />
+      <WholeNumberField
         label="Seconds between senders (SENDER_SWITCH_DELAY)"
         error={problems.SENDER_SWITCH_DELAY}
-      >
-        {(a) => (
-          <input
-            {...a}
-            type="number"
-            min={0}
-            value={v.switch}
-            onInput={(e) => edit({ switch: e.currentTarget.value })}
-          />
-        )}
-      </Field>
+        value={v.switch}
+        onInput={(text) => edit({ switch: text })}
+      />
       <ErrorNote error={problems.form} />
       <button type="submit">Save delays</button>
       {saved && <p role="status">Saved.</p>}
@@ -151,36 +138,20 @@ export function SenderDelays({ who }: { who: Credentials }) {
       <button type="button" onClick={load}>
         Show this sender's delays
       </button>
-      <Field
+      <WholeNumberField
         label="Seconds between messages"
         hint="Empty: the global delay"
         error={problems.message_delay}
-      >
-        {(a) => (
-          <input
-            {...a}
-            type="number"
-            min={0}
-            value={v.message}
-            onInput={(e) => setV({ ...v, message: e.currentTarget.value })}
-          />
-        )}
-      </Field>
-      <Field
+        value={v.message}
+        onInput={(message) => setV({ ...v, message })}
+      />
+      <WholeNumberField
         label="Seconds between senders"
         hint="Empty: the global delay"
         error={problems.sender_switch_delay}
-      >
-        {(a) => (
-          <input
-            {...a}
-            type="number"
-            min={0}
-            value={v.switch}
-            onInput={(e) => setV({ ...v, switch: e.currentTarget.value })}
-          />
-        )}
-      </Field>
+        value={v.switch}
+        onInput={(text) => setV({ ...v, switch: text })}
+      />
       <ErrorNote error={problems.form} />
       <button type="submit">Save sender delays</button>
       {status && <p role="status">{status}</p>}

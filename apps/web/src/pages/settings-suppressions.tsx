@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api/endpoints.ts';
 import { ApiError, type Credentials } from '../api/http.ts';
 import { ConfirmButton, formatTime, Pager } from '../ui/controls.tsx';
+import { DataTable } from '../ui/data-table.tsx';
 import { ErrorNote, Field, type Problems } from '../ui/form.tsx';
 import { describeError, useLoad } from '../ui/use-load.ts';
 
@@ -67,41 +68,29 @@ export function Suppressions({ who }: { who: Credentials }) {
         <button type="submit">Add suppression</button>
       </form>
       <ErrorNote error={list.error ?? problems.form} />
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Suppressions</caption>
-          <thead>
-            <tr>
-              <th scope="col">Recipient</th>
-              <th scope="col">Sender</th>
-              <th scope="col">Source</th>
-              <th scope="col">Since</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((s) => (
-              <tr key={s.id}>
-                <td data-label="Recipient">{s.recipient}</td>
-                <td data-label="Sender">{s.sender_number ?? 'every sender'}</td>
-                <td data-label="Source">
-                  {s.source === 'OPT_OUT' ? `replied ${s.keyword ?? 'STOP'}` : 'admin'}
-                </td>
-                <td data-label="Since">{formatTime(s.created_at)}</td>
-                <td data-label="Actions">
-                  <ConfirmButton
-                    label="Remove"
-                    question={`Let ${s.recipient} receive messages again?`}
-                    onConfirm={() => remove(s.recipient, s.sender_number)}
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Suppressions"
+        columns={['Recipient', 'Sender', 'Source', 'Since']}
+        actions
+      >
+        {rows.map((s) => (
+          <tr key={s.id}>
+            <td data-label="Recipient">{s.recipient}</td>
+            <td data-label="Sender">{s.sender_number ?? 'every sender'}</td>
+            <td data-label="Source">
+              {s.source === 'OPT_OUT' ? `replied ${s.keyword ?? 'STOP'}` : 'admin'}
+            </td>
+            <td data-label="Since">{formatTime(s.created_at)}</td>
+            <td data-label="Actions">
+              <ConfirmButton
+                label="Remove"
+                question={`Let ${s.recipient} receive messages again?`}
+                onConfirm={() => remove(s.recipient, s.sender_number)}
+              />
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       <Pager
         label="Suppression pages"
         offset={offset}

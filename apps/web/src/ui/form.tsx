@@ -40,6 +40,29 @@ export function Field(props: {
   );
 }
 
+/** A field for a whole number of at least 0 (seconds, counts), its text kept as typed. */
+export function WholeNumberField(props: {
+  label: string;
+  hint?: string;
+  error?: string | undefined;
+  value: string;
+  onInput: (text: string) => void;
+}) {
+  return (
+    <Field label={props.label} hint={props.hint} error={props.error}>
+      {(a) => (
+        <input
+          {...a}
+          type="number"
+          min={0}
+          value={props.value}
+          onInput={(e) => props.onInput(e.currentTarget.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
 /** A problem that belongs to a whole form or page rather than to one field. */
 export function ErrorNote({ error }: { error: string | null | undefined }) {
   if (!error) return null;

@@ -9,8 +9,12 @@ export interface FleetGauges {
   sendersActive: number;
   sendersPaused: number;
   sessionsByStatus: Record<string, number>;
-  workers: { healthy: number; unhealthy: number; disabled: number };
+  /** Each worker counted once; `degraded`: held unhealthy by its circuit breaker. */
+  workers: { healthy: number; unhealthy: number; degraded: number; disabled: number };
 }
+
+/** Not made unhealthy by its circuit breaker (a probe clears `degraded_until` when it restores it). */
+const notDegraded = sql<boolean>`(degraded_until IS NULL)`;
 
 /** The gauges Prometheus scrapes: a handful of counts, each one pass over an indexed set. */
 export async function readFleetGauges(db: Kysely<Database>): Promise<FleetGauges> {
@@ -25,9 +29,10 @@ export async function readFleetGauges(db: Kysely<Database>): Promise<FleetGauges
       )`.execute(db),
     sql<{ status: string; n: string }>`
       SELECT status, count(*) AS n FROM sessions GROUP BY status`.execute(db),
-    sql<{ healthy: string; unhealthy: string; disabled: string }>`
+    sql<{ healthy: string; unhealthy: string; degraded: string; disabled: string }>`
       SELECT count(*) FILTER (WHERE enabled AND healthy) AS healthy,
-             count(*) FILTER (WHERE enabled AND NOT healthy) AS unhealthy,
+             count(*) FILTER (WHERE enabled AND NOT healthy AND ${notDegraded}) AS unhealthy,
+             count(*) FILTER (WHERE enabled AND NOT healthy AND NOT ${notDegraded}) AS degraded,
              count(*) FILTER (WHERE NOT enabled) AS disabled
       FROM workers`.execute(db),
   ]);
@@ -40,6 +45,7 @@ export async function readFleetGauges(db: Kysely<Database>): Promise<FleetGauges
     workers: {
       healthy: Number(w?.healthy ?? 0),
       unhealthy: Number(w?.unhealthy ?? 0),
+      degraded: Number(w?.degraded ?? 0),
       disabled: Number(w?.disabled ?? 0),
     },
   };

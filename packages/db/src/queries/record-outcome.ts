@@ -1,4 +1,5 @@
 import {
+  DEFAULT_WORKER_BREAKER,
   type DispatchOutcome,
   type HealthTrip,
   type MessageStatus,
@@ -10,12 +11,14 @@ import {
   statusAfterRefusedSend,
   statusesReplacedBy,
   UNKNOWN_HOLD_REASON,
+  type WorkerBreakerSettings,
 } from '@herald/domain';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
 import { cancelIfCampaignCancelled } from './campaign-controls.ts';
 import { campaignCounterChanges } from './ledger.ts';
 import { applyHealthRule, handOffResultWrite, pauseForLogout } from './sender-health.ts';
+import { breakerChanges, trippedNow } from './worker-breaker.ts';
 
 const NOW = sql<Date>`now()`;
 
@@ -32,6 +35,8 @@ export interface RecordOutcomeInput {
   policy?: SenderPolicy;
   /** After an UNKNOWN, the sender waits this long at most for its resolution (circuit breaker). */
   unknownHoldSeconds?: number;
+  /** The worker's circuit breaker (timeouts and resets in a window); default: the domain's. */
+  workerBreaker?: WorkerBreakerSettings;
 }
 
 export interface RecordOutcomeResult {
@@ -41,6 +46,8 @@ export interface RecordOutcomeResult {
   leaseHeld: boolean;
   /** The health rule tripped on this outcome (or WhatsApp logged the number out): now paused. */
   healthTrip: HealthTrip | null;
+  /** This outcome tripped the worker's circuit breaker: the worker is degraded. */
+  workerDegraded: boolean;
 }
 
 /**
@@ -68,6 +75,8 @@ export async function recordOutcome(
   if (!oneStatement && !trx.isTransaction) {
     return trx.transaction().execute((t) => recordOutcome(t, input));
   }
+  const breakerSettings = input.workerBreaker ?? DEFAULT_WORKER_BREAKER;
+  const breaker = breakerChanges(outcome, breakerSettings);
   // One statement for the common case. Its parts lock in the order of the hot path: the sender,
   // then the message (and the worker), then the campaign.
   const row = (
@@ -75,6 +84,7 @@ export async function recordOutcome(
       lease_held: boolean | null;
       campaign_id: number | null;
       previous: MessageStatus | null;
+      worker_degraded: boolean;
     }>`
       WITH sender AS (
         UPDATE senders s SET
@@ -93,12 +103,20 @@ export async function recordOutcome(
                                         THEN NULL ELSE inflight_sender_number END,
           inflight_until = CASE WHEN inflight_sender_number = ${senderNumber}
                                 THEN NULL ELSE inflight_until END,
-          healthy = healthy AND NOT ${workerDown}::boolean,
-          last_error = CASE WHEN ${workerDown}::boolean THEN ${outcome.kind === 'PAUSE_WORKER' ? outcome.error : null} ELSE last_error END,
-          -- Let the health prober look at it right away rather than at its next scheduled probe.
-          next_probe_at = CASE WHEN ${workerDown}::boolean THEN LEAST(next_probe_at, now()) ELSE next_probe_at END,
+          breaker_failures = ${breaker.breakerFailures},
+          breaker_window_started_at = ${breaker.breakerWindowStartedAt},
+          degraded_until = ${breaker.degradedUntil},
+          healthy = healthy AND NOT ${workerDown}::boolean AND NOT ${breaker.trips},
+          last_error = CASE WHEN ${workerDown}::boolean THEN ${outcome.kind === 'PAUSE_WORKER' ? outcome.error : null}
+                            WHEN ${breaker.trips} THEN ${breaker.reason} ELSE last_error END,
+          -- Let the health prober look at it right away rather than at its next scheduled probe;
+          -- a degraded worker, once its cool-down is over.
+          next_probe_at = CASE WHEN ${workerDown}::boolean THEN LEAST(next_probe_at, now())
+                               WHEN ${breaker.trips} THEN now() + make_interval(secs => ${breakerSettings.cooldownSeconds}::float8)
+                               ELSE next_probe_at END,
           updated_at = now()
         WHERE id = ${input.workerId}
+        RETURNING ${trippedNow(breakerSettings)} AS degraded
       ), old AS (
         SELECT id, status FROM messages
         WHERE id = ${messageId} AND status = ANY(${from}::text[])
@@ -125,7 +143,8 @@ export async function recordOutcome(
         UPDATE sessions SET device_active_at = now(), updated_at = now()
         WHERE phone_number = ${senderNumber} AND ${outcome.kind === 'SENT'}::boolean
       )
-      SELECT (SELECT lease_held FROM sender) AS lease_held, msg.campaign_id, msg.previous
+      SELECT (SELECT lease_held FROM sender) AS lease_held, msg.campaign_id, msg.previous,
+             COALESCE((SELECT degraded FROM worker), false) AS worker_degraded
       FROM (SELECT 1) one LEFT JOIN msg ON true
     `.execute(trx)
   ).rows[0];
@@ -146,6 +165,7 @@ export async function recordOutcome(
     status: changed ? to : null,
     leaseHeld: row?.lease_held ?? false,
     healthTrip,
+    workerDegraded: row?.worker_degraded ?? false,
   };
 }
 

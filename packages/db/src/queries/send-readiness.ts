@@ -17,7 +17,10 @@ export const sessionAndWorker = sql`
   LEFT JOIN sessions ses ON ses.phone_number = s.phone_number
   LEFT JOIN workers w ON w.id = ses.worker_id`;
 
-/** A worker Herald may use (`w`): enabled by an admin and answering its probes. */
+/**
+ * A worker Herald may use (`w`): enabled by an admin and answering its probes. A worker its
+ * circuit breaker degraded is not healthy (`worker-breaker.ts`), so it stops here too.
+ */
 export const workerUsable = sql<boolean>`(w.enabled AND w.healthy)`;
 
 /** Why the sender's session cannot send now, or NULL: CONNECTED on a worker Herald may use. */

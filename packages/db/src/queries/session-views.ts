@@ -45,17 +45,46 @@ export async function listSessionNumbers(db: Kysely<Database>): Promise<string[]
   return rows.map((r) => r.phone_number);
 }
 
+const WORKER_SESSION_COLUMNS = [
+  'phone_number',
+  'waha_session',
+  'status',
+  'updated_at',
+  'connected_at',
+] as const;
+export type WorkerSession = Pick<Session, (typeof WORKER_SESSION_COLUMNS)[number]>;
+
 /** The sessions on one worker, with what is needed to end them there. */
 export function listWorkerSessions(
   db: Kysely<Database>,
   workerId: number,
-): Promise<
-  Pick<Session, 'phone_number' | 'waha_session' | 'status' | 'updated_at' | 'connected_at'>[]
-> {
+): Promise<WorkerSession[]> {
   return db
     .selectFrom('sessions')
-    .select(['phone_number', 'waha_session', 'status', 'updated_at', 'connected_at'])
+    .select(WORKER_SESSION_COLUMNS)
     .where('worker_id', '=', workerId)
     .orderBy('phone_number')
     .execute();
+}
+
+/** `listWorkerSessions` of several workers in one query, by worker (those with none are absent). */
+export async function listSessionsOfWorkers(
+  db: Kysely<Database>,
+  workerIds: readonly number[],
+): Promise<Map<number, WorkerSession[]>> {
+  const byWorker = new Map<number, WorkerSession[]>();
+  if (workerIds.length === 0) return byWorker;
+  const rows = await db
+    .selectFrom('sessions')
+    .select([...WORKER_SESSION_COLUMNS, 'worker_id'])
+    .where('worker_id', 'in', workerIds)
+    .orderBy('phone_number')
+    .execute();
+  for (const { worker_id, ...row } of rows) {
+    if (worker_id === null) continue;
+    const list = byWorker.get(Number(worker_id)) ?? [];
+    list.push(row);
+    byWorker.set(Number(worker_id), list);
+  }
+  return byWorker;
 }

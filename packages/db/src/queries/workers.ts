@@ -17,6 +17,8 @@ const WORKER_COLUMNS = [
   'workers.last_seen_at',
   'workers.last_error',
   'workers.consecutive_failures',
+  'workers.breaker_failures',
+  'workers.degraded_until',
   'workers.created_at',
   'workers.updated_at',
 ] as const;
@@ -35,6 +37,8 @@ export type WorkerSummary = Pick<
   | 'last_seen_at'
   | 'last_error'
   | 'consecutive_failures'
+  | 'breaker_failures'
+  | 'degraded_until'
   | 'created_at'
   | 'updated_at'
 > & { sessions: number };
@@ -146,21 +150,8 @@ export async function recordProbe(
   options: { threshold: number },
 ): Promise<{ healthy: boolean; disconnected: string[] }> {
   if (probe.healthy) {
-    await db
-      .updateTable('workers')
-      .set({
-        tier: probe.tier,
-        engine: probe.engine,
-        version: probe.version,
-        healthy: true,
-        last_seen_at: sql`now()`,
-        last_error: null,
-        consecutive_failures: 0,
-        updated_at: sql`now()`,
-      })
-      .where('id', '=', id)
-      .execute();
-    return { healthy: true, disconnected: [] };
+    const stored = await recordHealthyProbes(db, [{ id, ...probe }]);
+    return { healthy: stored.get(id) ?? false, disconnected: [] };
   }
   const stored = await db
     .updateTable('workers')
@@ -177,6 +168,37 @@ export async function recordProbe(
     .executeTakeFirst();
   const healthy = stored?.healthy ?? false;
   return { healthy, disconnected: healthy ? [] : await markWorkerSessionsDisconnected(db, id) };
+}
+
+export type HealthyProbe = { id: number } & Omit<
+  Extract<ProbeOutcome, { healthy: true }>,
+  'healthy'
+>;
+
+/**
+ * Records workers that answered their health check, in one statement however many: what each
+ * is, seen now, its failures forgotten. A prober records a whole batch at once. A worker its
+ * circuit breaker degraded stays so until its cool-down is over (see `worker-breaker.ts`):
+ * answering a probe does not prove its sends are answered. Returns the health now stored, by id.
+ */
+export async function recordHealthyProbes(
+  db: Kysely<Database>,
+  probes: readonly HealthyProbe[],
+): Promise<Map<number, boolean>> {
+  if (probes.length === 0) return new Map();
+  const cooling = sql`(w.degraded_until IS NOT NULL AND w.degraded_until > now())`;
+  const { rows } = await sql<{ id: number; healthy: boolean }>`
+    UPDATE workers AS w
+       SET tier = p.tier, engine = p.engine, version = p.version, healthy = NOT ${cooling},
+           last_seen_at = now(), last_error = CASE WHEN ${cooling} THEN w.last_error END,
+           degraded_until = CASE WHEN ${cooling} THEN w.degraded_until END,
+           consecutive_failures = 0, updated_at = now()
+      FROM unnest(${probes.map((p) => p.id)}::bigint[], ${probes.map((p) => p.tier)}::text[],
+                  ${probes.map((p) => p.engine)}::text[], ${probes.map((p) => p.version)}::text[])
+           AS p(id, tier, engine, version)
+     WHERE w.id = p.id
+    RETURNING w.id, w.healthy`.execute(db);
+  return new Map(rows.map((r) => [Number(r.id), r.healthy]));
 }
 
 /** Used when a call outside the prober finds the worker unreachable; the prober restores it. */
