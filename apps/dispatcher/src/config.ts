@@ -22,7 +22,7 @@ export const MIN_LEASE_SECONDS = 3;
 /** Time a refused send needs beyond WAHA's status wait to come back (WAHA polls every 500 ms). */
 export const STATUS_WAIT_MARGIN_MS = 500;
 
-/** The adaptive send timeout's cap when SEND_TIMEOUT_MAX_MS is unset. */
+/** The adaptive send timeout's cap when SEND_TIMEOUT_MAX_MS is unset (never below the floor). */
 export const DEFAULT_SEND_TIMEOUT_CAP_MS = 60_000;
 
 export const DispatcherConfigSchema = z
@@ -49,7 +49,7 @@ export const DispatcherConfigSchema = z
     TURN_SECONDS: z.coerce.number().positive().max(3600).default(30),
     /** The floor of the adaptive send timeout: a worker's timeout never goes below it. */
     SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
-    /** The cap of the adaptive send timeout. Default: 60 s, or less as the lease requires. */
+    /** The cap of the adaptive send timeout. Default: 60 s (the heartbeat keeps the lease meanwhile). */
     SEND_TIMEOUT_MAX_MS: z.coerce.number().int().min(100).optional(),
     /** Timeouts and resets of one worker within the window that make it degraded (0: no breaker). */
     WORKER_BREAKER_THRESHOLD: z.coerce.number().int().min(0).max(10_000).default(5),
@@ -170,7 +170,7 @@ export function loadConfig(env: Env) {
   });
 }
 
-/** A minute, never below the floor (the heartbeat, not the lease, bounds how long a call may be open). */
+/** A minute, never below the floor: the heartbeat renews the lease however long a call lasts. */
 function defaultSendTimeoutCap(config: { sendTimeoutMs: number }): number {
   return Math.max(config.sendTimeoutMs, DEFAULT_SEND_TIMEOUT_CAP_MS);
 }

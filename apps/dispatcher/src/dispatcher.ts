@@ -67,7 +67,7 @@ export async function startDispatcher(
   });
   // A turn may run its budget, then one recipient check and one send, before pg-boss retries it.
   const turnExpireSeconds = Math.ceil(
-    config.turnSeconds + (2 * config.sendTimeoutMs) / 1000 + config.leaseSeconds + 30,
+    config.turnSeconds + (2 * config.sendTimeoutMaxMs) / 1000 + config.leaseSeconds + 30,
   );
   const boss = createQueue({
     connectionString: config.databaseUrl,
