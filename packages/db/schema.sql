@@ -445,11 +445,11 @@ CREATE INDEX campaign_events_campaign_idx ON public.campaign_events USING btree 
 
 CREATE INDEX campaigns_claimable_idx ON public.campaigns USING btree (sender_number, id) WHERE ((pending_messages > 0) AND (status = ANY (ARRAY['PENDING'::text, 'IN_PROGRESS'::text])));
 
-CREATE INDEX campaigns_created_idx ON public.campaigns USING btree (created_at DESC);
+CREATE INDEX campaigns_created_idx ON public.campaigns USING btree (created_at DESC, id DESC);
 
 CREATE INDEX campaigns_scheduled_idx ON public.campaigns USING btree (send_at) WHERE (status = 'SCHEDULED'::text);
 
-CREATE INDEX campaigns_sender_created_idx ON public.campaigns USING btree (sender_number, created_at DESC);
+CREATE INDEX campaigns_sender_created_idx ON public.campaigns USING btree (sender_number, created_at DESC, id DESC);
 
 CREATE INDEX campaigns_status_idx ON public.campaigns USING btree (status);
 

@@ -257,7 +257,7 @@ export interface SessionOpeningsTable {
   expires_at: Timestamp;
 }
 
-/** Changes of `workers`' session counts not yet folded into them (trigger of 0013_worker_loads). */
+/** Changes of `workers`' session counts not yet folded into them (trigger of 0013_reads_at_scale). */
 export interface WorkerSessionChangesTable {
   worker_id: number;
   live: number;

@@ -37,29 +37,29 @@ export async function decideForSender(
   now: Date,
 ): Promise<{ policy: SenderPolicy; decision: SendingDecision }> {
   const policy = policyInForce(row);
-  const sendsLastHour =
+  // The two counts are independent: asked together, a status read waits for one round trip.
+  const [sendsLastHour, sentToday] = await Promise.all([
     policy.hourly_cap === null
       ? []
-      : (
-          await db
-            .selectFrom('sender_sends')
-            .select('sent_at')
-            .where('sender_number', '=', senderNumber)
-            .where('sent_at', '>', new Date(now.getTime() - 3_600_000))
-            .orderBy('sent_at', 'desc')
-            .limit(policy.hourly_cap)
-            .execute()
-        ).map((send) => send.sent_at);
-  let sentToday = 0;
-  if (policy.daily_cap !== null || policy.warmup !== null) {
-    const counted = await db
-      .selectFrom('sender_sends')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('sender_number', '=', senderNumber)
-      .where('sent_at', '>=', policyDayStart(policy, now))
-      .executeTakeFirstOrThrow();
-    sentToday = Number(counted.n);
-  }
+      : db
+          .selectFrom('sender_sends')
+          .select('sent_at')
+          .where('sender_number', '=', senderNumber)
+          .where('sent_at', '>', new Date(now.getTime() - 3_600_000))
+          .orderBy('sent_at', 'desc')
+          .limit(policy.hourly_cap)
+          .execute()
+          .then((sends) => sends.map((send) => send.sent_at)),
+    policy.daily_cap === null && policy.warmup === null
+      ? 0
+      : db
+          .selectFrom('sender_sends')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('sender_number', '=', senderNumber)
+          .where('sent_at', '>=', policyDayStart(policy, now))
+          .executeTakeFirstOrThrow()
+          .then((counted) => Number(counted.n)),
+  ]);
   const decision = decideSending(policy, {
     now,
     sendsLastHour,
@@ -76,16 +76,29 @@ export type SendingState =
   | { state: 'WAITING'; reason: WaitReason; resumes_at: Date; details: null }
   | { state: 'PAUSED'; reason: PauseReason; resumes_at: null; details: unknown };
 
-/** Whether a sender sends, waits on its policy (and until when) or is paused (and why). */
+/**
+ * Whether a sender sends, waits on its policy (and until when) or is paused (and why). The sender
+ * is named, or is the one of a campaign (so that a campaign's status reads both at once).
+ */
 export async function readSendingState(
   db: Kysely<Database>,
-  senderNumber: string,
+  sender: string | { campaignId: number },
 ): Promise<SendingState | null> {
+  const senderNumber =
+    typeof sender === 'string'
+      ? sql`${sender}`
+      : sql`(SELECT sender_number FROM campaigns WHERE id = ${sender.campaignId})`;
   const row = (
     await sql<
-      PolicyFactRow & { now: Date; pause_reason: PauseReason | null; paused_details: unknown }
+      PolicyFactRow & {
+        now: Date;
+        phone_number: string;
+        pause_reason: PauseReason | null;
+        paused_details: unknown;
+      }
     >`
-      SELECT now() AS now, ${pauseReason} AS pause_reason, s.paused_details, ${policyFactColumns}
+      SELECT now() AS now, s.phone_number, ${pauseReason} AS pause_reason, s.paused_details,
+        ${policyFactColumns}
       FROM senders s ${sessionAndWorker} ${withSenderPolicies}
       WHERE s.phone_number = ${senderNumber}
     `.execute(db)
@@ -95,7 +108,7 @@ export async function readSendingState(
     const details = row.pause_reason === 'HEALTH' ? (row.paused_details ?? null) : null;
     return { state: 'PAUSED', reason: row.pause_reason, resumes_at: null, details };
   }
-  const { decision } = await decideForSender(db, senderNumber, row, row.now);
+  const { decision } = await decideForSender(db, row.phone_number, row, row.now);
   if (decision.state === 'ACTIVE') {
     return { state: 'ACTIVE', reason: null, resumes_at: null, details: null };
   }

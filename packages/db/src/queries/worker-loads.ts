@@ -6,7 +6,7 @@ import { workerUsable } from './send-readiness.ts';
 // A worker's load is the number of its sessions that hold a slot (`holdsSlot` in
 // session-placement.ts): `live_sessions`, plus `paired_stopped_sessions` on Core. Both columns
 // are as of the last fold; the changes since sit in `worker_session_changes` (trigger of
-// migration 0013_worker_loads), and every read here adds them, so a load is always exact.
+// migration 0013_reads_at_scale), and every read here adds them, so a load is always exact.
 
 /** How many of the best-ranked workers one placement reads (and tries to lock, in order). */
 export const CANDIDATES = 8;

@@ -1,5 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 
+// Reads at scale. Campaign lists are ordered by (created_at, id): with id in the indexes a page is
+// read in index order, with no sort of the rows that share a created_at.
+//
 // Each worker's slot-holding sessions, counted as they change, so that placement ranks 10,000
 // workers through an index rather than counting and sorting them all. Sessions do not write the
 // worker's row (recordOutcome locks it before a session, observations the other way round: a
@@ -9,6 +12,12 @@ import { type Kysely, sql } from 'kysely';
 // The ended statuses are those of ENDED_SESSION_STATUSES (packages/domain/src/statuses.ts),
 // held equal by packages/db/test/worker-loads.test.ts. Forward-only; never import app code here.
 export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`DROP INDEX campaigns_created_idx`.execute(db);
+  await sql`CREATE INDEX campaigns_created_idx ON campaigns (created_at DESC, id DESC)`.execute(db);
+  await sql`DROP INDEX campaigns_sender_created_idx`.execute(db);
+  await sql`
+    CREATE INDEX campaigns_sender_created_idx ON campaigns (sender_number, created_at DESC, id DESC)
+  `.execute(db);
   await sql`
     ALTER TABLE workers
       ADD COLUMN live_sessions integer NOT NULL DEFAULT 0,
