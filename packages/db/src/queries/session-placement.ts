@@ -2,7 +2,7 @@ import { ENDED_SESSION_STATUSES, effectiveCapacity } from '@herald/domain';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, SessionUpdate } from '../database.ts';
 import { workerUsable } from './send-readiness.ts';
-import { CANDIDATES, foldWorkerSessionChanges, rankedCandidates } from './worker-loads.ts';
+import { CANDIDATES, rankedCandidates } from './worker-loads.ts';
 
 // Any constant works; it only has to be the same in every process that places sessions.
 const PLACEMENT_LOCK = 7_104_201;
@@ -73,7 +73,6 @@ export async function reserveSessionSlot(
   options: { phone: string; maxLiveSessions: number; excludeWorkerIds?: number[] },
 ): Promise<Placement | null> {
   await sql`SELECT pg_advisory_xact_lock(${PLACEMENT_LOCK})`.execute(trx);
-  await foldWorkerSessionChanges(trx);
   const ranked = await rankedCandidates(trx, options);
   // DELETE /api/admin/workers does not take the placement lock: a worker deleted since the read
   // above would fail the row's foreign key (a 500). Locking the chosen worker's row skips one

@@ -23,9 +23,7 @@ export const effectiveCapacitySql = (maxLiveSessions: number) =>
  * at a time). A worker whose row another transaction holds (a send's outcome) keeps its changes
  * for a later fold rather than wait: the ranking adds them meanwhile.
  */
-export async function foldWorkerSessionChanges(trx: Transaction<Database>): Promise<void> {
-  await sql`
-    WITH movable AS (
+const foldChanges = sql`movable AS (
       SELECT w.id FROM workers w
       WHERE w.id IN (SELECT worker_id FROM worker_session_changes)
       FOR NO KEY UPDATE OF w SKIP LOCKED
@@ -34,12 +32,18 @@ export async function foldWorkerSessionChanges(trx: Transaction<Database>): Prom
       WHERE c.worker_id IN (SELECT id FROM movable)
          OR NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = c.worker_id)
       RETURNING c.worker_id, c.live, c.paired_stopped
-    )
-    UPDATE workers w
-    SET live_sessions = w.live_sessions + f.live, paired_stopped_sessions = w.paired_stopped_sessions + f.paired_stopped
-    FROM (SELECT worker_id, sum(live)::int AS live, sum(paired_stopped)::int AS paired_stopped
-          FROM folded GROUP BY worker_id) f
-    WHERE w.id = f.worker_id`.execute(trx);
+    ), applied AS (
+      UPDATE workers w
+      SET live_sessions = w.live_sessions + f.live,
+        paired_stopped_sessions = w.paired_stopped_sessions + f.paired_stopped
+      FROM (SELECT worker_id, sum(live)::int AS live, sum(paired_stopped)::int AS paired_stopped
+            FROM folded GROUP BY worker_id) f
+      WHERE w.id = f.worker_id
+    )`;
+
+/** The fold alone (rankedCandidates folds as it ranks). */
+export async function foldWorkerSessionChanges(trx: Transaction<Database>): Promise<void> {
+  await sql`WITH ${foldChanges} SELECT 1`.execute(trx);
 }
 
 /**
@@ -52,6 +56,9 @@ export async function foldWorkerSessionChanges(trx: Transaction<Database>): Prom
  * only those few rows are ranked. Workers whose load the columns do not show exactly (changes
  * not folded yet, or this number's own session, which does not count against it) are left out
  * of the index walk and ranked with their exact load.
+ *
+ * The same statement folds the pending changes: all of it reads the snapshot from before the fold,
+ * the columns and the changes alike, so the loads it ranks are exact either way.
  */
 export function rankedCandidates(
   trx: Transaction<Database>,
@@ -64,7 +71,7 @@ export function rankedCandidates(
   const eligible = sql`NOT (w.id = ANY(${excluded}::bigint[]))
     AND NOT (w.id = ANY(ARRAY(SELECT worker_id FROM adjusted)))`;
   return sql<{ id: number; tier: WorkerTier | null }>`
-    WITH RECURSIVE pending AS (
+    WITH RECURSIVE ${foldChanges}, pending AS (
       SELECT worker_id, sum(live)::int AS live, sum(paired_stopped)::int AS paired_stopped
       FROM worker_session_changes GROUP BY worker_id
     ), own AS (
