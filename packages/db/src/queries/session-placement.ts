@@ -45,7 +45,8 @@ export async function reclaimSessionSlot(
 }
 
 /**
- * A session row (`sessions`, on worker `w`) that holds a slot: a live one. On Core, whose one
+ * A session row (`sessions`, on worker `w`) that holds a slot: a live one. The workers' counted
+ * loads (trigger of migration 0013_reads_at_scale, `worker-loads.ts`) count the same rows. On Core, whose one
  * session `default` is shared, a stopped session that was paired holds it too, since starting
  * `default` for another number would bring back that account.
  */
@@ -62,10 +63,12 @@ export interface Placement {
 /**
  * Reserves a slot for `phone` on the least-loaded usable worker with room, and writes
  * the session row. Only live sessions count against a worker's capacity (an ended one runs
- * nowhere and is started again only through this reservation or `reclaimSessionSlot`), under one transaction-scoped advisory lock: placements are serialised, so the
- * count of sessions per worker read here cannot change before the row is written, and concurrent
- * creations never exceed a worker's effective capacity. Least loaded is the lowest ratio of
- * sessions to effective capacity, then the most free slots, then the lowest id.
+ * nowhere and is started again only through this reservation or `reclaimSessionSlot`), under one
+ * transaction-scoped advisory lock: placements are serialised, so the count of sessions per worker
+ * read here cannot change before the row is written, and concurrent creations never exceed a
+ * worker's effective capacity. Least loaded is the lowest ratio of sessions to effective capacity,
+ * then the most free slots, then the lowest id; the counts are the workers' maintained loads
+ * (`worker-loads.ts`), so a placement reads a few rows per capacity rather than every worker.
  * Returns null when no worker has room.
  */
 export async function reserveSessionSlot(
