@@ -39,6 +39,36 @@ CREATE FUNCTION public.record_message_event() RETURNS trigger
       RETURN NULL;
     END $$;
 
+CREATE FUNCTION public.record_worker_session_change() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+    DECLARE
+      old_live integer := 0; old_paired integer := 0; new_live integer := 0; new_paired integer := 0;
+    BEGIN
+      IF TG_OP <> 'INSERT' AND OLD.worker_id IS NOT NULL THEN
+        old_live := (OLD.status NOT IN ('STOPPED', 'EXPIRED', 'FAILED', 'WRONG_ACCOUNT'))::integer;
+        old_paired := (OLD.status = 'STOPPED' AND OLD.connected_at IS NOT NULL)::integer;
+      END IF;
+      IF TG_OP <> 'DELETE' AND NEW.worker_id IS NOT NULL THEN
+        new_live := (NEW.status NOT IN ('STOPPED', 'EXPIRED', 'FAILED', 'WRONG_ACCOUNT'))::integer;
+        new_paired := (NEW.status = 'STOPPED' AND NEW.connected_at IS NOT NULL)::integer;
+      END IF;
+      IF TG_OP = 'UPDATE' AND OLD.worker_id IS NOT DISTINCT FROM NEW.worker_id THEN
+        IF new_live <> old_live OR new_paired <> old_paired THEN
+          INSERT INTO worker_session_changes VALUES (NEW.worker_id, new_live - old_live, new_paired - old_paired);
+        END IF;
+        RETURN NULL;
+      END IF;
+      IF old_live + old_paired > 0 THEN
+        INSERT INTO worker_session_changes VALUES (OLD.worker_id, -old_live, -old_paired);
+      END IF;
+      IF new_live + new_paired > 0 THEN
+        INSERT INTO worker_session_changes VALUES (NEW.worker_id, new_live, new_paired);
+      END IF;
+      RETURN NULL;
+    END
+    $$;
+
 CREATE TABLE public.campaign_events (
     seq bigint NOT NULL,
     xid xid8 DEFAULT pg_current_xact_id() NOT NULL,
@@ -310,6 +340,12 @@ CREATE TABLE public.webhook_outbox_cursor (
     CONSTRAINT webhook_outbox_cursor_id_check CHECK ((id = 1))
 );
 
+CREATE TABLE public.worker_session_changes (
+    worker_id bigint NOT NULL,
+    live integer NOT NULL,
+    paired_stopped integer NOT NULL
+);
+
 CREATE TABLE public.workers (
     id bigint NOT NULL,
     name text NOT NULL,
@@ -334,6 +370,8 @@ CREATE TABLE public.workers (
     breaker_failures integer DEFAULT 0 NOT NULL,
     breaker_window_started_at timestamp with time zone,
     degraded_until timestamp with time zone,
+    live_sessions integer DEFAULT 0 NOT NULL,
+    paired_stopped_sessions integer DEFAULT 0 NOT NULL,
     CONSTRAINT workers_capacity_check CHECK ((capacity > 0)),
     CONSTRAINT workers_tier_check CHECK ((tier = ANY (ARRAY['CORE'::text, 'PLUS'::text])))
 );
@@ -417,11 +455,11 @@ CREATE INDEX campaign_events_campaign_idx ON public.campaign_events USING btree 
 
 CREATE INDEX campaigns_claimable_idx ON public.campaigns USING btree (sender_number, id) WHERE ((pending_messages > 0) AND (status = ANY (ARRAY['PENDING'::text, 'IN_PROGRESS'::text])));
 
-CREATE INDEX campaigns_created_idx ON public.campaigns USING btree (created_at DESC);
+CREATE INDEX campaigns_created_idx ON public.campaigns USING btree (created_at DESC, id DESC);
 
 CREATE INDEX campaigns_scheduled_idx ON public.campaigns USING btree (send_at) WHERE (status = 'SCHEDULED'::text);
 
-CREATE INDEX campaigns_sender_created_idx ON public.campaigns USING btree (sender_number, created_at DESC);
+CREATE INDEX campaigns_sender_created_idx ON public.campaigns USING btree (sender_number, created_at DESC, id DESC);
 
 CREATE INDEX campaigns_status_idx ON public.campaigns USING btree (status);
 
@@ -457,7 +495,13 @@ CREATE UNIQUE INDEX suppressions_scope_idx ON public.suppressions USING btree (C
 
 CREATE INDEX waha_webhook_events_received_idx ON public.waha_webhook_events USING btree (received_at);
 
+CREATE INDEX worker_session_changes_worker_idx ON public.worker_session_changes USING btree (worker_id);
+
+CREATE INDEX workers_core_load_idx ON public.workers USING btree (((live_sessions + paired_stopped_sessions)), id) WHERE (enabled AND healthy AND (tier = 'CORE'::text));
+
 CREATE INDEX workers_next_probe_idx ON public.workers USING btree (next_probe_at);
+
+CREATE INDEX workers_plus_load_idx ON public.workers USING btree (capacity, live_sessions, id) WHERE (enabled AND healthy AND (tier IS DISTINCT FROM 'CORE'::text));
 
 CREATE TRIGGER campaigns_count_delete AFTER DELETE ON public.campaigns REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION public.count_sender_campaigns();
 
@@ -466,6 +510,8 @@ CREATE TRIGGER campaigns_count_insert AFTER INSERT ON public.campaigns REFERENCI
 CREATE TRIGGER campaigns_status_event AFTER UPDATE OF status ON public.campaigns FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION public.record_campaign_event();
 
 CREATE TRIGGER messages_status_event AFTER UPDATE OF status ON public.messages FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION public.record_message_event();
+
+CREATE TRIGGER sessions_worker_load AFTER INSERT OR DELETE OR UPDATE OF worker_id, status, connected_at ON public.sessions FOR EACH ROW EXECUTE FUNCTION public.record_worker_session_change();
 
 ALTER TABLE ONLY public.campaign_events
     ADD CONSTRAINT campaign_events_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaigns(id) ON DELETE CASCADE;

@@ -49,6 +49,10 @@ export interface WorkersTable {
   breaker_window_started_at: NullableTimestamp;
   /** Set while the breaker holds the worker degraded: no probe restores it before then. */
   degraded_until: NullableTimestamp;
+  /** Sessions on it not in an ended status, as of the last fold (see worker-loads.ts). */
+  live_sessions: ColumnType<number, number | undefined, number>;
+  /** STOPPED sessions on it that were paired (they hold Core's `default`), as of the last fold. */
+  paired_stopped_sessions: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
   updated_at: CreatedAt;
 }
@@ -261,8 +265,16 @@ export interface SessionOpeningsTable {
   expires_at: Timestamp;
 }
 
+/** Changes of `workers`' session counts not yet folded into them (trigger of 0013_reads_at_scale). */
+export interface WorkerSessionChangesTable {
+  worker_id: number;
+  live: number;
+  paired_stopped: number;
+}
+
 export interface Database {
   workers: WorkersTable;
+  worker_session_changes: WorkerSessionChangesTable;
   senders: SendersTable;
   delay_settings: DelaySettingsTable;
   sessions: SessionsTable;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { effectiveCapacity, WORKER_TIERS, type WorkerTier } from '@herald/domain';
 import { sql } from 'kysely';
-import { effectiveCapacitySql } from '../src/queries/session-placement.ts';
+import { effectiveCapacitySql } from '../src/queries/worker-loads.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 
 let t: TestDatabase;

@@ -203,8 +203,11 @@ export const campaignRoutes: RouteModule = (r, deps) => {
       const page = query.details
         ? { limit: query.limit, offset: query.offset, cursor: query.cursor, status: query.status }
         : null;
-      const status = await getCampaignStatus(deps.db, id, scope, page);
-      const sending = await readSendingState(deps.db, status.campaign.sender_number);
+      // Read together: the sending state finds the campaign's sender itself.
+      const [status, sending] = await Promise.all([
+        getCampaignStatus(deps.db, id, scope, page),
+        readSendingState(deps.db, { campaignId: id }),
+      ]);
       const body = toCampaignStatusDto(status, sending);
       return { status: 200, body };
     },

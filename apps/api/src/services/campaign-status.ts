@@ -41,16 +41,20 @@ export async function getCampaignStatus(
   details: MessagePage | null,
 ): Promise<CampaignStatus> {
   if (scope === null) throw campaignNotFound(id);
-  const campaign = await findCampaign(db, id, scope);
-  if (!campaign) throw campaignNotFound(id);
-  if (!details) return { campaign, messages: null, nextCursor: null };
+  // The page is read beside the campaign (one round trip, not two) and dropped if it is not found.
   // One row more than the page says whether another page follows, without counting.
-  const rows = await listCampaignMessages(db, id, {
-    limit: details.limit + 1,
-    offset: details.offset,
-    after: details.cursor === undefined ? undefined : Number(details.cursor),
-    status: details.status,
-  });
+  const [campaign, rows] = await Promise.all([
+    findCampaign(db, id, scope),
+    details &&
+      listCampaignMessages(db, id, {
+        limit: details.limit + 1,
+        offset: details.offset,
+        after: details.cursor === undefined ? undefined : Number(details.cursor),
+        status: details.status,
+      }),
+  ]);
+  if (!campaign) throw campaignNotFound(id);
+  if (!details || !rows) return { campaign, messages: null, nextCursor: null };
   const messages = rows.slice(0, details.limit);
   const last = messages.at(-1);
   const nextCursor = rows.length > details.limit && last ? String(last.id) : null;

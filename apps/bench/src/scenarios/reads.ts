@@ -2,7 +2,8 @@ import { type Database, lockOrCreateSender, reserveSessionSlot } from '@herald/d
 import { makeConnectedSender } from '@herald/testing';
 import { type Kysely, sql } from 'kysely';
 import { request } from 'undici';
-import { BENCH_ADMIN_KEY, startGatewayProcess } from '../gateway-process.ts';
+import { BENCH_ADMIN_KEY, type GatewayProcess, startGatewayProcess } from '../gateway-process.ts';
+import { backendCpuDelta, readBackendCpu } from '../proc.ts';
 import { table } from '../report.ts';
 import { freshDatabase, stoppedAtCleanup } from '../resources.ts';
 import type { Scenario } from '../scenario.ts';
@@ -29,10 +30,36 @@ async function timedGet(url: string, headers: Record<string, string> = {}): Prom
   return ms;
 }
 
-async function repeat(times: number, once: (i: number) => Promise<number>): Promise<Summary> {
+/** Latencies of one read, and the CPU it cost per call: the caller's and Postgres's. */
+interface Measured extends Summary {
+  callerCpuMs: number;
+  postgresCpuMs: number;
+}
+
+/**
+ * Calls `once` `times` in a row. CPU is read from /proc around the batch: the caller's (the
+ * gateway's process, or this one for placement, which runs here) and that of every Postgres
+ * backend of the database; far less sensitive to the machine's load than the latencies.
+ */
+async function repeat(
+  times: number,
+  caller: GatewayProcess | 'self',
+  db: Kysely<Database>,
+  once: (i: number) => Promise<number>,
+): Promise<Measured> {
+  const callerCpu = async () =>
+    caller === 'self'
+      ? (process.cpuUsage().user + process.cpuUsage().system) / 1e6
+      : caller.cpuSeconds();
+  const [caller0, backends0] = [await callerCpu(), await readBackendCpu(db)];
   const values: number[] = [];
   for (let i = 0; i < times; i++) values.push(await once(i));
-  return summarize(values);
+  const [caller1, backends1] = [await callerCpu(), await readBackendCpu(db)];
+  return {
+    ...summarize(values),
+    callerCpuMs: ((caller1 - caller0) * 1000) / times,
+    postgresCpuMs: (backendCpuDelta(backends0, backends1) * 1000) / times,
+  };
 }
 
 /** One campaign of MESSAGES rows, CAMPAIGNS campaigns, WORKERS healthy Plus workers, in bulk. */
@@ -79,23 +106,27 @@ export const readsScenario: Scenario = {
     const base = gateway.url;
 
     // Baseline, same run: the gateway's cheapest answer, and each read's query from here.
-    const floor = await repeat(SAMPLES, () => timedGet(`${base}/health`));
-    const status = await repeat(SAMPLES, () => timedGet(`${base}/api/status/${campaignId}`, ADMIN));
+    const floor = await repeat(SAMPLES, gateway, database.db, () => timedGet(`${base}/health`));
+    const status = await repeat(SAMPLES, gateway, database.db, () =>
+      timedGet(`${base}/api/status/${campaignId}`, ADMIN),
+    );
     // Pages spread over the campaign, each reached with the cursor of the message before it.
     const { rows: ids } = await sql<{ id: number }>`
       SELECT id FROM messages WHERE campaign_id = ${campaignId} ORDER BY id`.execute(database.db);
-    const details = await repeat(60, (i) => {
+    const details = await repeat(60, gateway, database.db, (i) => {
       const after = ids[Math.floor((i * (MESSAGES - PAGE)) / 60)]?.id;
       return timedGet(
         `${base}/api/status/${campaignId}?details=true&limit=${PAGE}&cursor=${after}`,
         ADMIN,
       );
     });
-    const firstPage = await repeat(SAMPLES, () => timedGet(`${base}/api/campaigns`, ADMIN));
-    const senderPage = await repeat(SAMPLES, () =>
+    const firstPage = await repeat(SAMPLES, gateway, database.db, () =>
+      timedGet(`${base}/api/campaigns`, ADMIN),
+    );
+    const senderPage = await repeat(SAMPLES, gateway, database.db, () =>
       timedGet(`${base}/api/campaigns?sender_number=${SENDER}&offset=500`),
     );
-    const placement = await repeat(SAMPLES, async (i) => {
+    const placement = await repeat(SAMPLES, 'self', database.db, async (i) => {
       const started = performance.now();
       await database.db
         .transaction()
@@ -111,7 +142,7 @@ export const readsScenario: Scenario = {
       return performance.now() - started;
     });
 
-    const rows: [string, Summary, number | null][] = [
+    const rows: [string, Measured, number | null][] = [
       ['GET /health (baseline: the HTTP floor)', floor, null],
       [`GET /api/status/{id}, ${fmtInt(MESSAGES)} messages`, status, TARGETS.status],
       [`… ?details=true&limit=${fmtInt(PAGE)}&cursor=…`, details, TARGETS.details],
@@ -133,10 +164,22 @@ export const readsScenario: Scenario = {
       'sender-scoped list without it); times to the last byte of the answer. Message pages are',
       `${fmtInt(PAGE)} messages from 60 places spread over the campaign, each reached with a cursor.`,
       'Placement is `reserveSessionSlot` from the bench process, in a transaction rolled back.',
+      'CPU per call: the caller (the gateway, or the bench process for placement) and every',
+      'Postgres backend of the database, read from /proc around each batch; it depends far less on',
+      "the machine's load than the latencies do.",
       '**Baseline, same run:** `GET /health`, the cheapest answer of the same gateway.',
       '',
       table(
-        ['read', 'n', 'p50', 'p99', 'max', 'target (p99)', 'p99 / baseline p99'],
+        [
+          'read',
+          'n',
+          'p50',
+          'p99',
+          'max',
+          'target (p99)',
+          'p99 / baseline p99',
+          'CPU per call: caller + Postgres',
+        ],
         rows.map(([label, s, target]) => [
           label,
           String(s.n),
@@ -145,6 +188,7 @@ export const readsScenario: Scenario = {
           fmtMs(s.max, 1),
           target === null ? '' : `≤ ${target} ms`,
           `×${(s.p99 / floor.p99).toFixed(1)}`,
+          `${s.callerCpuMs.toFixed(2)} + ${s.postgresCpuMs.toFixed(2)} ms`,
         ]),
       ),
     ].join('\n');
@@ -154,7 +198,10 @@ export const readsScenario: Scenario = {
         `Status p99 ${fmtMs(status.p99, 1)}, a page of ${fmtInt(PAGE)} messages ${fmtMs(details.p99, 1)}, campaign pages ` +
         `${fmtMs(firstPage.p99, 1)} / ${fmtMs(senderPage.p99, 1)}, placement ${fmtMs(placement.p99, 1)}, against ${fmtMs(floor.p99, 1)} for the gateway's floor` +
         (misses.length > 0 ? `. Targets missed: ${misses.join('; ')}.` : '; every target met.'),
-      summary: rows.map(([label, s]) => `${label}: p50 ${fmtMs(s.p50, 1)}, p99 ${fmtMs(s.p99, 1)}`),
+      summary: rows.map(
+        ([label, s]) =>
+          `${label}: p50 ${fmtMs(s.p50, 1)}, p99 ${fmtMs(s.p99, 1)}, CPU ${s.callerCpuMs.toFixed(2)} + ${s.postgresCpuMs.toFixed(2)} ms`,
+      ),
       problems: [],
     };
   },

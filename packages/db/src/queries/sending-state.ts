@@ -37,29 +37,30 @@ export async function decideForSender(
   now: Date,
 ): Promise<{ policy: SenderPolicy; decision: SendingDecision }> {
   const policy = policyInForce(row);
-  const sendsLastHour =
-    policy.hourly_cap === null
-      ? []
+  // Both counts in one statement: one round trip per claim and per status read, not two.
+  const hourly = policy.hourly_cap;
+  const daily = policy.daily_cap !== null || policy.warmup !== null;
+  const counts =
+    hourly === null && !daily
+      ? undefined
       : (
-          await db
-            .selectFrom('sender_sends')
-            .select('sent_at')
-            .where('sender_number', '=', senderNumber)
-            .where('sent_at', '>', new Date(now.getTime() - 3_600_000))
-            .orderBy('sent_at', 'desc')
-            .limit(policy.hourly_cap)
-            .execute()
-        ).map((send) => send.sent_at);
-  let sentToday = 0;
-  if (policy.daily_cap !== null || policy.warmup !== null) {
-    const counted = await db
-      .selectFrom('sender_sends')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('sender_number', '=', senderNumber)
-      .where('sent_at', '>=', policyDayStart(policy, now))
-      .executeTakeFirstOrThrow();
-    sentToday = Number(counted.n);
-  }
+          await sql<{ last_hour: Date[] | null; today: number | null }>`
+            SELECT ${
+              hourly === null
+                ? sql`NULL`
+                : sql`ARRAY(SELECT sent_at FROM sender_sends
+                    WHERE sender_number = ${senderNumber}
+                      AND sent_at > ${new Date(now.getTime() - 3_600_000)}
+                    ORDER BY sent_at DESC LIMIT ${hourly})`
+            } AS last_hour, ${
+              daily
+                ? sql`(SELECT count(*) FROM sender_sends
+                    WHERE sender_number = ${senderNumber} AND sent_at >= ${policyDayStart(policy, now)})`
+                : sql`NULL`
+            } AS today`.execute(db)
+        ).rows[0];
+  const sendsLastHour = counts?.last_hour ?? [];
+  const sentToday = Number(counts?.today ?? 0);
   const decision = decideSending(policy, {
     now,
     sendsLastHour,
@@ -76,16 +77,29 @@ export type SendingState =
   | { state: 'WAITING'; reason: WaitReason; resumes_at: Date; details: null }
   | { state: 'PAUSED'; reason: PauseReason; resumes_at: null; details: unknown };
 
-/** Whether a sender sends, waits on its policy (and until when) or is paused (and why). */
+/**
+ * Whether a sender sends, waits on its policy (and until when) or is paused (and why). The sender
+ * is named, or is the one of a campaign (so that a campaign's status reads both at once).
+ */
 export async function readSendingState(
   db: Kysely<Database>,
-  senderNumber: string,
+  sender: string | { campaignId: number },
 ): Promise<SendingState | null> {
+  const senderNumber =
+    typeof sender === 'string'
+      ? sql`${sender}`
+      : sql`(SELECT sender_number FROM campaigns WHERE id = ${sender.campaignId})`;
   const row = (
     await sql<
-      PolicyFactRow & { now: Date; pause_reason: PauseReason | null; paused_details: unknown }
+      PolicyFactRow & {
+        now: Date;
+        phone_number: string;
+        pause_reason: PauseReason | null;
+        paused_details: unknown;
+      }
     >`
-      SELECT now() AS now, ${pauseReason} AS pause_reason, s.paused_details, ${policyFactColumns}
+      SELECT now() AS now, s.phone_number, ${pauseReason} AS pause_reason, s.paused_details,
+        ${policyFactColumns}
       FROM senders s ${sessionAndWorker} ${withSenderPolicies}
       WHERE s.phone_number = ${senderNumber}
     `.execute(db)
@@ -95,7 +109,7 @@ export async function readSendingState(
     const details = row.pause_reason === 'HEALTH' ? (row.paused_details ?? null) : null;
     return { state: 'PAUSED', reason: row.pause_reason, resumes_at: null, details };
   }
-  const { decision } = await decideForSender(db, senderNumber, row, row.now);
+  const { decision } = await decideForSender(db, row.phone_number, row, row.now);
   if (decision.state === 'ACTIVE') {
     return { state: 'ACTIVE', reason: null, resumes_at: null, details: null };
   }

@@ -1,7 +1,8 @@
-import { ENDED_SESSION_STATUSES, effectiveCapacity, type WorkerTier } from '@herald/domain';
+import { ENDED_SESSION_STATUSES, effectiveCapacity } from '@herald/domain';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, SessionUpdate } from '../database.ts';
 import { workerUsable } from './send-readiness.ts';
+import { CANDIDATES, rankedCandidates } from './worker-loads.ts';
 
 // Any constant works; it only has to be the same in every process that places sessions.
 const PLACEMENT_LOCK = 7_104_201;
@@ -44,7 +45,8 @@ export async function reclaimSessionSlot(
 }
 
 /**
- * A session row (`sessions`, on worker `w`) that holds a slot: a live one. On Core, whose one
+ * A session row (`sessions`, on worker `w`) that holds a slot: a live one. The workers' counted
+ * loads (trigger of migration 0013_reads_at_scale, `worker-loads.ts`) count the same rows. On Core, whose one
  * session `default` is shared, a stopped session that was paired holds it too, since starting
  * `default` for another number would bring back that account.
  */
@@ -61,10 +63,12 @@ export interface Placement {
 /**
  * Reserves a slot for `phone` on the least-loaded usable worker with room, and writes
  * the session row. Only live sessions count against a worker's capacity (an ended one runs
- * nowhere and is started again only through this reservation or `reclaimSessionSlot`), under one transaction-scoped advisory lock: placements are serialised, so the
- * count of sessions per worker read here cannot change before the row is written, and concurrent
- * creations never exceed a worker's effective capacity. Least loaded is the lowest ratio of
- * sessions to effective capacity, then the most free slots, then the lowest id.
+ * nowhere and is started again only through this reservation or `reclaimSessionSlot`), under one
+ * transaction-scoped advisory lock: placements are serialised, so the count of sessions per worker
+ * read here cannot change before the row is written, and concurrent creations never exceed a
+ * worker's effective capacity. Least loaded is the lowest ratio of sessions to effective capacity,
+ * then the most free slots, then the lowest id; the counts are the workers' maintained loads
+ * (`worker-loads.ts`), so a placement reads a few rows per capacity rather than every worker.
  * Returns null when no worker has room.
  */
 export async function reserveSessionSlot(
@@ -124,48 +128,6 @@ export async function reserveSessionSlot(
     )
     .execute();
   return { worker_id: chosen.id, waha_session: wahaSession, replaced: existing !== undefined };
-}
-
-/** How many of the best-ranked workers one placement reads (and tries to lock, in order). */
-const CANDIDATES = 8;
-
-/**
- * `effectiveCapacity` (packages/domain/src/workers.ts, the rule's home) as SQL over `w`, so the
- * ranking runs in Postgres and the gateway reads a few rows rather than every worker's (10,000
- * rows parsed and sorted per placement before). packages/db/test/placement.test.ts holds it equal
- * to the domain function.
- */
-export const effectiveCapacitySql = (maxLiveSessions: number) =>
-  sql<number>`(CASE WHEN w.tier = 'CORE' THEN 1 ELSE LEAST(w.capacity, ${maxLiveSessions}::int) END)`;
-
-/**
- * The usable workers with room, best first: the lowest ratio of live sessions (other numbers')
- * to effective capacity, then the most free slots, then the lowest id. The first CANDIDATES.
- */
-function rankedCandidates(
-  trx: Transaction<Database>,
-  options: { phone: string; maxLiveSessions: number; excludeWorkerIds?: number[] },
-): Promise<{ id: number; tier: WorkerTier | null }[]> {
-  const excluded = options.excludeWorkerIds ?? [];
-  // Live sessions are counted once, grouped (far fewer rows than workers), then joined.
-  return sql<{ id: number; tier: WorkerTier | null }>`
-    WITH used AS (
-      SELECT sessions.worker_id, count(*)::int AS n
-      FROM sessions JOIN workers w ON w.id = sessions.worker_id
-      WHERE sessions.phone_number <> ${options.phone} AND ${holdsSlot}
-      GROUP BY sessions.worker_id
-    ), load AS MATERIALIZED (
-      SELECT w.id, w.tier, ${effectiveCapacitySql(options.maxLiveSessions)} AS slots,
-        COALESCE(used.n, 0) AS used
-      FROM workers w LEFT JOIN used ON used.worker_id = w.id
-      WHERE ${workerUsable} AND NOT (w.id = ANY(${excluded}::bigint[]))
-    )
-    SELECT id, tier FROM load
-    WHERE used < slots
-    ORDER BY used::float8 / slots, slots - used DESC, id
-    LIMIT ${CANDIDATES}`
-    .execute(trx)
-    .then((result) => result.rows.map((row) => ({ ...row, id: Number(row.id) })));
 }
 
 /** Whether the worker still exists; if so its row can no longer be deleted until `trx` ends. */
