@@ -5,6 +5,7 @@ import type { WahaClientCache } from '@herald/waha';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { CampaignMediaCache } from './campaign-media.ts';
+import type { ClaimBatcher } from './claim-batcher.ts';
 import type { DispatcherConfig } from './config.ts';
 import type { Fleet } from './fleet.ts';
 import type { OutcomePolicy } from './outcome.ts';
@@ -21,4 +22,6 @@ export interface DispatchContext {
   metrics: HeraldMetrics;
   /** Heartbeat, lease renewal and fair share of this dispatcher. */
   fleet: Fleet;
+  /** Claims of this dispatcher's turns, batched into shared transactions. */
+  claims: ClaimBatcher;
 }

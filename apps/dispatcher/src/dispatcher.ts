@@ -10,6 +10,7 @@ import {
 } from '@herald/metrics';
 import { createWahaClientCache, type WahaClientCache } from '@herald/waha';
 import { createCampaignMediaCache } from './campaign-media.ts';
+import { createClaimBatcher } from './claim-batcher.ts';
 import type { DispatcherConfig } from './config.ts';
 import { startConsumer } from './consumer.ts';
 import type { DispatchContext } from './context.ts';
@@ -143,6 +144,7 @@ export async function startDispatcher(
     media: createCampaignMediaCache(db),
     metrics,
     fleet,
+    claims: createClaimBatcher(db),
   };
 
   const consumer = startConsumer({
