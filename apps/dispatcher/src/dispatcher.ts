@@ -1,4 +1,13 @@
-import { createDb, createQueue, ensureQueues, migrateToLatest } from '@herald/db';
+import {
+  claimMessages,
+  createDb,
+  createQueue,
+  ensureQueues,
+  type LeaseInput,
+  migrateToLatest,
+  recordSentMany,
+  type SentRecord,
+} from '@herald/db';
 import { SENDER_TURN_QUEUE, SenderTurnPayload } from '@herald/domain';
 import { createLogger, type Logger } from '@herald/logging';
 import {
@@ -9,8 +18,8 @@ import {
   startObservabilityServer,
 } from '@herald/metrics';
 import { createWahaClientCache, type WahaClientCache } from '@herald/waha';
+import { createBatcher } from './batcher.ts';
 import { createCampaignMediaCache } from './campaign-media.ts';
-import { createClaimBatcher } from './claim-batcher.ts';
 import type { DispatcherConfig } from './config.ts';
 import { startConsumer } from './consumer.ts';
 import type { DispatchContext } from './context.ts';
@@ -144,7 +153,10 @@ export async function startDispatcher(
     media: createCampaignMediaCache(db),
     metrics,
     fleet,
-    claims: createClaimBatcher(db),
+    claims: createBatcher((leases: LeaseInput[]) =>
+      db.transaction().execute((trx) => claimMessages(trx, leases)),
+    ),
+    sent: createBatcher((records: SentRecord[]) => recordSentMany(db, records)),
   };
 
   const consumer = startConsumer({

@@ -129,7 +129,7 @@ async function sendWhileDue(
     }
     if (slot.mustYield()) return 'YIELD';
     const claimStarted = performance.now();
-    const claim = await ctx.claims.claim(lease);
+    const claim = await ctx.claims.run(lease);
     switch (claim.kind) {
       case 'lost':
         logger.warn('sender lease lost during a turn', { sender: lease.senderNumber });
