@@ -28,14 +28,19 @@ CREATE FUNCTION public.record_campaign_event() RETURNS trigger
       RETURN NULL;
     END $$;
 
-CREATE FUNCTION public.record_message_event() RETURNS trigger
+CREATE FUNCTION public.record_message_events() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
     BEGIN
       INSERT INTO campaign_events (campaign_id, message_id, recipient, status, error_code, note)
-      VALUES (NEW.campaign_id, NEW.id, NEW.recipient, NEW.status, NEW.error_code,
-              CASE WHEN OLD.status = 'UNKNOWN' THEN 'resolved_from_unknown' END);
-      PERFORM pg_notify('herald_campaign_events', NEW.campaign_id::text);
+      SELECT n.campaign_id, n.id, n.recipient, n.status, n.error_code,
+             CASE WHEN o.status = 'UNKNOWN' THEN 'resolved_from_unknown' END
+      FROM new_rows n JOIN old_rows o ON o.id = n.id
+      WHERE o.status IS DISTINCT FROM n.status
+      ORDER BY n.id;
+      PERFORM pg_notify('herald_campaign_events', c.campaign_id::text)
+      FROM (SELECT DISTINCT n.campaign_id FROM new_rows n JOIN old_rows o ON o.id = n.id
+            WHERE o.status IS DISTINCT FROM n.status) c;
       RETURN NULL;
     END $$;
 
@@ -509,7 +514,7 @@ CREATE TRIGGER campaigns_count_insert AFTER INSERT ON public.campaigns REFERENCI
 
 CREATE TRIGGER campaigns_status_event AFTER UPDATE OF status ON public.campaigns FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION public.record_campaign_event();
 
-CREATE TRIGGER messages_status_event AFTER UPDATE OF status ON public.messages FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION public.record_message_event();
+CREATE TRIGGER messages_status_events AFTER UPDATE ON public.messages REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.record_message_events();
 
 CREATE TRIGGER sessions_worker_load AFTER INSERT OR DELETE OR UPDATE OF worker_id, status, connected_at ON public.sessions FOR EACH ROW EXECUTE FUNCTION public.record_worker_session_change();
 

@@ -1,9 +1,16 @@
-import type { Database } from '@herald/db';
+import type {
+  ClaimResult,
+  Database,
+  LeaseInput,
+  RecordOutcomeResult,
+  SentRecord,
+} from '@herald/db';
 import type { Logger } from '@herald/logging';
 import type { HeraldMetrics } from '@herald/metrics';
 import type { WahaClientCache } from '@herald/waha';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
+import type { Batcher } from './batcher.ts';
 import type { CampaignMediaCache } from './campaign-media.ts';
 import type { DispatcherConfig } from './config.ts';
 import type { Fleet } from './fleet.ts';
@@ -24,4 +31,8 @@ export interface DispatchContext {
   metrics: HeraldMetrics;
   /** Heartbeat, lease renewal and fair share of this dispatcher. */
   fleet: Fleet;
+  /** Claims of this dispatcher's turns, batched into shared transactions (`claimMessages`). */
+  claims: Batcher<LeaseInput, ClaimResult>;
+  /** SENT answers of senders without a health rule, recorded together (`recordSentMany`). */
+  sent: Batcher<SentRecord, RecordOutcomeResult>;
 }

@@ -1,4 +1,13 @@
-import { createDb, createQueue, ensureQueues, migrateToLatest } from '@herald/db';
+import {
+  claimMessages,
+  createDb,
+  createQueue,
+  ensureQueues,
+  type LeaseInput,
+  migrateToLatest,
+  recordSentMany,
+  type SentRecord,
+} from '@herald/db';
 import { SENDER_TURN_QUEUE, SenderTurnPayload } from '@herald/domain';
 import { createLogger, type Logger } from '@herald/logging';
 import {
@@ -9,6 +18,7 @@ import {
   startObservabilityServer,
 } from '@herald/metrics';
 import { createWahaClientCache, type WahaClientCache } from '@herald/waha';
+import { createBatcher } from './batcher.ts';
 import { createCampaignMediaCache } from './campaign-media.ts';
 import type { DispatcherConfig } from './config.ts';
 import { startConsumer } from './consumer.ts';
@@ -148,6 +158,10 @@ export async function startDispatcher(
     media: createCampaignMediaCache(db),
     metrics,
     fleet,
+    claims: createBatcher((leases: LeaseInput[]) =>
+      db.transaction().execute((trx) => claimMessages(trx, leases)),
+    ),
+    sent: createBatcher((records: SentRecord[]) => recordSentMany(db, records)),
   };
 
   const consumer = startConsumer({

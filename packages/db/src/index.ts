@@ -18,6 +18,7 @@ export * from './queries/messages.ts';
 export * from './queries/observability.ts';
 export * from './queries/rate-limits.ts';
 export * from './queries/record-outcome.ts';
+export * from './queries/record-sent.ts';
 export * from './queries/recovery.ts';
 export type { PauseReason } from './queries/send-readiness.ts';
 export * from './queries/sender-health.ts';

@@ -37,9 +37,22 @@ export async function recordWithRetry(
     unknownHoldSeconds: ctx.config.unknownHoldSeconds,
     workerBreaker: ctx.config.workerBreaker,
   };
+  // The common case, a send without a health rule to apply, is recorded with the others of its
+  // moment in one statement; anything else alone, as it may need a transaction of its own.
+  const record = () =>
+    outcome.kind === 'SENT' && policy.health === null
+      ? ctx.sent.run({
+          messageId: message.id,
+          senderNumber: lease.senderNumber,
+          workerId: target.workerId,
+          owner: lease.owner,
+          wahaMessageId: outcome.wahaMessageId,
+          jitterSeconds: input.jitterSeconds,
+        })
+      : recordOutcome(ctx.db, input);
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await recordOutcome(ctx.db, input);
+      return await record();
     } catch (error) {
       const delay = RECORD_RETRY_MS[attempt];
       if (delay === undefined) throw error;

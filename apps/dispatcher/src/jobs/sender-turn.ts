@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   acquireSenderLease,
-  claimNextMessage,
   enqueueSenderTurn,
   type LeaseInput,
   releaseSenderLease,
@@ -118,7 +117,7 @@ async function sendWhileDue(
   state: TurnState,
   slot: TurnSlot,
 ): Promise<TurnEnd> {
-  const { config, db, logger } = ctx;
+  const { config, logger } = ctx;
   const deadline = Date.now() + config.turnSeconds * 1000;
   for (;;) {
     if (signal.aborted) return 'SHUTDOWN';
@@ -130,7 +129,7 @@ async function sendWhileDue(
     }
     if (slot.mustYield()) return 'YIELD';
     const claimStarted = performance.now();
-    const claim = await db.transaction().execute((trx) => claimNextMessage(trx, lease));
+    const claim = await ctx.claims.run(lease);
     switch (claim.kind) {
       case 'lost':
         logger.warn('sender lease lost during a turn', { sender: lease.senderNumber });

@@ -1,5 +1,4 @@
 import {
-  type PacingDelay,
   type SenderPolicy,
   type SessionStatus,
   type WaitReason,
@@ -8,14 +7,10 @@ import {
 } from '@herald/domain';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
-import { type LeaseInput, leaseUntil } from './leases.ts';
-import { markSending } from './mark-sending.ts';
-import {
-  type NextMessage,
-  nextClaimableMessage,
-  nextMessageOfSender,
-  nextRetryAt,
-} from './next-message.ts';
+import { type ClaimWait, holdSender, nothingDue, waitAndRenew } from './claim-waits.ts';
+import type { LeaseInput } from './leases.ts';
+import { markSendingMany, type SendingMark } from './mark-sending.ts';
+import { type NextMessage, nextClaimableMessage, nextMessageOfSender } from './next-message.ts';
 import {
   ceilToMilliseconds,
   delaysInForce,
@@ -30,8 +25,6 @@ import { decideForSender, type PolicyFactRow, policyFactColumns } from './sendin
 // The dispatcher's hot path. Every transaction that locks takes its rows in one order (senders,
 // workers, messages, campaigns, sessions) so concurrent turns, outcomes and sweeps cannot deadlock.
 // All times are the database's `now()`, never a process clock, so every dispatcher agrees.
-
-const NOW = sql<Date>`now()`;
 
 export interface ClaimedMessage {
   id: number;
@@ -55,7 +48,7 @@ export type ClaimResult =
   | { kind: 'lost' }
   | { kind: 'paused'; reason: PauseReason; sessionStatus: SessionStatus | null }
   | { kind: 'empty' }
-  | { kind: 'wait'; now: Date; until: Date; reason: string }
+  | ClaimWait
   /** The sender policy holds the sender until `until`: end the turn, the next starts then. */
   | { kind: 'held'; now: Date; until: Date; reason: WaitReason }
   | {
@@ -94,16 +87,34 @@ interface SenderState extends PolicyFactRow {
  * delays are read here, on every claim, so a changed setting applies from the next send.
  * Campaign controls (pause, cancel…) lock the sender row too, so a control that returned is seen
  * by every later claim and none is half-way between its check and its commit.
- * The common case costs two statements: the sender's state with its next message, then one write.
  */
 export async function claimNextMessage(
   trx: Transaction<Database>,
   input: LeaseInput,
 ): Promise<ClaimResult> {
-  const { senderNumber, owner } = input;
-  const sender = (
-    await sql<SenderState & { [K in keyof NextMessage as `next_${K}`]: NextMessage[K] | null }>`
-      SELECT s.lease_owner, s.lease_expires_at, now() AS now,
+  const [result] = await claimMessages(trx, [input]);
+  if (!result) throw new Error('a claim of one sender must answer for it');
+  return result;
+}
+
+type SenderRow = SenderState & { phone_number: string } & {
+  [K in keyof NextMessage as `next_${K}`]: NextMessage[K] | null;
+};
+
+/**
+ * `claimNextMessage` for several senders (each lease distinct) in one transaction: their states in
+ * one statement, their senders locked in phone order (as every multi-sender lock is), then the
+ * claims' writes in one statement. Each sender is decided exactly as alone; the common case costs
+ * two statements for all of them. Results come in the order of `inputs`.
+ */
+export async function claimMessages(
+  trx: Transaction<Database>,
+  inputs: readonly LeaseInput[],
+): Promise<ClaimResult[]> {
+  const senders = inputs.map((input) => input.senderNumber);
+  const rows = (
+    await sql<SenderRow>`
+      SELECT s.phone_number, s.lease_owner, s.lease_expires_at, now() AS now,
              ${pauseReason} AS pause_reason, ses.status AS session_status, ses.waha_session,
              w.id AS worker_id, w.url, w.api_key, w.tier,
              ${senderDueAt} > now() AS must_wait,
@@ -114,10 +125,61 @@ export async function claimNextMessage(
              nm.updated_at AS next_updated_at, nm.suppressed AS next_suppressed
       FROM senders s ${withDelaySettings} ${sessionAndWorker} ${withSenderPolicies}
       LEFT JOIN LATERAL (${nextMessageOfSender}) nm ON true
-      WHERE s.phone_number = ${senderNumber}
+      WHERE s.phone_number = ANY(${senders}::text[])
+      ORDER BY s.phone_number
       FOR UPDATE OF s
     `.execute(trx)
-  ).rows[0];
+  ).rows;
+  const byPhone = new Map(rows.map((row) => [row.phone_number, row]));
+  // Workers whose pacing a claim reads are locked now, in id order, so batches of two dispatchers
+  // that share workers cannot lock them in opposite orders.
+  const paced = rows.filter((row) => row.switch_delay > 0 && row.worker_id !== null);
+  if (paced.length > 1) {
+    await sql`SELECT id FROM workers WHERE id = ANY(${paced.map((row) => row.worker_id)}::bigint[])
+              ORDER BY id FOR UPDATE`.execute(trx);
+  }
+  const decided: (ClaimResult | Claimable)[] = [];
+  // A worker a sender of this batch claimed is busy with it for the senders decided after it, as
+  // if its write had already been made (it is made once, for all, below).
+  const busy = new Map<number, string>();
+  for (const input of inputs) {
+    const result = await decide(trx, input, byPhone.get(input.senderNumber), busy);
+    if (result.kind === 'claimable') busy.set(result.mark.workerId, input.senderNumber);
+    decided.push(result);
+  }
+  const claimable = decided.filter((d): d is Claimable => d.kind === 'claimable');
+  const marked = await markSendingMany(
+    trx,
+    claimable.map((c) => ({ ...c.lease, ...c.mark })),
+  );
+  return decided.map((d) => {
+    if (d.kind !== 'claimable') return d;
+    const claimed = marked.get(d.mark.messageId);
+    // Changed since we read it (a cancel or a pause, say): look again straight away.
+    if (!claimed) return { kind: 'wait', now: d.now, until: d.now, reason: 'MESSAGE_CHANGED' };
+    return {
+      ...d.claim,
+      message: { ...d.claim.message, attempts: claimed.attempts - claimed.attempts_before_retry },
+    };
+  });
+}
+
+/** A sender whose claim goes ahead: its write (batched) and its result, once the write took. */
+interface Claimable {
+  kind: 'claimable';
+  now: Date;
+  lease: LeaseInput;
+  mark: Omit<SendingMark, keyof LeaseInput>;
+  claim: Extract<ClaimResult, { kind: 'claimed' }>;
+}
+
+async function decide(
+  trx: Transaction<Database>,
+  input: LeaseInput,
+  sender: SenderRow | undefined,
+  busy: ReadonlyMap<number, string>,
+): Promise<ClaimResult | Claimable> {
+  const { senderNumber, owner } = input;
   if (!sender || sender.lease_owner !== owner) return { kind: 'lost' };
   if (!sender.lease_expires_at || sender.lease_expires_at <= sender.now) return { kind: 'lost' };
   const { now } = sender;
@@ -168,68 +230,46 @@ export async function claimNextMessage(
       switchDelaySeconds: sender.switch_delay,
       lastSenderNumber: worker.last_sender_number,
       lastSendDoneAt: worker.last_send_done_at,
-      inflightSenderNumber: worker.inflight_sender_number,
-      inflightUntil: worker.inflight_until,
+      ...(busy.has(target.workerId)
+        ? {
+            inflightSenderNumber: busy.get(target.workerId) ?? null,
+            inflightUntil: new Date(now.getTime() + input.leaseSeconds * 1000),
+          }
+        : {
+            inflightSenderNumber: worker.inflight_sender_number,
+            inflightUntil: worker.inflight_until,
+          }),
     });
     if (waitForWorker) return waitAndRenew(trx, input, now, waitForWorker);
   }
 
-  const claimed = await markSending(trx, input, {
-    messageId: next.id,
-    workerId: target.workerId,
-    burstRun: decision.burstRun,
-    firstConnectedAt: sender.first_connected_at,
-  });
-  // Changed since we read it (a cancel or a pause, say): look again straight away.
-  if (!claimed) return { kind: 'wait', now, until: now, reason: 'MESSAGE_CHANGED' };
   return {
-    kind: 'claimed',
-    policy,
+    kind: 'claimable',
     now,
-    // Due once the sender's pacing allowed it and the message was waiting (created or requeued).
-    dueAt: new Date(Math.max(sender.due_at.getTime(), next.updated_at.getTime())),
-    message: {
-      id: next.id,
-      campaignId: next.campaign_id,
-      recipient: next.recipient,
-      body: next.body,
-      mediaUrl: next.media_url,
-      attempts: claimed.attempts - claimed.attempts_before_retry,
+    lease: input,
+    mark: {
+      messageId: next.id,
+      workerId: target.workerId,
+      burstRun: decision.burstRun,
+      firstConnectedAt: sender.first_connected_at,
     },
-    target,
+    claim: {
+      kind: 'claimed',
+      policy,
+      now,
+      // Due once the sender's pacing allowed it and the message was waiting (created or requeued).
+      dueAt: new Date(Math.max(sender.due_at.getTime(), next.updated_at.getTime())),
+      message: {
+        id: next.id,
+        campaignId: next.campaign_id,
+        recipient: next.recipient,
+        body: next.body,
+        mediaUrl: next.media_url,
+        attempts: 0,
+      },
+      target,
+    },
   };
-}
-
-/** Nothing is due now: wait for a message in backoff if there is one, else the sender is done. */
-async function nothingDue(
-  trx: Transaction<Database>,
-  input: LeaseInput,
-  now: Date,
-): Promise<ClaimResult> {
-  const retry = await nextRetryAt(trx, input.senderNumber);
-  if (!retry) return { kind: 'empty' };
-  return waitAndRenew(trx, input, now, { at: retry, reason: 'RETRY_BACKOFF' });
-}
-
-/**
- * The policy holds the sender until `until`: recorded as its due time, so the recovery sweep
- * leaves it alone until then, and a policy change can lift it (`held_reason`).
- */
-async function holdSender(
-  trx: Transaction<Database>,
-  senderNumber: string,
-  until: Date,
-  reason: WaitReason,
-): Promise<void> {
-  await trx
-    .updateTable('senders')
-    .set({
-      next_send_at: sql`GREATEST(next_send_at, ${until})`,
-      held_reason: reason,
-      updated_at: NOW,
-    })
-    .where('phone_number', '=', senderNumber)
-    .execute();
 }
 
 /** A sender that can send has a session on a worker (`pauseReason` is null only then). */
@@ -245,19 +285,4 @@ function sendTargetOf(sender: SenderState): SendTarget {
     tier: sender.tier,
     wahaSession: waha_session,
   };
-}
-
-async function waitAndRenew(
-  trx: Transaction<Database>,
-  input: LeaseInput,
-  now: Date,
-  delay: PacingDelay | { at: Date; reason: string },
-): Promise<ClaimResult> {
-  // Waiting is part of the turn: keep the lease alive so no other dispatcher takes the sender.
-  await trx
-    .updateTable('senders')
-    .set({ lease_expires_at: leaseUntil(input.leaseSeconds), updated_at: NOW })
-    .where('phone_number', '=', input.senderNumber)
-    .execute();
-  return { kind: 'wait', now, until: delay.at, reason: delay.reason };
 }

@@ -4,48 +4,63 @@ import { campaignClaimable } from './claimable.ts';
 import { type LeaseInput, leaseUntil } from './leases.ts';
 import { campaignCounterChanges } from './ledger.ts';
 
+/** One claim's write: the message to move to SENDING for the turn holding `owner`. */
+export interface SendingMark extends LeaseInput {
+  messageId: number;
+  workerId: number;
+  burstRun: number;
+  firstConnectedAt: Date | null;
+}
+
 /**
- * The claim's write, one statement: the message to SENDING (only if still PENDING in a campaign
- * that may send, read afresh now that the sender row is locked), its campaign's counters, the
- * worker's in-flight marker (when tracked), the sender's lease and policy state, and the hand-off
- * the caps count (whose result the health rule reads). Nothing is written if the message changed.
+ * The claims' write, one statement for any number of senders (one message each, so each campaign
+ * moves by one): each message to SENDING (only if still PENDING in a campaign that may send, read
+ * afresh now that the sender rows are locked), its campaign's counters, its worker's in-flight
+ * marker, its sender's lease and policy state, and the hand-off the caps count (whose result the
+ * health rule reads). A message that changed is left alone and missing from the answer.
  */
-export async function markSending(
+export async function markSendingMany(
   trx: Transaction<Database>,
-  input: LeaseInput,
-  claim: {
-    messageId: number;
-    workerId: number;
-    burstRun: number;
-    firstConnectedAt: Date | null;
-  },
-) {
-  const { senderNumber, owner, leaseSeconds } = input;
-  const row = await sql<{ attempts: number; attempts_before_retry: number }>`
-    WITH msg AS (
-      UPDATE messages m SET status = 'SENDING', attempts = m.attempts + 1, claimed_by = ${owner},
+  marks: readonly SendingMark[],
+): Promise<Map<number, { attempts: number; attempts_before_retry: number }>> {
+  if (marks.length === 0) return new Map();
+  // Every lease of a batch is as long (one dispatcher's setting).
+  const until = leaseUntil(Math.max(...marks.map((m) => m.leaseSeconds)));
+  const column = <T>(pick: (m: SendingMark) => T) => marks.map(pick);
+  const { rows } = await sql<{ id: number; attempts: number; attempts_before_retry: number }>`
+    WITH input AS (
+      SELECT * FROM unnest(${column((m) => m.messageId)}::bigint[],
+        ${column((m) => m.senderNumber)}::text[], ${column((m) => m.owner)}::text[],
+        ${column((m) => m.workerId)}::bigint[], ${column((m) => m.burstRun)}::int[],
+        ${column((m) => m.firstConnectedAt)}::timestamptz[])
+        AS i(message_id, sender_number, owner, worker_id, burst_run, first_connected_at)
+    ), msg AS (
+      UPDATE messages m SET status = 'SENDING', attempts = m.attempts + 1, claimed_by = i.owner,
         sending_at = now(), updated_at = now()
-      WHERE m.id = ${claim.messageId} AND m.status = 'PENDING'
+      FROM input i
+      WHERE m.id = i.message_id AND m.status = 'PENDING'
         AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = m.campaign_id AND ${campaignClaimable})
-      RETURNING m.campaign_id, m.attempts, m.attempts_before_retry
+      RETURNING m.id, m.campaign_id, m.attempts, m.attempts_before_retry, i.sender_number,
+        i.worker_id, i.burst_run, i.first_connected_at
     ), counters AS (
       UPDATE campaigns SET ${campaignCounterChanges('PENDING', 'SENDING')}
       WHERE id IN (SELECT campaign_id FROM msg)
     ), worker AS (
-      UPDATE workers SET inflight_sender_number = ${senderNumber},
-        inflight_until = ${leaseUntil(leaseSeconds)}
-      WHERE id = ${claim.workerId} AND EXISTS (SELECT 1 FROM msg)
+      UPDATE workers w SET inflight_sender_number = x.sender_number, inflight_until = ${until}
+      FROM (SELECT DISTINCT ON (worker_id) worker_id, sender_number FROM msg
+            ORDER BY worker_id, id DESC) x
+      WHERE w.id = x.worker_id
     ), sender AS (
-      UPDATE senders SET lease_expires_at = ${leaseUntil(leaseSeconds)},
-        burst_run = ${claim.burstRun}, held_reason = NULL,
-        first_connected_at = COALESCE(first_connected_at, ${claim.firstConnectedAt}::timestamptz, now()),
+      UPDATE senders s SET lease_expires_at = ${until}, burst_run = msg.burst_run,
+        held_reason = NULL,
+        first_connected_at = COALESCE(s.first_connected_at, msg.first_connected_at, now()),
         updated_at = now()
-      WHERE phone_number = ${senderNumber} AND EXISTS (SELECT 1 FROM msg)
+      FROM msg WHERE s.phone_number = msg.sender_number
     ), handed_off AS (
       INSERT INTO sender_sends (sender_number, message_id, sent_at)
-      SELECT ${senderNumber}, ${claim.messageId}, now() FROM msg
+      SELECT sender_number, id, now() FROM msg
     )
-    SELECT attempts, attempts_before_retry FROM msg
+    SELECT id, attempts, attempts_before_retry FROM msg
   `.execute(trx);
-  return row.rows[0];
+  return new Map(rows.map((row) => [Number(row.id), row]));
 }
