@@ -1,4 +1,3 @@
-import { loadavg } from 'node:os';
 import { makeConnectedSender, makeWorker } from '@herald/testing';
 import { numberRange } from '../campaigns.ts';
 import { checkAccepted } from '../delivery-check.ts';
@@ -10,6 +9,7 @@ import {
 } from '../dispatch-cost.ts';
 import type { DispatcherProcess } from '../dispatchers.ts';
 import type { Cleanup } from '../lifecycle.ts';
+import { load } from '../machine.ts';
 import { emulatorSendTimes, ledgerSendTimes, type PacingGaps, pacingGaps } from '../pacing-gaps.ts';
 import { table } from '../report.ts';
 import { stoppedAtCleanup } from '../resources.ts';
@@ -50,10 +50,6 @@ interface Run extends DispatchCost {
   problems: string[];
 }
 
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' / ');
 const offered = () => senders() / DELAY_S;
 /** Every sender sending its messages DELAY apart from one moment on gives exactly `offered`. */
 const achieved = (r: Run) => total() / (r.spanSeconds + DELAY_S);
