@@ -163,6 +163,27 @@ const summaryLine = (r: Run) =>
   `extra gap p50/p99/max ${gapCells(r.emulator).slice(0, 3).join(' / ')}, ${r.emulator.early + r.ledger.early} short gaps, ` +
   `dispatcher ${perMessage(dispatcherCpu(r))}/msg (${cores(r, dispatcherCpu(r))} cores), Postgres ${perMessage(r.postgresCpu)}/msg (${cores(r, r.postgresCpu)} cores)`;
 
+/** Where the run's limit lies: the senders held at once, and the busiest process. */
+function diagnosis(r: Run): string {
+  const held = Math.min(senders(), r.concurrency * r.dispatchers);
+  const cap =
+    held < senders()
+      ? `CONCURRENCY lets ${r.dispatchers} dispatcher(s) hold ${fmtInt(held)} of the ${fmtInt(senders())} senders at once, which offers at most ${fmtInt(held / DELAY_S)} msg/s; `
+      : '';
+  const busiest = [
+    ['each dispatcher', dispatcherCpu(r) / r.dispatchers],
+    ['Postgres', r.postgresCpu ?? 0],
+    ['the emulator', r.emulatorCpu],
+    ['the bench process', r.benchCpu],
+  ]
+    .map(([what, cpu]) => ({
+      what: what as string,
+      cores: (cpu as number) / (r.spanSeconds + DELAY_S),
+    }))
+    .sort((a, b) => b.cores - a.cores)[0] as { what: string; cores: number };
+  return `${cap}busiest: ${busiest.what} at ${busiest.cores.toFixed(2)} cores, the machine ${Math.round(r.machineBusy * 100)}% busy`;
+}
+
 /**
  * Thousands of senders at the default pacing: does the rate hold, and does each sender keep
  * exactly MESSAGE_DELAY between its sends, with one and with two dispatchers?
@@ -259,7 +280,7 @@ export const pacingScaleScenario: Scenario = {
     ].join('\n');
     return {
       markdown,
-      reading: `${runs.map(summaryLine).join('; ')}.`,
+      reading: `${runs.map((r) => `${summaryLine(r)} (${diagnosis(r)})`).join('; ')}.`,
       summary: runs.map(summaryLine),
       problems: runs.flatMap((r) => r.problems.map((p) => `${r.dispatchers} dispatcher(s): ${p}`)),
     };
