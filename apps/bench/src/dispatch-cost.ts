@@ -108,3 +108,33 @@ export async function sharesByDispatcher(
     FROM messages GROUP BY 1`.execute(db);
   return dispatchers.map((d) => rows.find((row) => row.id === d.id)?.n ?? 0);
 }
+
+export interface InFlightSampler {
+  /** Stops sampling; the most messages seen SENDING at once. */
+  stop(): number;
+}
+
+/**
+ * Samples how many messages are SENDING (claimed, outcome not yet recorded): with one message in
+ * flight per sender, a count far above what the workers hold shows claims queueing for something.
+ */
+export function sampleInFlight(db: Kysely<Database>, intervalMs = 500): InFlightSampler {
+  let most = 0;
+  const timer = setInterval(() => {
+    sql<{ n: number }>`SELECT count(*)::int AS n FROM messages WHERE status = 'SENDING'`
+      .execute(db)
+      .then(
+        ({ rows }) => {
+          most = Math.max(most, rows[0]?.n ?? 0);
+        },
+        () => {},
+      );
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      return most;
+    },
+  };
+}

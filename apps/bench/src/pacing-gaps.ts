@@ -61,3 +61,37 @@ export function emulatorSendTimes(accepted: readonly AcceptedMessage[]): Map<str
   for (const m of accepted) pushTo(times, m.session, Date.parse(m.acceptedAt));
   return times;
 }
+
+/** Where a send's time goes, per message, in ms (see `sendPhases`). */
+export interface SendPhases {
+  /** From the claim (`sending_at`) until the emulator accepted the message. */
+  out: Summary;
+  /** From the emulator's acceptance until the outcome transaction began (`sent_at`). */
+  back: Summary;
+}
+
+/**
+ * Splits each SENT message's time at the ledger's stamps and the emulator's (the same host
+ * clock): a long `out` is a claimed message waiting to be sent, a long `back` an answer waiting
+ * to be recorded (for a database connection, or behind other work of the dispatcher).
+ */
+export async function sendPhases(
+  db: Kysely<Database>,
+  accepted: readonly AcceptedMessage[],
+): Promise<SendPhases | null> {
+  const acceptedAt = new Map(accepted.map((m) => [m.id, Date.parse(m.acceptedAt)]));
+  const rows = await db
+    .selectFrom('messages')
+    .select(['waha_message_id', 'sending_at', 'sent_at'])
+    .where('status', '=', 'SENT')
+    .execute();
+  const out: number[] = [];
+  const back: number[] = [];
+  for (const row of rows) {
+    const at = acceptedAt.get(row.waha_message_id ?? '');
+    if (at === undefined || !row.sending_at || !row.sent_at) continue;
+    out.push(at - row.sending_at.getTime());
+    back.push(row.sent_at.getTime() - at);
+  }
+  return out.length > 0 ? { out: summarize(out), back: summarize(back) } : null;
+}

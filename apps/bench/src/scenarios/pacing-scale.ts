@@ -1,8 +1,10 @@
 import { makeConnectedSender, makeWorker } from '@herald/testing';
+import { inBatches } from '../batches.ts';
 import { numberRange } from '../campaigns.ts';
 import { checkAccepted } from '../delivery-check.ts';
 import {
   type DispatchCost,
+  sampleInFlight,
   sharesByDispatcher,
   startCostMeter,
   stopDispatchersAndWait,
@@ -10,7 +12,14 @@ import {
 import type { DispatcherProcess } from '../dispatchers.ts';
 import type { Cleanup } from '../lifecycle.ts';
 import { load } from '../machine.ts';
-import { emulatorSendTimes, ledgerSendTimes, type PacingGaps, pacingGaps } from '../pacing-gaps.ts';
+import {
+  emulatorSendTimes,
+  ledgerSendTimes,
+  type PacingGaps,
+  pacingGaps,
+  type SendPhases,
+  sendPhases,
+} from '../pacing-gaps.ts';
 import { table } from '../report.ts';
 import { stoppedAtCleanup } from '../resources.ts';
 import type { Scenario } from '../scenario.ts';
@@ -44,6 +53,9 @@ interface Run extends DispatchCost {
   ledger: PacingGaps;
   emulator: PacingGaps;
   emulatorCpu: number;
+  phases: SendPhases | null;
+  /** The most messages SENDING at once. */
+  inFlight: number;
   transactions: number;
   shares: number[];
   load: string;
@@ -53,17 +65,6 @@ interface Run extends DispatchCost {
 const offered = () => senders() / DELAY_S;
 /** Every sender sending its messages DELAY apart from one moment on gives exactly `offered`. */
 const achieved = (r: Run) => total() / (r.spanSeconds + DELAY_S);
-
-/** Runs `task` over `items` with at most `limit` at once. */
-async function inBatches<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T, i: number) => Promise<unknown>,
-) {
-  for (let start = 0; start < items.length; start += limit) {
-    await Promise.all(items.slice(start, start + limit).map((item, k) => task(item, start + k)));
-  }
-}
 
 async function runVariant(cleanup: Cleanup, dispatcherCount: number): Promise<Run> {
   const world = await createWorld(cleanup, { messageDelay: DELAY_S, senderSwitchDelay: 0 });
@@ -107,9 +108,11 @@ async function runVariant(cleanup: Cleanup, dispatcherCount: number): Promise<Ru
     );
   }
   const meter = await startCostMeter(world.db, dispatchers, [emulator.pid]);
+  const inFlight = sampleInFlight(world.db);
   // At 20 msg/s at least, with room for a slow machine.
   await world.waitForCampaignsDone(Math.max(120_000, (total() / 20) * 1000));
   const cost = await meter.stop();
+  const mostInFlight = inFlight.stop();
   const shares = await sharesByDispatcher(world.db, dispatchers);
   await stopDispatchersAndWait(world.db, dispatchers);
 
@@ -137,6 +140,8 @@ async function runVariant(cleanup: Cleanup, dispatcherCount: number): Promise<Ru
     ledger,
     emulator: atEmulator,
     emulatorCpu: cost.otherCpu.get(emulator.pid) ?? 0,
+    phases: await sendPhases(world.db, accepted),
+    inFlight: mostInFlight,
     transactions: await meter.transactions(),
     shares,
     load: load(),
@@ -147,8 +152,9 @@ async function runVariant(cleanup: Cleanup, dispatcherCount: number): Promise<Ru
 const perMessage = (seconds: number | null) =>
   seconds === null ? 'n/a' : `${((seconds * 1000) / total()).toFixed(2)} ms`;
 /** CPU seconds over the run's span as cores in use (1 = one core saturated). */
+const coreShare = (r: Run, seconds: number) => seconds / (r.spanSeconds + DELAY_S);
 const cores = (r: Run, seconds: number | null) =>
-  seconds === null ? 'n/a' : (seconds / (r.spanSeconds + DELAY_S)).toFixed(2);
+  seconds === null ? 'n/a' : coreShare(r, seconds).toFixed(2);
 const gapCells = (g: PacingGaps) =>
   g.extra
     ? [fmtMs(g.extra.p50), fmtMs(g.extra.p99), fmtMs(g.extra.max), String(g.early)]
@@ -170,18 +176,17 @@ function diagnosis(r: Run): string {
     held < senders()
       ? `CONCURRENCY lets ${r.dispatchers} dispatcher(s) hold ${fmtInt(held)} of the ${fmtInt(senders())} senders at once, which offers at most ${fmtInt(held / DELAY_S)} msg/s; `
       : '';
-  const busiest = [
-    ['each dispatcher', dispatcherCpu(r) / r.dispatchers],
-    ['Postgres', r.postgresCpu ?? 0],
-    ['the emulator', r.emulatorCpu],
-    ['the bench process', r.benchCpu],
-  ]
-    .map(([what, cpu]) => ({
-      what: what as string,
-      cores: (cpu as number) / (r.spanSeconds + DELAY_S),
-    }))
-    .sort((a, b) => b.cores - a.cores)[0] as { what: string; cores: number };
-  return `${cap}busiest: ${busiest.what} at ${busiest.cores.toFixed(2)} cores, the machine ${Math.round(r.machineBusy * 100)}% busy`;
+  const [busiest] = (
+    [
+      ['each dispatcher', dispatcherCpu(r) / r.dispatchers],
+      ['Postgres', r.postgresCpu ?? 0],
+      ['the emulator', r.emulatorCpu],
+      ['the bench process', r.benchCpu],
+    ] as const
+  )
+    .map(([what, cpu]) => ({ what, cores: coreShare(r, cpu) }))
+    .sort((a, b) => b.cores - a.cores);
+  return `${cap}busiest: ${busiest?.what} at ${busiest?.cores.toFixed(2)} cores, the machine ${Math.round(r.machineBusy * 100)}% busy`;
 }
 
 /**
@@ -210,18 +215,19 @@ export const pacingScaleScenario: Scenario = {
       `${fmtInt(senders())} senders (\`PS_SENDERS\`), each with a campaign of ${perSender()} messages (\`PS_PER_SENDER\`;`,
       `${fmtInt(total())} in all) through POST /api/send, all submitted before any dispatcher starts.`,
       `MESSAGE_DELAY ${DELAY_S} s, SENDER_SWITCH_DELAY 0, CHECK_NUMBERS=false: **${fmtInt(offered())} msg/s offered**.`,
-      `The senders are spread evenly over ${workerCount()} emulated WAHA Plus workers (\`PS_WORKERS\`) in one`,
-      'emulator process of their own (`apps/waha-emulator/src/main.ts`), so the bench process is not the',
-      'target. Dispatchers are child processes started as deployed, each with CONCURRENCY = its share of',
-      `the senders, at most ${MAX_CONCURRENCY} (\`PS_CONCURRENCY\` overrides; \`PS_DISPATCHERS\` lists the variants).`,
+      `The senders are spread evenly over ${workerCount()} emulated WAHA Plus workers (\`PS_WORKERS\`) in an emulator process`,
+      'of their own (`apps/waha-emulator/src/main.ts`), so the bench process is not the target. Dispatchers',
+      `are child processes started as deployed, each with CONCURRENCY = its share of the senders, at most ${MAX_CONCURRENCY}`,
+      '(`PS_CONCURRENCY` overrides; `PS_DISPATCHERS` lists the variants, e.g. `1,2`).',
       `**Achieved rate**: messages / (first to last acceptance at the emulator + ${DELAY_S} s), which equals the offered`,
       'rate when every sender sends its messages exactly the delay apart from the same moment on.',
       "**Extra gap**: for consecutive sends of one sender, the gap minus the delay, by the ledger's",
-      "`sending_at` (Postgres's clock, at the claim) and by the emulator's own acceptance stamps (ms);",
-      '"short" counts gaps below the delay (beyond the 1 ms resolution of the emulator\'s stamps).',
+      '`sending_at` (Postgres\'s clock, at the claim) and by the emulator\'s acceptance stamps (ms); "short": below the delay.',
       'CPU from `/proc/<pid>/stat` while the dispatchers worked (Postgres: the backends serving the',
-      "run's database), per message and as cores in use over the span. Afterwards every message must be",
-      "SENT once, every campaign COMPLETED, and the emulator's log must hold each sender/recipient pair once.",
+      "run's database), per message and as cores in use over the span. Afterwards every message must be SENT",
+      "once, every campaign COMPLETED, and the emulator's log hold each sender/recipient pair once.",
+      "Where a send's time goes: from its claim (`sending_at`) to the emulator accepting it, and from there to",
+      'the outcome transaction (`sent_at`); and the most messages SENDING at once (sampled every 0.5 s).',
       `Targets: achieved ≥ ${TARGET_SHARE * 100}% of offered, extra gap p99 ≤ ${TARGET_P99_MS} ms, no short gap.`,
       '',
       table(
@@ -263,6 +269,9 @@ export const pacingScaleScenario: Scenario = {
           'emulator process CPU/msg (cores)',
           'bench process CPU/msg (cores)',
           'transactions/msg',
+          'claim → WAHA accepted p50 / p99',
+          'WAHA accepted → outcome recorded p50 / p99',
+          'most SENDING at once',
           'machine busy (all cores)',
           'load average after (1/5/15 min)',
         ],
@@ -273,6 +282,9 @@ export const pacingScaleScenario: Scenario = {
           `${perMessage(r.emulatorCpu)} (${cores(r, r.emulatorCpu)})`,
           `${perMessage(r.benchCpu)} (${cores(r, r.benchCpu)})`,
           (r.transactions / total()).toFixed(1),
+          r.phases ? `${fmtMs(r.phases.out.p50)} / ${fmtMs(r.phases.out.p99)}` : 'n/a',
+          r.phases ? `${fmtMs(r.phases.back.p50)} / ${fmtMs(r.phases.back.p99)}` : 'n/a',
+          fmtInt(r.inFlight),
           `${Math.round(r.machineBusy * 100)}%`,
           r.load,
         ]),
