@@ -9,6 +9,7 @@ import {
   readCpuSeconds,
   readMachineCpu,
   readTransactionCount,
+  sampleEvery,
 } from './proc.ts';
 
 /** CPU spent while dispatchers worked, by process, in seconds over the metered span. */
@@ -120,20 +121,14 @@ export interface InFlightSampler {
  */
 export function sampleInFlight(db: Kysely<Database>, intervalMs = 500): InFlightSampler {
   let most = 0;
-  const timer = setInterval(() => {
-    sql<{ n: number }>`SELECT count(*)::int AS n FROM messages WHERE status = 'SENDING'`
-      .execute(db)
-      .then(
-        ({ rows }) => {
-          most = Math.max(most, rows[0]?.n ?? 0);
-        },
-        () => {},
-      );
-  }, intervalMs);
-  timer.unref();
+  const stop = sampleEvery(intervalMs, async () => {
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM messages WHERE status = 'SENDING'`.execute(db);
+    most = Math.max(most, rows[0]?.n ?? 0);
+  });
   return {
     stop() {
-      clearInterval(timer);
+      stop();
       return most;
     },
   };
