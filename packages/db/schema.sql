@@ -123,6 +123,13 @@ CREATE TABLE public.delay_settings (
     CONSTRAINT delay_settings_sender_switch_delay_check CHECK ((sender_switch_delay >= (0)::numeric))
 );
 
+CREATE TABLE public.dispatchers (
+    id text NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    heartbeat_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL
+);
+
 CREATE TABLE public.idempotency_keys (
     sender_number text NOT NULL,
     key text NOT NULL,
@@ -351,6 +358,9 @@ ALTER TABLE ONLY public.campaigns
 
 ALTER TABLE ONLY public.delay_settings
     ADD CONSTRAINT delay_settings_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.dispatchers
+    ADD CONSTRAINT dispatchers_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.idempotency_keys
     ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (sender_number, key);

@@ -10,13 +10,19 @@ import {
 } from '@herald/config';
 import { z } from 'zod';
 
-/** Time a send needs around its WAHA call (commit the claim, record the outcome) within the lease. */
+/**
+ * A WAHA call starts only while the sender's lease stands for at least this long yet, and a
+ * dispatcher whose heartbeat has not renewed its leases for LEASE_SECONDS minus this stops claiming.
+ */
 export const LEASE_MARGIN_MS = 1000;
+
+/** The heartbeat runs every third of the lease: two may fail before a lease could lapse. */
+export const MIN_LEASE_SECONDS = 3;
 
 /** Time a refused send needs beyond WAHA's status wait to come back (WAHA polls every 500 ms). */
 export const STATUS_WAIT_MARGIN_MS = 500;
 
-/** The adaptive send timeout's cap when SEND_TIMEOUT_MAX_MS is unset (the lease may lower it). */
+/** The adaptive send timeout's cap when SEND_TIMEOUT_MAX_MS is unset (never below the floor). */
 export const DEFAULT_SEND_TIMEOUT_CAP_MS = 60_000;
 
 export const DispatcherConfigSchema = z
@@ -27,13 +33,23 @@ export const DispatcherConfigSchema = z
       .string()
       .regex(/^[\w.-]{1,64}$/, 'letters, digits, dot, dash or underscore (at most 64)')
       .optional(),
-    /** How long a dead dispatcher keeps its senders before another takes over. */
-    LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+    /**
+     * How long a dead dispatcher keeps its senders before another takes over. A live one renews
+     * its leases with its heartbeat (every third of this), so a WAHA call may outlast it.
+     */
+    LEASE_SECONDS: z.coerce
+      .number()
+      .min(
+        MIN_LEASE_SECONDS,
+        `must be at least ${MIN_LEASE_SECONDS}: the heartbeat renews the leases every LEASE_SECONDS/3 and stops claims ${LEASE_MARGIN_MS} ms before they could lapse`,
+      )
+      .max(3600)
+      .default(5),
     /** How long one turn may keep a sender before handing it back to the queue. */
     TURN_SECONDS: z.coerce.number().positive().max(3600).default(30),
     /** The floor of the adaptive send timeout: a worker's timeout never goes below it. */
     SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
-    /** The cap of the adaptive send timeout. Default: 60 s, or less as the lease requires. */
+    /** The cap of the adaptive send timeout. Default: 60 s (the heartbeat keeps the lease meanwhile). */
     SEND_TIMEOUT_MAX_MS: z.coerce.number().int().min(100).optional(),
     /** Timeouts and resets of one worker within the window that make it degraded (0: no breaker). */
     WORKER_BREAKER_THRESHOLD: z.coerce.number().int().min(0).max(10_000).default(5),
@@ -98,19 +114,6 @@ export const DispatcherConfigSchema = z
         message: 'is required with CLIENT_WEBHOOK_URL (webhooks are always signed)',
       });
     }
-    // A call must end (or time out) while its lease still stands, or another dispatcher could
-    // give the message up as UNKNOWN and start sending for the sender while it is in flight. The
-    // adaptive timeout's cap is held to the same rule, so the longest call ends inside the lease.
-    const leaseAllows = env.LEASE_SECONDS * 1000 - LEASE_MARGIN_MS;
-    for (const key of ['SEND_TIMEOUT_MS', 'SEND_TIMEOUT_MAX_MS'] as const) {
-      if ((env[key] ?? 0) > leaseAllows) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          message: `must be at most LEASE_SECONDS*1000 - ${LEASE_MARGIN_MS} (${leaseAllows})`,
-        });
-      }
-    }
     if (env.SEND_TIMEOUT_MAX_MS !== undefined && env.SEND_TIMEOUT_MAX_MS < env.SEND_TIMEOUT_MS) {
       ctx.addIssue({
         code: 'custom',
@@ -167,10 +170,9 @@ export function loadConfig(env: Env) {
   });
 }
 
-/** The longest timeout the lease allows, at most a minute, never below the floor. */
-function defaultSendTimeoutCap(config: { sendTimeoutMs: number; leaseSeconds: number }): number {
-  const leaseAllows = config.leaseSeconds * 1000 - LEASE_MARGIN_MS;
-  return Math.max(config.sendTimeoutMs, Math.min(DEFAULT_SEND_TIMEOUT_CAP_MS, leaseAllows));
+/** A minute, never below the floor: the heartbeat renews the lease however long a call lasts. */
+function defaultSendTimeoutCap(config: { sendTimeoutMs: number }): number {
+  return Math.max(config.sendTimeoutMs, DEFAULT_SEND_TIMEOUT_CAP_MS);
 }
 
 function defaultDispatcherId(): string {

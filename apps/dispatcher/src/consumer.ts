@@ -9,6 +9,10 @@ export interface ConsumerOptions {
   concurrency: number;
   /** Pause after a fetch that found fewer jobs than there were free slots. */
   pollIntervalMs: number;
+  /** Jobs to run at once now, below `concurrency` (this dispatcher's fair share). */
+  limit?: () => number;
+  /** Told when a fetch filled the slots `limit` left free: the limit may be stale. */
+  limitReached?: () => Promise<void>;
   logger: Logger;
   /** Runs one job; `signal` aborts when the process shuts down. Resolving completes the job. */
   handle(job: Job<unknown>, signal: AbortSignal): Promise<void>;
@@ -59,7 +63,13 @@ export function startConsumer(options: ConsumerOptions): Consumer {
   async function loop(): Promise<void> {
     let failures = 0;
     while (!shutdown.signal.aborted) {
-      const free = concurrency - running.size;
+      const limit = Math.min(concurrency, options.limit?.() ?? concurrency);
+      const free = limit - running.size;
+      if (free <= 0 && running.size < concurrency) {
+        // Held back by the limit rather than by busy slots: look again after a poll.
+        await pause(pollIntervalMs);
+        continue;
+      }
       if (free <= 0) {
         await new Promise<void>((resolve) => {
           wakeOnFreeSlot = resolve;
@@ -82,6 +92,11 @@ export function startConsumer(options: ConsumerOptions): Consumer {
       // straight back with a new queued turn, so nothing waits for this job's expiry.
       for (const job of jobs) run(job);
       if (jobs.length < free) await pause(pollIntervalMs);
+      else if (limit < concurrency) {
+        await options.limitReached?.().catch((error: unknown) => {
+          logger.warn('recounting the share failed', { error: String(error) });
+        });
+      }
     }
   }
 

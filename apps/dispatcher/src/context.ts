@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { CampaignMediaCache } from './campaign-media.ts';
 import type { DispatcherConfig } from './config.ts';
+import type { Fleet } from './fleet.ts';
 import type { OutcomePolicy } from './outcome.ts';
 import type { SendTimeouts } from './send-timeouts.ts';
 
@@ -21,4 +22,6 @@ export interface DispatchContext {
   outcomePolicy: OutcomePolicy;
   media: CampaignMediaCache;
   metrics: HeraldMetrics;
+  /** Heartbeat, lease renewal and fair share of this dispatcher. */
+  fleet: Fleet;
 }

@@ -13,6 +13,7 @@ import { createCampaignMediaCache } from './campaign-media.ts';
 import type { DispatcherConfig } from './config.ts';
 import { startConsumer } from './consumer.ts';
 import type { DispatchContext } from './context.ts';
+import { type Fleet, joinFleet } from './fleet.ts';
 import { ensureClientWebhookQueue, startClientWebhookWorker } from './jobs/client-webhook.ts';
 import { runSenderTurn } from './jobs/sender-turn.ts';
 import { type PeriodicTask, startPeriodicTasks } from './periodic.ts';
@@ -66,7 +67,7 @@ export async function startDispatcher(
   });
   // A turn may run its budget, then one recipient check and one send, before pg-boss retries it.
   const turnExpireSeconds = Math.ceil(
-    config.turnSeconds + (2 * config.sendTimeoutMs) / 1000 + config.leaseSeconds + 30,
+    config.turnSeconds + (2 * config.sendTimeoutMaxMs) / 1000 + config.leaseSeconds + 30,
   );
   const boss = createQueue({
     connectionString: config.databaseUrl,
@@ -85,8 +86,15 @@ export async function startDispatcher(
     });
   let queueRunning = false;
   let observability: ObservabilityServer | undefined;
+  let joined: Fleet | undefined;
   try {
     await migrateToLatest(db);
+    joined = await joinFleet({
+      databaseUrl: config.databaseUrl,
+      logger,
+      dispatcherId: config.dispatcherId,
+      leaseSeconds: config.leaseSeconds,
+    });
     await boss.start();
     queueRunning = true;
     await ensureQueues(boss, { turnExpireSeconds });
@@ -114,12 +122,14 @@ export async function startDispatcher(
       logger.info('metrics served', { url: `${observability.url}/metrics` });
     }
   } catch (error) {
+    await joined?.stop();
     await observability?.close();
     await boss.stop({ graceful: false, close: true }).catch(() => {});
     await db.destroy().catch(() => {});
     throw error;
   }
 
+  const fleet = joined;
   const backoff = {
     baseSeconds: config.retryBackoffSeconds,
     maxSeconds: config.retryBackoffMaxSeconds,
@@ -137,6 +147,7 @@ export async function startDispatcher(
     outcomePolicy: { maxAttempts: config.maxAttempts, backoff },
     media: createCampaignMediaCache(db),
     metrics,
+    fleet,
   };
 
   const consumer = startConsumer({
@@ -145,6 +156,8 @@ export async function startDispatcher(
     concurrency: config.concurrency,
     pollIntervalMs: config.pollIntervalMs,
     logger,
+    limit: () => fleet.turnLimit(),
+    limitReached: () => fleet.refreshShare(),
     async handle(job, signal) {
       const payload = SenderTurnPayload.safeParse(job.data);
       if (!payload.success) {
@@ -202,6 +215,7 @@ export async function startDispatcher(
     logger.info('dispatcher stopping', { dispatcher_id: config.dispatcherId });
     await periodic.stop();
     await consumer.stop();
+    await fleet.stop();
     await webhooks?.stop();
     queueRunning = false;
     await boss.stop({ graceful: true, close: true, timeout: 10_000 });

@@ -20,7 +20,7 @@ export interface OutgoingMedia {
 export function sendCampaignMessage(
   client: WahaClient,
   message: OutgoingMessage,
-  options: { timeoutMs: number },
+  options: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<SentMessage> {
   const chatId = toChatId(message.recipient);
   const session = message.wahaSession;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Database, findCampaign } from '@herald/db';
+import { findCampaign } from '@herald/db';
 import {
   campaignMessages,
   countersAndRows,
@@ -14,7 +14,6 @@ import {
 } from '@herald/testing';
 import { MESSAGE_STORE_CONFIG } from '@herald/waha';
 import type { RunningEmulator } from '@herald/waha-emulator';
-import type { Kysely } from 'kysely';
 import { createHarness, type Harness } from './harness.ts';
 
 // UNKNOWN outcomes settled from WAHA's own record: resets that did or did not deliver, a worker

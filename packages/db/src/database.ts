@@ -76,6 +76,14 @@ export interface SendersTable {
 }
 
 /** Policies are stored as the API accepts them (`SenderPolicyInput`), parsed when read. */
+/** A live dispatcher: its heartbeat moves `expires_at` on; past it, the row is a dead one's. */
+export interface DispatchersTable {
+  id: string;
+  started_at: CreatedAt;
+  heartbeat_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
 export interface SenderPolicyTable {
   id: ColumnType<number, number | undefined, never>;
   policy: ColumnType<unknown, string, string>;
@@ -273,6 +281,7 @@ export interface Database {
   sender_policy_overrides: SenderPolicyOverridesTable;
   sender_sends: SenderSendsTable;
   suppressions: SuppressionsTable;
+  dispatchers: DispatchersTable;
 }
 
 export type Worker = Selectable<WorkersTable>;

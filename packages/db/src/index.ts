@@ -9,6 +9,7 @@ export * from './queries/campaign-media.ts';
 export * from './queries/campaigns.ts';
 export * from './queries/delays.ts';
 export * from './queries/dispatch.ts';
+export * from './queries/dispatchers.ts';
 export * from './queries/idempotency-keys.ts';
 export * from './queries/leases.ts';
 export * from './queries/ledger.ts';

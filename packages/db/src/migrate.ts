@@ -11,6 +11,7 @@ import * as messageRetryAt from './migrations/0008_message_retry_at.ts';
 import * as unknownResolution from './migrations/0009_unknown_resolution.ts';
 import * as campaignCounts from './migrations/0010_campaign_counts.ts';
 import * as workerBreaker from './migrations/0011_worker_breaker.ts';
+import * as dispatchers from './migrations/0012_dispatchers.ts';
 
 // Listed explicitly rather than read from disk, so migrations work the same under tsx, in a
 // bundle, and in tests, and their order is reviewed in one place.
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_unknown_resolution': unknownResolution,
   '0010_campaign_counts': campaignCounts,
   '0011_worker_breaker': workerBreaker,
+  '0012_dispatchers': dispatchers,
 };
 
 /** The migrations this build applies, in order (readiness checks they all are). */

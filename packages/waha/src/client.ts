@@ -75,6 +75,7 @@ export function createWahaClient(options: WahaClientOptions): WahaClient {
       schema: SentMessageSchema,
       answer: 'a message',
       ...(options?.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options?.signal === undefined ? {} : { signal: options.signal }),
     });
     return { id: extractMessageId(raw), raw };
   }

@@ -24,6 +24,8 @@ export interface CallSpec<T> {
   /** A message send: the only calls whose failures can be ambiguous. */
   send?: boolean;
   timeoutMs?: number;
+  /** Cuts the call short as a timeout would (a send still open then is ambiguous). */
+  signal?: AbortSignal;
   /** `json`: a 2xx must carry JSON. `optional`: an empty 2xx is fine (DELETE, /me). */
   expect: 'json' | 'optional';
   /** What a 2xx body must be (an empty one reads as undefined), named for the error when not. */
@@ -101,6 +103,10 @@ export function createTransport(options: TransportOptions): Transport {
       () => controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError')),
       timeoutMs,
     );
+    const cutShort = () =>
+      controller.abort(new DOMException('cut short by the caller', 'TimeoutError'));
+    if (spec.signal?.aborted) cutShort();
+    else spec.signal?.addEventListener('abort', cutShort, { once: true });
     let status: number;
     let contentType: string;
     let text: string;
@@ -123,6 +129,7 @@ export function createTransport(options: TransportOptions): Transport {
       throw errorFromTransport(context(), error, redact);
     } finally {
       clearTimeout(timer);
+      spec.signal?.removeEventListener('abort', cutShort);
     }
     return interpret(context(), spec, status, contentType, text, redact);
   }

@@ -35,6 +35,8 @@ export interface WahaCallSample {
 export interface CallOptions {
   /** Overrides the client's timeout for one call. */
   timeoutMs?: number;
+  /** Ends the call early, as a timeout (the caller can no longer stand behind it). */
+  signal?: AbortSignal;
 }
 
 export type WahaPresence = 'online' | 'offline' | 'typing' | 'recording' | 'paused';

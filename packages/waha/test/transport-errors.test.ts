@@ -49,6 +49,22 @@ describe('transport failures', () => {
     await client.close();
   });
 
+  test('a send cut short by its caller’s signal is TIMEOUT and ambiguous, long before its timeout', async () => {
+    const client = createWahaClient({ baseUrl: server.url, timeoutMs: 60_000 });
+    const controller = new AbortController();
+    const started = performance.now();
+    const call = failure(client.sendText(text(2), { signal: controller.signal }));
+    await server.requestsReceived(2);
+    controller.abort();
+    const error = await call;
+    assert.equal(error.code, 'TIMEOUT');
+    assert.equal(error.ambiguous, true, 'the request reached WAHA');
+    assert.ok(performance.now() - started < 10_000);
+    const already = await failure(client.sendText(text(3), { signal: controller.signal }));
+    assert.equal(already.code, 'TIMEOUT', 'an aborted signal stops the call at once');
+    await client.close();
+  });
+
   test('a read that gets no answer in time is TIMEOUT and never ambiguous', async () => {
     const client = createWahaClient({ baseUrl: server.url, timeoutMs: 200 });
     const error = await failure(client.getSession('default'));

@@ -235,8 +235,8 @@ export const throughputScenario: Scenario = {
       markdown,
       reading:
         `${fmtInt(rate(one))} msg/s with one dispatcher against ${versusDirect(one)} direct to WAHA; with two, ${fmtInt(rate(two))} (${versus(rate(two) / rate(one))}) ` +
-        `where the second sent ${fmtInt(two.shares[1] ?? 0)} of ${fmtInt(total())} (CONCURRENCY 50 exceeds the 40 senders and a turn lasts up to 30 s, ` +
-        `so the first to fetch keeps most senders), and ${fmtInt(rate(split))} (${versus(rate(split) / rate(one))}) when CONCURRENCY 20 makes them share; ` +
+        `where the second sent ${fmtInt(two.shares[1] ?? 0)} of ${fmtInt(total())} (CONCURRENCY 50 would let either take all 40 senders, but each runs ` +
+        `about its fair share, ceil(40 / 2) + 2 turns at most), and ${fmtInt(rate(split))} (${versus(rate(split) / rate(one))}) with CONCURRENCY 20 as well; ` +
         `one sender per worker gives ${fmtInt(rate(spread))} (${versus(rate(spread) / rate(one))}${rate(spread) / rate(one) < 1.15 ? ": contention on the workers' rows is not the limit" : ''}). ` +
         `The run is CPU-bound: a message costs ${cpuPerMessage(one).toFixed(1)} ms of CPU in all (${(one.transactions / total()).toFixed(1)} transactions), ` +
         `which caps ${cores} cores at about ${fmtInt((cores * 1000) / cpuPerMessage(one))} msg/s, far below pg-boss's 6–7k jobs/s with one POST each, ` +

@@ -6,10 +6,10 @@ import {
   enqueueSenderTurn,
   type LeaseInput,
   releaseSenderLease,
-  renewSenderLease,
 } from '@herald/db';
 import { type DispatchOutcome, nextTurnAt, pausesSender } from '@herald/domain';
 import type { DispatchContext } from '../context.ts';
+import type { TurnSlot } from '../fleet.ts';
 import { outcomeOfError } from '../outcome.ts';
 import { type OutgoingMedia, recipientExists, sendCampaignMessage } from '../send-message.ts';
 import { type Claimed, logMessageOutcome, recordWithRetry } from './record-send.ts';
@@ -20,7 +20,11 @@ export type TurnEnd =
   | 'PAUSED'
   | 'WAITING'
   | 'LOST'
+  /** The heartbeat failed: the lease may lapse, so the sweep will hand the sender on. */
+  | 'STALE'
   | 'BUDGET'
+  /** This dispatcher runs more than its share of the senders: another one carries on. */
+  | 'YIELD'
   | 'SHUTDOWN';
 
 export interface TurnResult {
@@ -58,10 +62,12 @@ export async function runSenderTurn(
     });
   }
   const state: TurnState = { calls: 0, continueAt: undefined, heldUntil: undefined };
+  const slot = ctx.fleet.enterTurn(lease.owner);
   let end: TurnEnd;
   try {
-    end = await sendWhileDue(ctx, lease, signal, state);
+    end = await sendWhileDue(ctx, lease, signal, state, slot);
   } catch (error) {
+    slot.leave();
     // Best effort: hand the sender back now rather than at lease expiry. A message left SENDING
     // becomes UNKNOWN at the next sweep; pg-boss retries this job.
     await db
@@ -70,7 +76,8 @@ export async function runSenderTurn(
       .catch(() => {});
     throw error;
   }
-  if (end !== 'LOST') {
+  slot.leave();
+  if (end !== 'LOST' && end !== 'STALE') {
     await db.transaction().execute(async (trx) => {
       const released = await releaseSenderLease(trx, lease);
       if (released.released && released.pending && released.sendable && end !== 'PAUSED') {
@@ -109,11 +116,19 @@ async function sendWhileDue(
   lease: LeaseInput,
   signal: AbortSignal,
   state: TurnState,
+  slot: TurnSlot,
 ): Promise<TurnEnd> {
   const { config, db, logger } = ctx;
   const deadline = Date.now() + config.turnSeconds * 1000;
   for (;;) {
     if (signal.aborted) return 'SHUTDOWN';
+    if (!(await ctx.fleet.awaitHealthy())) {
+      logger.warn('heartbeat failing: the sender is left for its lease to lapse', {
+        sender: lease.senderNumber,
+      });
+      return 'STALE';
+    }
+    if (slot.mustYield()) return 'YIELD';
     const claimStarted = performance.now();
     const claim = await db.transaction().execute((trx) => claimNextMessage(trx, lease));
     switch (claim.kind) {
@@ -147,7 +162,8 @@ async function sendWhileDue(
           claim.until.getTime() - claim.now.getTime() - (performance.now() - claimStarted),
         );
         if (Date.now() + waitMs > deadline) return 'BUDGET';
-        // The claim renewed the lease; waking within a third of it renews it again in time.
+        // The heartbeat keeps the lease; waking within a third of it lets the turn see a changed
+        // share or a failing heartbeat in time.
         const slept = await sleep(Math.min(waitMs, (config.leaseSeconds * 1000) / 3), true, {
           signal,
         }).catch(() => false);
@@ -159,7 +175,7 @@ async function sendWhileDue(
         state.calls += 1;
         const lagMs = claim.now.getTime() - claim.dueAt.getTime();
         ctx.metrics.pacingLagSeconds.observe(Math.max(0, lagMs) / 1000);
-        const outcome = await deliver(ctx, lease, claim);
+        const outcome = await deliver(ctx, lease, claim, claimStarted);
         const recorded = await recordWithRetry(ctx, lease, claim, outcome);
         logMessageOutcome(ctx, lease, claim, outcome, recorded);
         if (!recorded.leaseHeld) return 'LOST';
@@ -177,11 +193,19 @@ async function sendWhileDue(
   }
 }
 
+const LEASE_LAPSING: DispatchOutcome = {
+  kind: 'RETRY',
+  code: 'LEASE_LOST',
+  error: 'the sender lease may have lapsed (the heartbeat could not renew it) before the call',
+  backoffSeconds: 0,
+};
+
 /** The WAHA side of one message: the optional recipient check, then the send. Never throws. */
 async function deliver(
   ctx: DispatchContext,
   lease: LeaseInput,
   { message, target }: Claimed,
+  claimStarted: number,
 ): Promise<DispatchOutcome> {
   const { config, outcomePolicy } = ctx;
   const client = ctx.wahaClients.clientFor({ url: target.url, apiKey: target.apiKey });
@@ -194,6 +218,7 @@ async function deliver(
     media,
   };
   if (config.checkNumbers) {
+    if (!ctx.fleet.leaseStands(lease.senderNumber, claimStarted)) return LEASE_LAPSING;
     try {
       if (!(await recipientExists(client, outgoing))) {
         return {
@@ -205,26 +230,13 @@ async function deliver(
     } catch (error) {
       return outcomeOfError(error, 'check', message.attempts, outcomePolicy);
     }
-    // The lookup used part of the lease; the send gets a whole one, as the config promises. If
-    // the renewal itself fails, nothing was sent yet: a retry, never an UNKNOWN.
-    const held = await renewSenderLease(ctx.db, { ...lease, workerId: target.workerId }).catch(
-      (error: unknown) => {
-        ctx.logger.warn('renewing the sender lease failed before a send', { error: String(error) });
-        return false;
-      },
-    );
-    if (!held) {
-      return {
-        kind: 'RETRY',
-        code: 'LEASE_LOST',
-        error: 'the sender lease lapsed (or could not be renewed) before the send',
-        backoffSeconds: 0,
-      };
-    }
   }
+  // No call starts unless the lease surely stands (renewed by the claim or by a heartbeat since):
+  // after a failed heartbeat another dispatcher may take the sender. Nothing was sent: a retry.
+  if (!ctx.fleet.leaseStands(lease.senderNumber, claimStarted)) return LEASE_LAPSING;
   try {
     const sent = await ctx.sendTimeouts.time(target.workerId, (timeoutMs) =>
-      sendCampaignMessage(client, outgoing, { timeoutMs }),
+      sendCampaignMessage(client, outgoing, { timeoutMs, signal: ctx.fleet.callSignal() }),
     );
     return { kind: 'SENT', wahaMessageId: sent.id };
   } catch (error) {
