@@ -1,4 +1,5 @@
 import type { Database } from '@herald/db';
+import type { AcceptedMessage } from '@herald/waha-emulator';
 import type { Kysely } from 'kysely';
 import type { EmulatedWorker } from './world.ts';
 
@@ -7,9 +8,22 @@ import type { EmulatedWorker } from './world.ts';
  * emulators' logs holding each sender/recipient pair once, with the ids the ledger recorded.
  * Returns what is wrong, so a fast but wrong run cannot pass for a result.
  */
-export async function checkDelivery(
+export function checkDelivery(
   db: Kysely<Database>,
   workers: readonly EmulatedWorker[],
+  expected: number,
+): Promise<string[]> {
+  return checkAccepted(
+    db,
+    workers.flatMap((w) => w.emulator.messages()),
+    expected,
+  );
+}
+
+/** `checkDelivery` against the emulators' logs as given (e.g. read from an emulator process). */
+export async function checkAccepted(
+  db: Kysely<Database>,
+  accepted: readonly AcceptedMessage[],
   expected: number,
 ): Promise<string[]> {
   const problems: string[] = [];
@@ -18,7 +32,6 @@ export async function checkDelivery(
   if (messages.length !== expected || notSent.length > 0) {
     problems.push(`${messages.length} messages in the ledger, ${notSent.length} of them not SENT`);
   }
-  const accepted = workers.flatMap((w) => w.emulator.messages());
   const pairs = new Set(accepted.map((m) => `${m.session}/${m.chatId}`));
   if (accepted.length !== expected || pairs.size !== expected) {
     problems.push(

@@ -10,7 +10,8 @@ export interface MachineSnapshot {
   finish(): MachineFacts;
 }
 
-const load = () =>
+/** The load average (1/5/15 min), as printed in the reports. */
+export const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' / ');

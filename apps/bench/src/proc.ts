@@ -109,19 +109,30 @@ export interface RssSampler {
  */
 export function sampleRss(pids: readonly number[], intervalMs = 100): RssSampler {
   const peaks = new Map<number, number>(pids.map((pid) => [pid, 0]));
-  const timer = setInterval(() => {
-    for (const pid of pids) {
-      readProcMemory(pid).then(
-        ({ rssBytes }) => peaks.set(pid, Math.max(peaks.get(pid) ?? 0, rssBytes)),
-        () => {},
-      );
-    }
-  }, intervalMs);
-  timer.unref();
+  const stop = sampleEvery(intervalMs, () =>
+    Promise.all(
+      pids.map(async (pid) => {
+        const { rssBytes } = await readProcMemory(pid);
+        peaks.set(pid, Math.max(peaks.get(pid) ?? 0, rssBytes));
+      }),
+    ),
+  );
   return {
     stop() {
-      clearInterval(timer);
+      stop();
       return peaks;
     },
   };
+}
+
+/**
+ * Runs `sample` every `intervalMs` (a failed sample, e.g. of a process that just exited, is
+ * skipped) until the returned function is called; the timer never keeps the process alive.
+ */
+export function sampleEvery(intervalMs: number, sample: () => Promise<unknown>): () => void {
+  const timer = setInterval(() => {
+    sample().catch(() => {});
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -7,6 +7,7 @@ import type { Scenario } from './scenario.ts';
 import { chaosScenario } from './scenarios/chaos.ts';
 import { emulatorDirectScenario } from './scenarios/emulator-direct.ts';
 import { pacingOverheadScenario } from './scenarios/pacing-overhead.ts';
+import { pacingScaleScenario } from './scenarios/pacing-scale.ts';
 import { pauseLatencyScenario } from './scenarios/pause-latency.ts';
 import { probeCostScenario } from './scenarios/probe-cost.ts';
 import { readsScenario } from './scenarios/reads.ts';
@@ -30,6 +31,7 @@ const SCENARIOS: Scenario[] = [
   waitingSendersScenario,
   chaosScenario,
   probeCostScenario,
+  pacingScaleScenario,
 ];
 const FULL_OUTPUT = fileURLToPath(new URL('../../../BENCHMARKS.md', import.meta.url));
 const PARTIAL_OUTPUT = fileURLToPath(new URL('../../../BENCHMARKS.partial.md', import.meta.url));

@@ -1,4 +1,5 @@
 import { type RunningProcess, startNodeProcess, startTsProcess, waitFor } from '@herald/testing';
+import type { AcceptedMessage } from '@herald/waha-emulator';
 import { Pool } from 'undici';
 import { readCpuSeconds } from './proc.ts';
 
@@ -45,27 +46,42 @@ export async function startEmulatorProcess(
   await waitFor(() => lines().length === workers, { timeoutMs: 90_000, what: 'the emulator' });
   const urls = lines().map((l) => l.split(' ')[1] as string);
   const headers = { 'content-type': 'application/json', 'x-api-key': API_KEY };
-  const targets = [];
-  for (const [w, url] of urls.entries()) {
-    const sessions = Array.from({ length: sessionsPerWorker }, (_, s) =>
-      String(21650000000 + w * 1000 + s),
-    );
-    for (const name of sessions) {
-      await fetch(`${url}/api/sessions/start`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ name }),
-      }).then((r) => r.text());
-      const scanned = await fetch(`${url}/_emulator/sessions/${name}/scan`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ phone: name }),
-      });
-      if (!scanned.ok) throw new Error(`scan ${name}: ${scanned.status} ${await scanned.text()}`);
-    }
-    targets.push({ url, apiKey: API_KEY, sessions });
-  }
+  // Workers pair their sessions side by side (one after another within a worker): thousands of
+  // sessions are ready in seconds.
+  const targets = await Promise.all(
+    urls.map(async (url, w) => {
+      const sessions = Array.from({ length: sessionsPerWorker }, (_, s) =>
+        String(21650000000 + w * 1000 + s),
+      );
+      for (const name of sessions) {
+        await fetch(`${url}/api/sessions/start`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ name }),
+        }).then((r) => r.text());
+        const scanned = await fetch(`${url}/_emulator/sessions/${name}/scan`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ phone: name }),
+        });
+        if (!scanned.ok) throw new Error(`scan ${name}: ${scanned.status} ${await scanned.text()}`);
+      }
+      return { url, apiKey: API_KEY, sessions };
+    }),
+  );
   return { workers: targets, pid: child.child.pid as number, stop: () => stopChild(child) };
+}
+
+/** Every message the workers of an emulator process accepted, from its control API. */
+export async function readAcceptedMessages(target: DirectTarget): Promise<AcceptedMessage[]> {
+  const logs = await Promise.all(
+    target.workers.map(async ({ url }) => {
+      const response = await fetch(`${url}/_emulator/messages`);
+      if (!response.ok) throw new Error(`${url}/_emulator/messages answered ${response.status}`);
+      return (await response.json()) as AcceptedMessage[];
+    }),
+  );
+  return logs.flat();
 }
 
 /** A minimal WAHA stand-in: node:http answering every send 201 with an id, nothing else. */

@@ -1,19 +1,17 @@
 import { availableParallelism } from 'node:os';
-import { waitFor } from '@herald/testing';
 import { sql } from 'kysely';
 import { emptyNodeMemory } from '../baselines.ts';
 import { numberRange } from '../campaigns.ts';
 import { checkDelivery } from '../delivery-check.ts';
-import { type DispatcherProcess, stopDispatcher } from '../dispatchers.ts';
-import type { Cleanup } from '../lifecycle.ts';
 import {
-  backendCpuDelta,
-  machineBusyShare,
-  readBackendCpu,
-  readMachineCpu,
-  readTransactionCount,
-  sampleRss,
-} from '../proc.ts';
+  type DispatchCost,
+  sharesByDispatcher,
+  startCostMeter,
+  stopDispatchersAndWait,
+} from '../dispatch-cost.ts';
+import type { DispatcherProcess } from '../dispatchers.ts';
+import type { Cleanup } from '../lifecycle.ts';
+import { sampleRss } from '../proc.ts';
 import { table } from '../report.ts';
 import type { Scenario } from '../scenario.ts';
 import { fmtInt, fmtMiB, fmtSeconds } from '../stats.ts';
@@ -45,18 +43,13 @@ const VARIANTS: Variant[] = [
   { dispatchers: 1, workers: 40, env: {}, note: 'diagnostic: one sender per worker' },
 ];
 
-interface Run extends Variant {
+interface Run extends Variant, DispatchCost {
   submitSeconds: number;
   wallSeconds: number;
-  dispatcherUser: number;
-  dispatcherSystem: number;
   /** VmRSS once started, before any message; highest VmRSS sampled during the run; VmHWM. */
   dispatcherIdleRss: number[];
   dispatcherPeakRss: number[];
   dispatcherHwm: number[];
-  postgresCpu: number | null;
-  benchCpu: number;
-  machineBusy: number;
   transactions: number;
   /** Messages each dispatcher sent, in start order. */
   shares: number[];
@@ -82,11 +75,7 @@ async function runVariant(cleanup: Cleanup, variant: Variant): Promise<Run> {
   }
 
   const idle = await Promise.all(dispatchers.map(async (d) => (await d.memory()).rssBytes));
-  const cpuBefore = await Promise.all(dispatchers.map((d) => d.cpuTimes()));
-  const pgBefore = await readBackendCpu(world.db);
-  const machineBefore = await readMachineCpu();
-  const transactionsBefore = await readTransactionCount(world.db);
-  const benchBefore = process.cpuUsage();
+  const meter = await startCostMeter(world.db, dispatchers);
   const rss = sampleRss(dispatchers.map((d) => d.pid));
   const started = Date.now();
   for (let i = 0; i < SENDERS; i++) {
@@ -94,33 +83,16 @@ async function runVariant(cleanup: Cleanup, variant: Variant): Promise<Run> {
   }
   const submitted = Date.now();
   await world.waitForCampaignsDone(120_000);
-  const cpuAfter = await Promise.all(dispatchers.map((d) => d.cpuTimes()));
-  const pgAfter = await readBackendCpu(world.db);
-  const machineAfter = await readMachineCpu();
-  const bench = process.cpuUsage(benchBefore);
+  const cost = await meter.stop();
   const peaks = rss.stop();
   const hwm = await Promise.all(dispatchers.map(async (d) => (await d.memory()).hwmBytes));
   const { rows } = await sql<{ last: Date }>`SELECT max(sent_at) AS last FROM messages`.execute(
     world.db,
   );
   const last = rows[0]?.last?.getTime() ?? Date.now();
-  const { rows: byDispatcher } = await sql<{ id: string; n: number }>`
-    SELECT split_part(claimed_by, ':', 1) AS id, count(*)::int AS n
-    FROM messages GROUP BY 1`.execute(world.db);
+  const shares = await sharesByDispatcher(world.db, dispatchers);
 
-  // A backend flushes its statistics when it exits: stop the dispatchers, then count.
-  await Promise.all(dispatchers.map((d) => stopDispatcher(d)));
-  await waitFor(
-    async () => {
-      const { rows: open } = await sql<{ n: number }>`
-        SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE datname = current_database() AND application_name LIKE 'herald-dispatcher%'`.execute(
-        world.db,
-      );
-      return open[0]?.n === 0;
-    },
-    { timeoutMs: 15_000, what: 'the dispatchers to disconnect' },
-  );
+  await stopDispatchersAndWait(world.db, dispatchers);
   // Checked before the direct sends below, which the emulators log too.
   const problems = await checkDelivery(world.db, workers, total());
   const direct = await measureDirectRate(
@@ -128,23 +100,16 @@ async function runVariant(cleanup: Cleanup, variant: Variant): Promise<Run> {
     SENDERS,
     DIRECT_SECONDS,
   );
-  const sum = (f: (i: number) => number) => dispatchers.reduce((s, _, i) => s + f(i), 0);
   return {
     ...variant,
+    ...cost,
     submitSeconds: (submitted - started) / 1000,
     wallSeconds: (last - started) / 1000,
-    dispatcherUser: sum((i) => (cpuAfter[i]?.userSeconds ?? 0) - (cpuBefore[i]?.userSeconds ?? 0)),
-    dispatcherSystem: sum(
-      (i) => (cpuAfter[i]?.systemSeconds ?? 0) - (cpuBefore[i]?.systemSeconds ?? 0),
-    ),
     dispatcherIdleRss: idle,
     dispatcherPeakRss: dispatchers.map((d) => peaks.get(d.pid) ?? 0),
     dispatcherHwm: hwm,
-    postgresCpu: pgAfter.size > 0 ? backendCpuDelta(pgBefore, pgAfter) : null,
-    benchCpu: (bench.user + bench.system) / 1e6,
-    machineBusy: machineBusyShare(machineBefore, machineAfter),
-    transactions: (await readTransactionCount(world.db)) - transactionsBefore,
-    shares: dispatchers.map((d) => byDispatcher.find((row) => row.id === d.id)?.n ?? 0),
+    transactions: await meter.transactions(),
+    shares,
     problems,
     direct,
   };

@@ -1,0 +1,97 @@
+import type { Database } from '@herald/db';
+import type { AcceptedMessage } from '@herald/waha-emulator';
+import type { Kysely } from 'kysely';
+import { type Summary, summarize } from './stats.ts';
+
+/** The time beyond MESSAGE_DELAY between consecutive sends of each sender, from one clock. */
+export interface PacingGaps {
+  /** Extra time of every gap in ms (the gap minus the delay); null when no sender sent twice. */
+  extra: Summary | null;
+  /** Gaps shorter than the delay by more than the clock's resolution: pacing broken. */
+  early: number;
+  /** The shortest gap's shortfall below the delay in ms (0 when none was short). */
+  worstShortfallMs: number;
+}
+
+/**
+ * Gaps between consecutive times of each sender. `toleranceMs` is the clock's resolution: a gap
+ * that reads shorter than the delay by no more than that may still have kept it.
+ */
+export function pacingGaps(
+  timesBySender: ReadonlyMap<string, number[]>,
+  delayMs: number,
+  toleranceMs: number,
+): PacingGaps {
+  const extra: number[] = [];
+  for (const times of timesBySender.values()) {
+    const sorted = [...times].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++) {
+      extra.push((sorted[i] as number) - (sorted[i - 1] as number) - delayMs);
+    }
+  }
+  const short = extra.filter((e) => e < -toleranceMs);
+  return {
+    extra: extra.length > 0 ? summarize(extra) : null,
+    early: short.length,
+    worstShortfallMs: short.length > 0 ? -Math.min(...short) : 0,
+  };
+}
+
+function pushTo(map: Map<string, number[]>, key: string, value: number): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Each sender's claim times (`sending_at`, stamped by Postgres in the claim transaction), in ms. */
+export async function ledgerSendTimes(db: Kysely<Database>): Promise<Map<string, number[]>> {
+  const rows = await db
+    .selectFrom('messages')
+    .select(['sender_number', 'sending_at'])
+    .where('sending_at', 'is not', null)
+    .execute();
+  const times = new Map<string, number[]>();
+  for (const row of rows) pushTo(times, row.sender_number, (row.sending_at as Date).getTime());
+  return times;
+}
+
+/** Each session's acceptance times at the emulator (its own clock, milliseconds). */
+export function emulatorSendTimes(accepted: readonly AcceptedMessage[]): Map<string, number[]> {
+  const times = new Map<string, number[]>();
+  for (const m of accepted) pushTo(times, m.session, Date.parse(m.acceptedAt));
+  return times;
+}
+
+/** Where a send's time goes, per message, in ms (see `sendPhases`). */
+export interface SendPhases {
+  /** From the claim (`sending_at`) until the emulator accepted the message. */
+  out: Summary;
+  /** From the emulator's acceptance until the outcome transaction began (`sent_at`). */
+  back: Summary;
+}
+
+/**
+ * Splits each SENT message's time at the ledger's stamps and the emulator's (the same host
+ * clock): a long `out` is a claimed message waiting to be sent, a long `back` an answer waiting
+ * to be recorded (for a database connection, or behind other work of the dispatcher).
+ */
+export async function sendPhases(
+  db: Kysely<Database>,
+  accepted: readonly AcceptedMessage[],
+): Promise<SendPhases | null> {
+  const acceptedAt = new Map(accepted.map((m) => [m.id, Date.parse(m.acceptedAt)]));
+  const rows = await db
+    .selectFrom('messages')
+    .select(['waha_message_id', 'sending_at', 'sent_at'])
+    .where('status', '=', 'SENT')
+    .execute();
+  const out: number[] = [];
+  const back: number[] = [];
+  for (const row of rows) {
+    const at = acceptedAt.get(row.waha_message_id ?? '');
+    if (at === undefined || !row.sending_at || !row.sent_at) continue;
+    out.push(at - row.sending_at.getTime());
+    back.push(row.sent_at.getTime() - at);
+  }
+  return out.length > 0 ? { out: summarize(out), back: summarize(back) } : null;
+}
