@@ -6,24 +6,26 @@ import type {
   WorkerTier,
 } from '@herald/domain';
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
-
-/** A timestamp the database fills in on insert and we may set later. */
-type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type NullableTimestamp = ColumnType<
-  Date | null,
-  Date | string | null | undefined,
-  Date | string | null
->;
-/** numeric columns, parsed to numbers by the client's type parser. */
-type Seconds = ColumnType<number, number | string, number | string>;
-type NullableSeconds = ColumnType<
-  number | null,
-  number | string | null | undefined,
-  number | string | null
->;
-/** bigint identity columns, parsed to numbers (ids stay far below 2^53). */
-type Id = ColumnType<number, never, never>;
+import type {
+  CreatedAt,
+  Id,
+  NullableSeconds,
+  NullableTimestamp,
+  Seconds,
+  Timestamp,
+} from './column-types.ts';
+import type {
+  CampaignEventsTable,
+  CampaignMediaTable,
+  IdempotencyKeysTable,
+  RateLimitsTable,
+  SecretsTable,
+  SenderTokensTable,
+  SessionOpeningsTable,
+  WahaWebhookEventsTable,
+  WebhookOutboxCursorTable,
+  WorkerSessionChangesTable,
+} from './service-tables.ts';
 
 export interface WorkersTable {
   id: Id;
@@ -194,82 +196,6 @@ export interface MessagesTable {
   /** An UNKNOWN message is not looked up at WAHA again before this. */
   resolve_after: NullableTimestamp;
   resolve_checks: ColumnType<number, number | undefined, number>;
-}
-
-export interface SecretsTable {
-  name: string;
-  value: string;
-  created_at: CreatedAt;
-}
-
-export interface IdempotencyKeysTable {
-  sender_number: string;
-  key: string;
-  request_hash: string;
-  campaign_id: number;
-  response_status: number;
-  duplicate_recipients: ColumnType<string[], string, never>;
-  created_at: CreatedAt;
-}
-
-/** xid8 values travel as decimal text (they may exceed 2^53). */
-export interface CampaignEventsTable {
-  seq: ColumnType<number, never, never>;
-  xid: ColumnType<string, never, never>;
-  campaign_id: number;
-  message_id: number | null;
-  recipient: string | null;
-  status: string;
-  error_code: string | null;
-  /** `resolved_from_unknown` on a change out of UNKNOWN, else null. */
-  note: ColumnType<string | null, string | null | undefined, never>;
-  occurred_at: CreatedAt;
-}
-
-export interface WebhookOutboxCursorTable {
-  id: ColumnType<number, number | undefined, never>;
-  xid: ColumnType<string, string | undefined, string>;
-  seq: ColumnType<number, number | undefined, number>;
-  updated_at: CreatedAt;
-}
-
-export interface CampaignMediaTable {
-  campaign_id: number;
-  mimetype: string;
-  filename: string;
-  size_bytes: number;
-  data: Buffer;
-  created_at: CreatedAt;
-}
-
-export interface WahaWebhookEventsTable {
-  event_id: string;
-  received_at: CreatedAt;
-}
-
-export interface SenderTokensTable {
-  phone_number: string;
-  token_sha256: string;
-  created_at: CreatedAt;
-}
-
-export interface RateLimitsTable {
-  key: string;
-  window_start: Timestamp;
-  hits: number;
-}
-
-export interface SessionOpeningsTable {
-  phone_number: string;
-  owner: string;
-  expires_at: Timestamp;
-}
-
-/** Changes of `workers`' session counts not yet folded into them (trigger of 0013_reads_at_scale). */
-export interface WorkerSessionChangesTable {
-  worker_id: number;
-  live: number;
-  paired_stopped: number;
 }
 
 export interface Database {

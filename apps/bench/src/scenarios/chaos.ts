@@ -6,7 +6,8 @@ import type { Scenario } from '../scenario.ts';
 import { fmtMs } from '../stats.ts';
 
 const SENDERS = 12;
-const PER_SENDER = 150;
+// Enough for the senders to be busy for the whole chaos (600 × 0.2 s = 120 s).
+const PER_SENDER = 600;
 const DISPATCHERS = 4;
 const CHAOS_MS = 120_000;
 const KILL_EVERY_MS = 3000;
