@@ -32,9 +32,18 @@ after(() => t.drop());
 
 const senderWithCampaign = (recipients = 2) => withCampaign(t.db, recipients);
 
+const switchDelayOf = (phone: string, seconds: number) =>
+  t.db
+    .updateTable('senders')
+    .set({ sender_switch_delay: seconds })
+    .where('phone_number', '=', phone)
+    .execute();
+
 describe('claiming the next message', () => {
   it("takes the sender's oldest PENDING message to SENDING and marks the worker busy with it", async () => {
     const { phone, worker, campaign } = await senderWithCampaign(2);
+    // The worker's in-flight marker is what a sender-switch delay reads.
+    await switchDelayOf(phone, 5);
     const lease = await takeLease(t.db, phone);
     const claimed = await claimMessage(t.db, lease);
     assert.equal(claimed.message.id, campaign.messageIds[0]);
@@ -63,6 +72,15 @@ describe('claiming the next message', () => {
     const busy = await workerRow(t.db, worker.id);
     assert.equal(busy.inflight_sender_number, phone);
     assert.ok(busy.inflight_until && busy.inflight_until > claimed.now);
+  });
+
+  it("leaves the worker's row alone without a sender-switch delay", async () => {
+    const { phone, worker } = await senderWithCampaign(1);
+    const lease = await takeLease(t.db, phone);
+    const claimed = await claimMessage(t.db, lease);
+    assert.equal(claimed.pacesWorker, false);
+    const idle = await workerRow(t.db, worker.id);
+    assert.deepEqual([idle.inflight_sender_number, idle.inflight_until], [null, null]);
   });
 
   it('reports a lease that is not ours, or that lapsed, as lost', async () => {

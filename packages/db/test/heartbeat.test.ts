@@ -42,6 +42,12 @@ const beat = (dispatcherId: string, owners: string[] = []) =>
 describe('the dispatcher heartbeat', () => {
   it("renews in one statement every standing lease of its running turns, with the worker's in-flight marker", async () => {
     const mine = await heldBy('hb-1', 'a');
+    // Under a sender-switch delay, so that the claim marks the worker busy.
+    await t.db
+      .updateTable('senders')
+      .set({ sender_switch_delay: 1 })
+      .where('phone_number', '=', mine.phone)
+      .execute();
     const claimed = await claimMessage(t.db, mine.lease);
     const alsoMine = await heldBy('hb-1', 'b');
     const others = await heldBy('hb-2', 'a');

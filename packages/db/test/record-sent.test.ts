@@ -48,6 +48,8 @@ describe('recording SENT answers of several senders at once', () => {
         owner: lease.owner,
         wahaMessageId: `waha-${i}`,
         jitterSeconds: 0.5,
+        // As if the first one's claim had a sender-switch delay in force.
+        pacesWorker: i === 0,
       })),
     );
     assert.deepEqual(results, [
@@ -94,7 +96,8 @@ describe('recording SENT answers of several senders at once', () => {
       assert.equal(Number(sender.jitter_seconds), 0.5);
       const worker = await workerRow(t.db, claimed.target.workerId);
       assert.equal(worker.inflight_sender_number, null);
-      assert.equal(worker.last_sender_number, s.phone);
+      // Without a sender-switch delay nothing reads the worker's pacing: its row is left alone.
+      assert.equal(worker.last_sender_number, i === 0 ? s.phone : null);
       const handedOff = await t.db
         .selectFrom('sender_sends')
         .select('result')
@@ -111,6 +114,7 @@ describe('recording SENT answers of several senders at once', () => {
         owner: claims[0]?.lease.owner ?? '',
         wahaMessageId: 'waha-0',
         jitterSeconds: 0.5,
+        pacesWorker: true,
       },
     ]);
     assert.deepEqual(again, [

@@ -5,7 +5,7 @@ import {
   type RecordOutcomeResult,
   recordOutcome,
 } from '@herald/db';
-import { type DispatchOutcome, drawJitterSeconds } from '@herald/domain';
+import type { DispatchOutcome } from '@herald/domain';
 import type { MessageOutcome } from '@herald/metrics';
 import type { DispatchContext } from '../context.ts';
 
@@ -22,13 +22,13 @@ const RECORD_RETRY_MS = [100, 500, 2000];
 export async function recordWithRetry(
   ctx: DispatchContext,
   lease: LeaseInput,
-  { message, target, policy }: Claimed,
+  { message, target, policy, pacesWorker }: Claimed,
   outcome: DispatchOutcome,
+  jitterSeconds: number,
 ): Promise<RecordOutcomeResult> {
   const input = {
     policy,
-    // Drawn once, here, and stored: every dispatcher then waits for the same next-send time.
-    jitterSeconds: drawJitterSeconds(policy),
+    jitterSeconds,
     messageId: message.id,
     senderNumber: lease.senderNumber,
     workerId: target.workerId,
@@ -47,7 +47,8 @@ export async function recordWithRetry(
           workerId: target.workerId,
           owner: lease.owner,
           wahaMessageId: outcome.wahaMessageId,
-          jitterSeconds: input.jitterSeconds,
+          jitterSeconds,
+          pacesWorker,
         })
       : recordOutcome(ctx.db, input);
   for (let attempt = 0; ; attempt += 1) {

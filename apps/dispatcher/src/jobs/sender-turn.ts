@@ -6,7 +6,7 @@ import {
   type LeaseInput,
   releaseSenderLease,
 } from '@herald/db';
-import { type DispatchOutcome, nextTurnAt, pausesSender } from '@herald/domain';
+import { type DispatchOutcome, drawJitterSeconds, nextTurnAt, pausesSender } from '@herald/domain';
 import type { DispatchContext } from '../context.ts';
 import type { TurnSlot } from '../fleet.ts';
 import { outcomeOfError } from '../outcome.ts';
@@ -152,21 +152,12 @@ async function sendWhileDue(
         });
         return 'WAITING';
       case 'wait': {
-        state.continueAt = claim.until;
         // `claim.now` is the database's time when the claim began; the claim's own duration is
         // already part of the wait. Waking a little early only costs one more claim, which
         // re-checks the pacing against the database clock.
-        const waitMs = Math.max(
-          0,
-          claim.until.getTime() - claim.now.getTime() - (performance.now() - claimStarted),
-        );
-        if (Date.now() + waitMs > deadline) return 'BUDGET';
-        // The heartbeat keeps the lease; waking within a third of it lets the turn see a changed
-        // share or a failing heartbeat in time.
-        const slept = await sleep(Math.min(waitMs, (config.leaseSeconds * 1000) / 3), true, {
-          signal,
-        }).catch(() => false);
-        if (!slept) return 'SHUTDOWN';
+        const wakeAt = claimStarted + claim.until.getTime() - claim.now.getTime();
+        const rested = await rest(ctx, lease.senderNumber, signal, slot, wakeAt, deadline, state);
+        if (rested) return rested;
         continue;
       }
       case 'claimed': {
@@ -175,7 +166,9 @@ async function sendWhileDue(
         const lagMs = claim.now.getTime() - claim.dueAt.getTime();
         ctx.metrics.pacingLagSeconds.observe(Math.max(0, lagMs) / 1000);
         const outcome = await deliver(ctx, lease, claim, claimStarted);
-        const recorded = await recordWithRetry(ctx, lease, claim, outcome);
+        // Drawn once, here, and stored: every dispatcher then waits for the same next-send time.
+        const jitterSeconds = drawJitterSeconds(claim.policy);
+        const recorded = await recordWithRetry(ctx, lease, claim, outcome, jitterSeconds);
         logMessageOutcome(ctx, lease, claim, outcome, recorded);
         if (!recorded.leaseHeld) return 'LOST';
         if (pausesSender(outcome)) return 'PAUSED';
@@ -187,9 +180,49 @@ async function sendWhileDue(
           return 'PAUSED';
         }
         if (Date.now() >= deadline) return 'BUDGET';
+        // The record stamped `last_sent_at` before its answer came back, so the next send is due
+        // no sooner than the delay from now: rest until then instead of claiming only to hear it.
+        const restMs = (claim.messageDelaySeconds + jitterSeconds) * 1000;
+        if (restMs > 0) {
+          const wakeAt = performance.now() + restMs;
+          const rested = await rest(ctx, lease.senderNumber, signal, slot, wakeAt, deadline, state);
+          if (rested) return rested;
+        }
       }
     }
   }
+}
+
+/**
+ * Sleeps until `wakeAt` (a `performance.now()` time), waking every third of the lease to see a
+ * shutdown, a changed share or a failing heartbeat in time. Past the turn's budget it ends the
+ * turn instead, with the next one queued for the wake-up time. Null: go on claiming.
+ */
+async function rest(
+  ctx: DispatchContext,
+  senderNumber: string,
+  signal: AbortSignal,
+  slot: TurnSlot,
+  wakeAt: number,
+  deadline: number,
+  state: TurnState,
+): Promise<TurnEnd | null> {
+  const waitMs = Math.max(0, wakeAt - performance.now());
+  state.continueAt = new Date(Date.now() + waitMs);
+  if (Date.now() + waitMs > deadline) return 'BUDGET';
+  const chunkMs = (ctx.config.leaseSeconds * 1000) / 3;
+  for (let left = waitMs; left > 0; left = wakeAt - performance.now()) {
+    const slept = await sleep(Math.min(left, chunkMs), true, { signal }).catch(() => false);
+    if (!slept) return 'SHUTDOWN';
+    if (!(await ctx.fleet.awaitHealthy())) {
+      ctx.logger.warn('heartbeat failing: the sender is left for its lease to lapse', {
+        sender: senderNumber,
+      });
+      return 'STALE';
+    }
+    if (slot.mustYield()) return 'YIELD';
+  }
+  return null;
 }
 
 const LEASE_LAPSING: DispatchOutcome = {

@@ -60,6 +60,10 @@ export type ClaimResult =
       policy: SenderPolicy;
       /** The earliest time pacing allowed this send (for the pacing-lag metric). */
       dueAt: Date;
+      /** MESSAGE_DELAY in force for the sender: after this send, the earliest next one is that far. */
+      messageDelaySeconds: number;
+      /** A sender-switch delay is in force: the claim marked the worker busy, its outcome frees it. */
+      pacesWorker: boolean;
     };
 
 interface SenderState extends PolicyFactRow {
@@ -77,6 +81,7 @@ interface SenderState extends PolicyFactRow {
   due_at: Date;
   due_reason: string;
   switch_delay: number;
+  message_delay: number;
 }
 
 /**
@@ -119,7 +124,8 @@ export async function claimMessages(
              w.id AS worker_id, w.url, w.api_key, w.tier,
              ${senderDueAt} > now() AS must_wait,
              ${ceilToMilliseconds(senderDueAt)} AS due_at, ${senderDueReason} AS due_reason,
-             ${delaysInForce.senderSwitch} AS switch_delay, ${policyFactColumns},
+             ${delaysInForce.senderSwitch} AS switch_delay,
+             ${delaysInForce.message} AS message_delay, ${policyFactColumns},
              nm.id AS next_id, nm.campaign_id AS next_campaign_id, nm.recipient AS next_recipient,
              nm.body AS next_body, nm.media_url AS next_media_url,
              nm.updated_at AS next_updated_at, nm.suppressed AS next_suppressed
@@ -252,6 +258,7 @@ async function decide(
       workerId: target.workerId,
       burstRun: decision.burstRun,
       firstConnectedAt: sender.first_connected_at,
+      pacesWorker: sender.switch_delay > 0,
     },
     claim: {
       kind: 'claimed',
@@ -259,6 +266,8 @@ async function decide(
       now,
       // Due once the sender's pacing allowed it and the message was waiting (created or requeued).
       dueAt: new Date(Math.max(sender.due_at.getTime(), next.updated_at.getTime())),
+      messageDelaySeconds: sender.message_delay,
+      pacesWorker: sender.switch_delay > 0,
       message: {
         id: next.id,
         campaignId: next.campaign_id,

@@ -10,13 +10,16 @@ export interface SendingMark extends LeaseInput {
   workerId: number;
   burstRun: number;
   firstConnectedAt: Date | null;
+  /** A sender-switch delay is in force: the worker's in-flight marker is what it reads. */
+  pacesWorker: boolean;
 }
 
 /**
  * The claims' write, one statement for any number of senders (one message each, so each campaign
  * moves by one): each message to SENDING (only if still PENDING in a campaign that may send, read
  * afresh now that the sender rows are locked), its campaign's counters, its worker's in-flight
- * marker, its sender's lease and policy state, and the hand-off the caps count (whose result the
+ * marker (only under a sender-switch delay, the one reader: else the worker's row is left alone, so
+ * the senders of one worker never queue on its lock), its sender's lease and policy state, and the hand-off the caps count (whose result the
  * health rule reads). A message that changed is left alone and missing from the answer.
  */
 export async function markSendingMany(
@@ -32,8 +35,8 @@ export async function markSendingMany(
       SELECT * FROM unnest(${column((m) => m.messageId)}::bigint[],
         ${column((m) => m.senderNumber)}::text[], ${column((m) => m.owner)}::text[],
         ${column((m) => m.workerId)}::bigint[], ${column((m) => m.burstRun)}::int[],
-        ${column((m) => m.firstConnectedAt)}::timestamptz[])
-        AS i(message_id, sender_number, owner, worker_id, burst_run, first_connected_at)
+        ${column((m) => m.firstConnectedAt)}::timestamptz[], ${column((m) => m.pacesWorker)}::bool[])
+        AS i(message_id, sender_number, owner, worker_id, burst_run, first_connected_at, paces_worker)
     ), msg AS (
       UPDATE messages m SET status = 'SENDING', attempts = m.attempts + 1, claimed_by = i.owner,
         sending_at = now(), updated_at = now()
@@ -41,13 +44,13 @@ export async function markSendingMany(
       WHERE m.id = i.message_id AND m.status = 'PENDING'
         AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = m.campaign_id AND ${campaignClaimable})
       RETURNING m.id, m.campaign_id, m.attempts, m.attempts_before_retry, i.sender_number,
-        i.worker_id, i.burst_run, i.first_connected_at
+        i.worker_id, i.burst_run, i.first_connected_at, i.paces_worker
     ), counters AS (
       UPDATE campaigns SET ${campaignCounterChanges('PENDING', 'SENDING')}
       WHERE id IN (SELECT campaign_id FROM msg)
     ), worker AS (
       UPDATE workers w SET inflight_sender_number = x.sender_number, inflight_until = ${until}
-      FROM (SELECT DISTINCT ON (worker_id) worker_id, sender_number FROM msg
+      FROM (SELECT DISTINCT ON (worker_id) worker_id, sender_number FROM msg WHERE paces_worker
             ORDER BY worker_id, id DESC) x
       WHERE w.id = x.worker_id
     ), sender AS (

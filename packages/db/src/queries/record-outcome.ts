@@ -17,6 +17,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
 import { cancelIfCampaignCancelled } from './campaign-controls.ts';
 import { campaignCounterChanges } from './ledger.ts';
+import { deviceActivityStale } from './session-activity.ts';
 import { applyHealthRule, handOffResultWrite, pauseForLogout } from './sender-health.ts';
 import { breakerChanges, trippedNow } from './worker-breaker.ts';
 
@@ -142,6 +143,7 @@ export async function recordOutcome(
         -- A send is activity of the linked device: WhatsApp's 30-day inactivity clock restarts.
         UPDATE sessions SET device_active_at = now(), updated_at = now()
         WHERE phone_number = ${senderNumber} AND ${outcome.kind === 'SENT'}::boolean
+          AND ${deviceActivityStale}
       )
       SELECT (SELECT lease_held FROM sender) AS lease_held, msg.campaign_id, msg.previous,
              COALESCE((SELECT degraded FROM worker), false) AS worker_degraded

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../database.ts';
 import { campaignCounterChanges } from './ledger.ts';
+import { deviceActivityStale } from './session-activity.ts';
 import type { RecordOutcomeResult } from './record-outcome.ts';
 
 /** A SENT answer to record, for a sender without a health rule (`recordOutcome`'s simplest case). */
@@ -12,13 +13,16 @@ export interface SentRecord {
   owner: string;
   wahaMessageId: string | null;
   jitterSeconds: number;
+  /** The claim marked the worker busy (a sender-switch delay was in force): its pacing is written. */
+  pacesWorker: boolean;
 }
 
 /**
  * `recordOutcome` of many SENT answers (one per sender: each turn has one call at a time) in one
  * statement, with the same writes: the message (also out of UNKNOWN, if a sweep gave it up
  * meanwhile), its campaign's counters and completion, its sender's pacing, its worker's last
- * sender and in-flight marker, the hand-off's result, and the device's activity. Senders, then
+ * sender and in-flight marker (when its claim set one), the hand-off's result, and the device's
+ * activity. Senders, then
  * workers, are locked in key order, as every statement that locks several of them does.
  */
 export async function recordSentMany(
@@ -37,8 +41,8 @@ export async function recordSentMany(
       SELECT * FROM unnest(${column((r) => r.messageId)}::bigint[],
         ${column((r) => r.senderNumber)}::text[], ${column((r) => r.workerId)}::bigint[],
         ${column((r) => r.owner)}::text[], ${column((r) => r.wahaMessageId)}::text[],
-        ${column((r) => r.jitterSeconds)}::float8[])
-        AS i(message_id, sender_number, worker_id, owner, waha_message_id, jitter)
+        ${column((r) => r.jitterSeconds)}::float8[], ${column((r) => r.pacesWorker)}::bool[])
+        AS i(message_id, sender_number, worker_id, owner, waha_message_id, jitter, paces_worker)
     ), locked_senders AS (
       SELECT phone_number FROM senders WHERE phone_number IN (SELECT sender_number FROM input)
       ORDER BY phone_number FOR UPDATE
@@ -49,7 +53,8 @@ export async function recordSentMany(
       WHERE s.phone_number = i.sender_number AND l.phone_number = s.phone_number
       RETURNING s.phone_number, (s.lease_owner = i.owner AND s.lease_expires_at > now()) AS lease_held
     ), locked_workers AS (
-      SELECT id FROM workers WHERE id IN (SELECT worker_id FROM input) ORDER BY id FOR UPDATE
+      SELECT id FROM workers WHERE id IN (SELECT worker_id FROM input WHERE paces_worker)
+      ORDER BY id FOR UPDATE
     ), worker AS (
       UPDATE workers w SET last_sender_number = x.last_sender, last_send_done_at = now(),
         inflight_sender_number = CASE WHEN w.inflight_sender_number = ANY(x.senders)
@@ -59,7 +64,7 @@ export async function recordSentMany(
         updated_at = now()
       FROM (SELECT worker_id, (array_agg(sender_number ORDER BY message_id DESC))[1] AS last_sender,
                    array_agg(sender_number) AS senders
-            FROM input GROUP BY worker_id) x, locked_workers lw
+            FROM input WHERE paces_worker GROUP BY worker_id) x, locked_workers lw
       WHERE w.id = x.worker_id AND lw.id = w.id
     ), old AS (
       SELECT m.id, m.status FROM messages m
@@ -85,7 +90,7 @@ export async function recordSentMany(
     ), device AS (
       -- A send is activity of the linked device: WhatsApp's 30-day inactivity clock restarts.
       UPDATE sessions SET device_active_at = now(), updated_at = now()
-      WHERE phone_number IN (SELECT sender_number FROM input)
+      WHERE phone_number IN (SELECT sender_number FROM input) AND ${deviceActivityStale}
     )
     SELECT i.message_id, s.lease_held, msg.campaign_id, msg.previous
     FROM input i

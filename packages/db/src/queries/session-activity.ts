@@ -2,6 +2,13 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../database.ts';
 import { sessionReady } from './send-readiness.ts';
 
+/**
+ * A send restarts the linked device's 30-day inactivity clock; writing it at most once a minute is
+ * precise enough for that clock and spares the session row a write per message.
+ */
+export const deviceActivityStale = sql<boolean>`(device_active_at IS NULL
+  OR device_active_at < now() - interval '1 minute')`;
+
 /** The phone itself was used (a message typed on it): WhatsApp's 14-day clock restarts. */
 export async function recordPhoneActivity(
   db: Kysely<Database>,
