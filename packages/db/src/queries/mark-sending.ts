@@ -41,24 +41,30 @@ export async function markSendingMany(
       UPDATE messages m SET status = 'SENDING', attempts = m.attempts + 1, claimed_by = i.owner,
         sending_at = now(), updated_at = now()
       FROM input i
-      WHERE m.id = i.message_id AND m.status = 'PENDING'
-        AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = m.campaign_id AND ${campaignClaimable})
+      -- Every table is reached through its key, as arrays (= ANY), the campaign asked of each
+      -- message: a join the planner could start from the campaigns would read every PENDING
+      -- message of every claimable campaign, on every batch.
+      WHERE m.id = ANY(${column((m) => m.messageId)}::bigint[]) AND i.message_id = m.id
+        AND m.status = 'PENDING'
+        AND (SELECT ${campaignClaimable} FROM campaigns c WHERE c.id = m.campaign_id)
       RETURNING m.id, m.campaign_id, m.attempts, m.attempts_before_retry, i.sender_number,
         i.worker_id, i.burst_run, i.first_connected_at, i.paces_worker
     ), counters AS (
       UPDATE campaigns SET ${campaignCounterChanges('PENDING', 'SENDING')}
-      WHERE id IN (SELECT campaign_id FROM msg)
+      WHERE id = ANY(ARRAY(SELECT campaign_id FROM msg))
     ), worker AS (
       UPDATE workers w SET inflight_sender_number = x.sender_number, inflight_until = ${until}
       FROM (SELECT DISTINCT ON (worker_id) worker_id, sender_number FROM msg WHERE paces_worker
             ORDER BY worker_id, id DESC) x
-      WHERE w.id = x.worker_id
+      WHERE w.id = ANY(ARRAY(SELECT worker_id FROM msg WHERE paces_worker)) AND w.id = x.worker_id
     ), sender AS (
       UPDATE senders s SET lease_expires_at = ${until}, burst_run = msg.burst_run,
         held_reason = NULL,
         first_connected_at = COALESCE(s.first_connected_at, msg.first_connected_at, now()),
         updated_at = now()
-      FROM msg WHERE s.phone_number = msg.sender_number
+      FROM msg
+      WHERE s.phone_number = ANY(${column((m) => m.senderNumber)}::text[])
+        AND s.phone_number = msg.sender_number
     ), handed_off AS (
       INSERT INTO sender_sends (sender_number, message_id, sent_at)
       SELECT sender_number, id, now() FROM msg

@@ -31,6 +31,10 @@ export async function recordSentMany(
 ): Promise<RecordOutcomeResult[]> {
   if (records.length === 0) return [];
   const column = <T>(pick: (r: SentRecord) => T) => records.map(pick);
+  // Every table is reached through its key, as arrays (`= ANY`): a join the planner could turn
+  // into a scan would read the whole table on every batch.
+  const senders = column((r) => r.senderNumber);
+  const messageIds = column((r) => r.messageId);
   const { rows } = await sql<{
     message_id: number;
     lease_held: boolean | null;
@@ -38,22 +42,23 @@ export async function recordSentMany(
     previous: 'SENDING' | 'UNKNOWN' | null;
   }>`
     WITH input AS (
-      SELECT * FROM unnest(${column((r) => r.messageId)}::bigint[],
-        ${column((r) => r.senderNumber)}::text[], ${column((r) => r.workerId)}::bigint[],
+      SELECT * FROM unnest(${messageIds}::bigint[],
+        ${senders}::text[], ${column((r) => r.workerId)}::bigint[],
         ${column((r) => r.owner)}::text[], ${column((r) => r.wahaMessageId)}::text[],
         ${column((r) => r.jitterSeconds)}::float8[], ${column((r) => r.pacesWorker)}::bool[])
         AS i(message_id, sender_number, worker_id, owner, waha_message_id, jitter, paces_worker)
     ), locked_senders AS (
-      SELECT phone_number FROM senders WHERE phone_number IN (SELECT sender_number FROM input)
+      SELECT phone_number FROM senders WHERE phone_number = ANY(${senders}::text[])
       ORDER BY phone_number FOR UPDATE
     ), sender AS (
       UPDATE senders s SET last_sent_at = now(), next_send_at = now(), jitter_seconds = i.jitter,
         held_reason = NULL, updated_at = now()
       FROM input i, locked_senders l
-      WHERE s.phone_number = i.sender_number AND l.phone_number = s.phone_number
+      WHERE s.phone_number = ANY(${senders}::text[]) AND s.phone_number = i.sender_number
+        AND l.phone_number = s.phone_number
       RETURNING s.phone_number, (s.lease_owner = i.owner AND s.lease_expires_at > now()) AS lease_held
     ), locked_workers AS (
-      SELECT id FROM workers WHERE id IN (SELECT worker_id FROM input WHERE paces_worker)
+      SELECT id FROM workers WHERE id = ANY(ARRAY(SELECT worker_id FROM input WHERE paces_worker))
       ORDER BY id FOR UPDATE
     ), worker AS (
       UPDATE workers w SET last_sender_number = x.last_sender, last_send_done_at = now(),
@@ -65,32 +70,34 @@ export async function recordSentMany(
       FROM (SELECT worker_id, (array_agg(sender_number ORDER BY message_id DESC))[1] AS last_sender,
                    array_agg(sender_number) AS senders
             FROM input WHERE paces_worker GROUP BY worker_id) x, locked_workers lw
-      WHERE w.id = x.worker_id AND lw.id = w.id
+      WHERE w.id = ANY(ARRAY(SELECT id FROM locked_workers)) AND w.id = x.worker_id AND lw.id = w.id
     ), old AS (
       SELECT m.id, m.status FROM messages m
-      WHERE m.id IN (SELECT message_id FROM input) AND m.status IN ('SENDING', 'UNKNOWN')
+      WHERE m.id = ANY(${messageIds}::bigint[]) AND m.status IN ('SENDING', 'UNKNOWN')
       ORDER BY m.id FOR UPDATE
     ), msg AS (
       UPDATE messages m SET status = 'SENT', waha_message_id = i.waha_message_id,
         error_code = NULL, error = NULL, sent_at = now(), finished_at = now(), updated_at = now()
-      FROM old, input i WHERE m.id = old.id AND i.message_id = m.id
+      FROM old, input i
+      WHERE m.id = ANY(${messageIds}::bigint[]) AND m.id = old.id AND i.message_id = m.id
       RETURNING m.id, m.campaign_id, old.status AS previous
     ), counters AS (
       UPDATE campaigns SET ${campaignCounterChanges('SENDING', 'SENT')}
-      WHERE id IN (SELECT campaign_id FROM msg WHERE previous = 'SENDING')
+      WHERE id = ANY(ARRAY(SELECT campaign_id FROM msg WHERE previous = 'SENDING'))
     ), counters_after_unknown AS (
       UPDATE campaigns SET ${campaignCounterChanges('UNKNOWN', 'SENT')}
-      WHERE id IN (SELECT campaign_id FROM msg WHERE previous = 'UNKNOWN')
+      WHERE id = ANY(ARRAY(SELECT campaign_id FROM msg WHERE previous = 'UNKNOWN'))
     ), hand_off AS (
       UPDATE sender_sends SET result = 'OK'
-      WHERE id IN (SELECT (SELECT ss.id FROM sender_sends ss
-                           WHERE ss.message_id = i.message_id AND ss.sender_number = i.sender_number
-                           ORDER BY ss.id DESC LIMIT 1)
-                   FROM input i)
+      WHERE id = ANY(ARRAY(SELECT (SELECT ss.id FROM sender_sends ss
+                                   WHERE ss.message_id = i.message_id
+                                     AND ss.sender_number = i.sender_number
+                                   ORDER BY ss.id DESC LIMIT 1)
+                           FROM input i))
     ), device AS (
       -- A send is activity of the linked device: WhatsApp's 30-day inactivity clock restarts.
       UPDATE sessions SET device_active_at = now(), updated_at = now()
-      WHERE phone_number IN (SELECT sender_number FROM input) AND ${deviceActivityStale}
+      WHERE phone_number = ANY(${senders}::text[]) AND ${deviceActivityStale}
     )
     SELECT i.message_id, s.lease_held, msg.campaign_id, msg.previous
     FROM input i
