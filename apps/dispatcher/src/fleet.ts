@@ -37,10 +37,10 @@ export interface Fleet {
   /** Healthy now, or after one more heartbeat (a late timer on a busy event loop, say). */
   awaitHealthy(): Promise<boolean>;
   /**
-   * Whether the sender's lease surely stands for the margin a call needs to start: renewed by the
-   * claim that began at `claimStartedMs`, or by a heartbeat since.
+   * Whether the sender's lease surely stands for the margin a call needs to start: taken by the
+   * statement that began at `takenAtMs`, or renewed by a heartbeat since.
    */
-  leaseStands(senderNumber: string, claimStartedMs: number): boolean;
+  leaseStands(senderNumber: string, takenAtMs: number): boolean;
   /**
    * Aborts once the leases this dispatcher holds may have lapsed (no heartbeat for a whole lease):
    * a WAHA call still open then is cut short as a timeout (UNKNOWN, resolved from WAHA's record),
@@ -149,8 +149,8 @@ export async function joinFleet(options: FleetOptions): Promise<Fleet> {
       await beatOnce();
       return healthy();
     },
-    leaseStands(senderNumber, claimStartedMs) {
-      const renewed = Math.max(claimStartedMs, renewedAt.get(senderNumber) ?? claimStartedMs);
+    leaseStands(senderNumber, takenAtMs) {
+      const renewed = Math.max(takenAtMs, renewedAt.get(senderNumber) ?? takenAtMs);
       return performance.now() + LEASE_MARGIN_MS < renewed + leaseMs;
     },
     callSignal() {
