@@ -137,7 +137,8 @@ CREATE TABLE public.campaigns (
     CONSTRAINT campaigns_suppressed_messages_check CHECK ((suppressed_messages >= 0)),
     CONSTRAINT campaigns_total_messages_check CHECK ((total_messages > 0)),
     CONSTRAINT campaigns_unknown_messages_check CHECK ((unknown_messages >= 0))
-);
+)
+WITH (fillfactor='80');
 
 ALTER TABLE public.campaigns ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.campaigns_id_seq
@@ -285,7 +286,8 @@ CREATE TABLE public.senders (
     CONSTRAINT senders_paused_reason_check CHECK ((paused_reason = 'HEALTH'::text)),
     CONSTRAINT senders_phone_number_check CHECK ((phone_number ~ '^[0-9]+$'::text)),
     CONSTRAINT senders_sender_switch_delay_check CHECK ((sender_switch_delay >= (0)::numeric))
-);
+)
+WITH (fillfactor='80');
 
 CREATE UNLOGGED TABLE public.session_openings (
     phone_number text NOT NULL,
@@ -458,7 +460,7 @@ ALTER TABLE ONLY public.workers
 
 CREATE INDEX campaign_events_campaign_idx ON public.campaign_events USING btree (campaign_id, xid, seq);
 
-CREATE INDEX campaigns_claimable_idx ON public.campaigns USING btree (sender_number, id) WHERE ((pending_messages > 0) AND (status = ANY (ARRAY['PENDING'::text, 'IN_PROGRESS'::text])));
+CREATE INDEX campaigns_claimable_idx ON public.campaigns USING btree (sender_number, id) WHERE (status = ANY (ARRAY['PENDING'::text, 'IN_PROGRESS'::text]));
 
 CREATE INDEX campaigns_created_idx ON public.campaigns USING btree (created_at DESC, id DESC);
 
@@ -490,7 +492,7 @@ CREATE INDEX sender_sends_message_idx ON public.sender_sends USING btree (messag
 
 CREATE INDEX sender_sends_sender_idx ON public.sender_sends USING btree (sender_number, sent_at DESC);
 
-CREATE INDEX senders_lease_idx ON public.senders USING btree (lease_expires_at) WHERE (lease_owner IS NOT NULL);
+CREATE INDEX senders_lease_owner_idx ON public.senders USING btree (lease_owner) WHERE (lease_owner IS NOT NULL);
 
 CREATE UNIQUE INDEX sessions_worker_name_idx ON public.sessions USING btree (worker_id, waha_session) WHERE (worker_id IS NOT NULL);
 

@@ -60,6 +60,12 @@ describe('a sender lease', () => {
 
   it('is renewed only by its owner while it stands, with the worker in-flight marker', async () => {
     const { phone, worker } = await senderWithCampaign();
+    // Under a sender-switch delay, so that the claim marks the worker busy.
+    await t.db
+      .updateTable('senders')
+      .set({ sender_switch_delay: 1 })
+      .where('phone_number', '=', phone)
+      .execute();
     const lease = await takeLease(t.db, phone, 5);
     const claimed = await claimMessage(t.db, lease);
     const before = (await workerRow(t.db, worker.id)).inflight_until;
