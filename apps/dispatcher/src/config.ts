@@ -24,6 +24,8 @@ export const STATUS_WAIT_MARGIN_MS = 500;
 
 /** The adaptive send timeout's cap when SEND_TIMEOUT_MAX_MS is unset (never below the floor). */
 export const DEFAULT_SEND_TIMEOUT_CAP_MS = 60_000;
+/** Senders one process may serve at once: a resting turn costs a timer, not a connection. */
+export const MAX_CONCURRENCY = 10_000;
 
 export const DispatcherConfigSchema = z
   .object({
@@ -64,7 +66,7 @@ export const DispatcherConfigSchema = z
     /** Default: a third of the lease, at least one second. */
     SWEEP_SECONDS: z.coerce.number().positive().max(3600).optional(),
     /** Senders this process serves at once. */
-    CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+    CONCURRENCY: z.coerce.number().int().min(1).max(MAX_CONCURRENCY).default(50),
     MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
     /** Ask WAHA whether each recipient is on WhatsApp before sending to it. */
     CHECK_NUMBERS: strictBoolean.default(true),

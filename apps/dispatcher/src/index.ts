@@ -1,4 +1,9 @@
-export { type DispatcherConfig, DispatcherConfigSchema, loadConfig } from './config.ts';
+export {
+  type DispatcherConfig,
+  DispatcherConfigSchema,
+  loadConfig,
+  MAX_CONCURRENCY,
+} from './config.ts';
 export type { DispatchContext } from './context.ts';
 export { type DispatcherDeps, type RunningDispatcher, startDispatcher } from './dispatcher.ts';
 export { runSenderTurn, type TurnEnd, type TurnResult } from './jobs/sender-turn.ts';

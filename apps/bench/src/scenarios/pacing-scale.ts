@@ -1,3 +1,4 @@
+import { MAX_CONCURRENCY } from '@herald/dispatcher';
 import { makeConnectedSender, makeWorker } from '@herald/testing';
 import { inBatches } from '../batches.ts';
 import { numberRange } from '../campaigns.ts';
@@ -28,8 +29,6 @@ import { readAcceptedMessages, startEmulatorProcess } from '../waha-direct.ts';
 import { createWorld } from '../world.ts';
 
 const DELAY_S = 2;
-/** Dispatcher CONCURRENCY's ceiling (its config schema): the senders one process holds at once. */
-const MAX_CONCURRENCY = 1000;
 const TARGET_SHARE = 0.95;
 const TARGET_P99_MS = 50;
 

@@ -17,8 +17,8 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
 import { cancelIfCampaignCancelled } from './campaign-controls.ts';
 import { campaignCounterChanges } from './ledger.ts';
-import { deviceActivityStale } from './session-activity.ts';
 import { applyHealthRule, handOffResultWrite, pauseForLogout } from './sender-health.ts';
+import { deviceActivityStale } from './session-activity.ts';
 import { breakerChanges, trippedNow } from './worker-breaker.ts';
 
 const NOW = sql<Date>`now()`;

@@ -1,8 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../database.ts';
 import { campaignCounterChanges } from './ledger.ts';
-import { deviceActivityStale } from './session-activity.ts';
 import type { RecordOutcomeResult } from './record-outcome.ts';
+import { deviceActivityStale } from './session-activity.ts';
 
 /** A SENT answer to record, for a sender without a health rule (`recordOutcome`'s simplest case). */
 export interface SentRecord {
