@@ -71,7 +71,7 @@ export function createLogger(options: LoggerOptions): Logger {
         : new winston.transports.Console(),
     );
   }
-  return winston.createLogger({
+  const logger = winston.createLogger({
     level: options.level ?? 'info',
     defaultMeta: { service: options.service },
     format: winston.format.combine(
@@ -81,4 +81,24 @@ export function createLogger(options: LoggerOptions): Logger {
     ),
     transports,
   });
+  return dropBelowLevel(logger);
+}
+
+type LevelMethod = (this: Logger, ...args: unknown[]) => Logger;
+
+/**
+ * Winston formats every entry (redaction, timestamp, JSON) before its transports drop the ones
+ * below their level, so a `debug` line on a hot path would cost that on every call. Below the
+ * logger's level (read at each call, so a changed level applies), the call returns at once.
+ */
+function dropBelowLevel(logger: Logger): Logger {
+  const methods = logger as unknown as Record<string, LevelMethod>;
+  for (const level of Object.keys(logger.levels)) {
+    const log = methods[level];
+    if (!log) continue;
+    methods[level] = function (this: Logger, ...args: unknown[]) {
+      return logger.isLevelEnabled(level) ? log.apply(this, args) : this;
+    };
+  }
+  return logger;
 }
