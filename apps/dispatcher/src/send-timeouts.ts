@@ -1,7 +1,14 @@
-import { adaptiveSendTimeoutMs, type SendTimeoutBounds } from '@herald/domain';
+import {
+  adaptiveSendTimeoutMs,
+  SEND_TIMEOUT_HEADROOM,
+  type SendTimeoutBounds,
+} from '@herald/domain';
 
 /** Successful sends remembered per worker: enough for a p99, short enough to follow a change. */
 export const LATENCY_WINDOW = 200;
+
+/** A worker's timeout is worked out again after this many sends (sooner when one runs long). */
+const RECOMPUTE_EVERY = 25;
 
 /**
  * The adaptive send timeout of this dispatcher: each worker's recent successful send durations, in
@@ -11,6 +18,8 @@ export const LATENCY_WINDOW = 200;
  */
 export class SendTimeouts {
   private readonly recent = new Map<number, number[]>();
+  /** Each worker's timeout as last worked out: sorting the window at every send costs too much. */
+  private readonly current = new Map<number, { timeoutMs: number; sendsSince: number }>();
   private readonly bounds: SendTimeoutBounds;
   private readonly windowSize: number;
 
@@ -21,7 +30,11 @@ export class SendTimeouts {
 
   /** The timeout of the next send to this worker. */
   timeoutFor(workerId: number): number {
-    return adaptiveSendTimeoutMs(this.recent.get(workerId) ?? [], this.bounds);
+    const known = this.current.get(workerId);
+    if (known) return known.timeoutMs;
+    const timeoutMs = adaptiveSendTimeoutMs(this.recent.get(workerId) ?? [], this.bounds);
+    this.current.set(workerId, { timeoutMs, sendsSince: 0 });
+    return timeoutMs;
   }
 
   /** Remembers the duration of a send the worker answered (failures say nothing of its speed). */
@@ -33,6 +46,12 @@ export class SendTimeouts {
     }
     samples.push(durationMs);
     if (samples.length > this.windowSize) samples.shift();
+    const known = this.current.get(workerId);
+    if (!known) return;
+    known.sendsSince += 1;
+    // A send that took more than the timeout allows for is news about the p99 at once.
+    const longer = durationMs * SEND_TIMEOUT_HEADROOM > known.timeoutMs;
+    if (longer || known.sendsSince >= RECOMPUTE_EVERY) this.current.delete(workerId);
   }
 
   /** Runs one send with the worker's timeout, and learns from it when it succeeds. */
