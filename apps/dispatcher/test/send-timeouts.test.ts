@@ -7,8 +7,10 @@ it("follows a worker's p99 without working it out at every send", () => {
   assert.equal(timeouts.timeoutFor(1), 1000, 'no sample yet: the floor');
   for (let i = 0; i < 100; i += 1) timeouts.recordSuccess(1, 100);
   assert.equal(timeouts.timeoutFor(1), 1000, 'fast sends: still the floor');
-  // One send longer than the timeout allows for is taken in at once: its p99 now (nearest rank
-  // of 101 samples) is that send, and the timeout sits twice above it.
+  // A send longer than the timeout allows for is taken in at once: after two of them the p99
+  // (nearest rank of 102 samples) is one, and the timeout sits twice above it.
+  timeouts.recordSuccess(1, 4000);
+  assert.equal(timeouts.timeoutFor(1), 1000);
   timeouts.recordSuccess(1, 4000);
   assert.equal(timeouts.timeoutFor(1), 8000);
   assert.equal(timeouts.timeoutFor(2), 1000, 'each worker has its own');
