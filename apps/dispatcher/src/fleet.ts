@@ -37,10 +37,10 @@ export interface Fleet {
   /** Healthy now, or after one more heartbeat (a late timer on a busy event loop, say). */
   awaitHealthy(): Promise<boolean>;
   /**
-   * Whether the sender's lease surely stands for the margin a call needs to start: taken by the
-   * statement that began at `takenAtMs`, or renewed by a heartbeat since.
+   * Whether the sender's lease surely stands for the margin a call needs to start: renewed by the
+   * claim that began at `claimStartedMs`, or by a heartbeat since.
    */
-  leaseStands(senderNumber: string, takenAtMs: number): boolean;
+  leaseStands(senderNumber: string, claimStartedMs: number): boolean;
   /**
    * Aborts once the leases this dispatcher holds may have lapsed (no heartbeat for a whole lease):
    * a WAHA call still open then is cut short as a timeout (UNKNOWN, resolved from WAHA's record),
@@ -98,7 +98,9 @@ export async function joinFleet(options: FleetOptions): Promise<Fleet> {
   async function beat(): Promise<void> {
     const started = performance.now();
     const result = await beatHeartbeat(db, { dispatcherId, leaseSeconds, owners: [...owners] });
-    renewedAt.clear();
+    // A sender the beat skipped (a claim held it, and renewed it) keeps its last renewal time
+    // until that says nothing any more.
+    for (const [sender, at] of renewedAt) if (at + leaseMs < started) renewedAt.delete(sender);
     for (const sender of result.renewed) renewedAt.set(sender, started);
     lastBeat = started;
     armLapse();
@@ -149,8 +151,8 @@ export async function joinFleet(options: FleetOptions): Promise<Fleet> {
       await beatOnce();
       return healthy();
     },
-    leaseStands(senderNumber, takenAtMs) {
-      const renewed = Math.max(takenAtMs, renewedAt.get(senderNumber) ?? takenAtMs);
+    leaseStands(senderNumber, claimStartedMs) {
+      const renewed = Math.max(claimStartedMs, renewedAt.get(senderNumber) ?? claimStartedMs);
       return performance.now() + LEASE_MARGIN_MS < renewed + leaseMs;
     },
     callSignal() {

@@ -87,6 +87,37 @@ describe('the dispatcher heartbeat', () => {
     assert.deepEqual((await beat('hb-dead', [held.lease.owner])).renewed, []);
   });
 
+  it('never waits for a sender a claim holds locked: it skips it, and the claim renews it', async () => {
+    const busy = await heldBy('hb-skip', 'a');
+    const free = await heldBy('hb-skip', 'b');
+    const owners = [busy.lease.owner, free.lease.owner];
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked = () => {};
+    const isLocked = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const claim = t.db.transaction().execute(async (trx) => {
+      await sql`SELECT 1 FROM senders WHERE phone_number = ${busy.phone} FOR UPDATE`.execute(trx);
+      locked();
+      await released;
+    });
+    await isLocked;
+    const started = Date.now();
+    const result = await beat('hb-skip', owners);
+    assert.ok(Date.now() - started < 2000, 'the beat did not wait for the lock');
+    assert.deepEqual(result.renewed, [free.phone]);
+    assert.ok((await leaseLeft(free.phone)) > 50);
+    release();
+    await claim;
+    assert.deepEqual(
+      (await beat('hb-skip', owners)).renewed.sort(),
+      [busy.phone, free.phone].sort(),
+    );
+  });
+
   it('counts the live dispatchers and the senders with work, and deletes the rows of dead ones', async () => {
     await sql`DELETE FROM dispatchers`.execute(t.db);
     await beat('fleet-a');

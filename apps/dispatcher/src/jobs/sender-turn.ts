@@ -50,9 +50,6 @@ export async function runSenderTurn(
     owner: `${config.dispatcherId}:${randomBytes(4).toString('hex')}`,
     leaseSeconds: config.leaseSeconds,
   };
-  // The heartbeat renews the lease from here on; until its first beat, this statement's start
-  // is when the lease was last set.
-  const takenAt = performance.now();
   const acquired = await db.transaction().execute((trx) => acquireSenderLease(trx, lease));
   // Another dispatcher holds the sender; it carries on and enqueues what follows.
   if (!acquired.acquired) return { end: 'NOT_ACQUIRED', calls: 0 };
@@ -67,7 +64,7 @@ export async function runSenderTurn(
   const slot = ctx.fleet.enterTurn(lease.owner);
   let end: TurnEnd;
   try {
-    end = await sendWhileDue(ctx, lease, takenAt, signal, state, slot);
+    end = await sendWhileDue(ctx, lease, signal, state, slot);
   } catch (error) {
     slot.leave();
     // Best effort: hand the sender back now rather than at lease expiry. A message left SENDING
@@ -116,7 +113,6 @@ function nextTurnStart(state: TurnState, turnSeconds: number): { startAfter?: Da
 async function sendWhileDue(
   ctx: DispatchContext,
   lease: LeaseInput,
-  takenAt: number,
   signal: AbortSignal,
   state: TurnState,
   slot: TurnSlot,
@@ -169,7 +165,7 @@ async function sendWhileDue(
         state.calls += 1;
         const lagMs = claim.now.getTime() - claim.dueAt.getTime();
         ctx.metrics.pacingLagSeconds.observe(Math.max(0, lagMs) / 1000);
-        const outcome = await deliver(ctx, lease, claim, takenAt);
+        const outcome = await deliver(ctx, lease, claim, claimStarted);
         // Drawn once, here, and stored: every dispatcher then waits for the same next-send time.
         const jitterSeconds = drawJitterSeconds(claim.policy);
         const recorded = await recordWithRetry(ctx, lease, claim, outcome, jitterSeconds);
@@ -241,7 +237,7 @@ async function deliver(
   ctx: DispatchContext,
   lease: LeaseInput,
   { message, target }: Claimed,
-  takenAt: number,
+  claimStarted: number,
 ): Promise<DispatchOutcome> {
   const { config, outcomePolicy } = ctx;
   const client = ctx.wahaClients.clientFor({ url: target.url, apiKey: target.apiKey });
@@ -254,7 +250,7 @@ async function deliver(
     media,
   };
   if (config.checkNumbers) {
-    if (!ctx.fleet.leaseStands(lease.senderNumber, takenAt)) return LEASE_LAPSING;
+    if (!ctx.fleet.leaseStands(lease.senderNumber, claimStarted)) return LEASE_LAPSING;
     try {
       if (!(await recipientExists(client, outgoing))) {
         return {
@@ -267,9 +263,9 @@ async function deliver(
       return outcomeOfError(error, 'check', message.attempts, outcomePolicy);
     }
   }
-  // No call starts unless the lease surely stands (taken by this turn or renewed by a heartbeat since):
+  // No call starts unless the lease surely stands (renewed by the claim or by a heartbeat since):
   // after a failed heartbeat another dispatcher may take the sender. Nothing was sent: a retry.
-  if (!ctx.fleet.leaseStands(lease.senderNumber, takenAt)) return LEASE_LAPSING;
+  if (!ctx.fleet.leaseStands(lease.senderNumber, claimStarted)) return LEASE_LAPSING;
   try {
     const sent = await ctx.sendTimeouts.time(target.workerId, (timeoutMs) =>
       sendCampaignMessage(client, outgoing, { timeoutMs, signal: ctx.fleet.callSignal() }),

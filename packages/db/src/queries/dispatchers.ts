@@ -39,8 +39,8 @@ const activeSenders = sql<number>`(SELECT count(*)::int FROM (
 
 /**
  * One statement: refreshes this dispatcher's row, renews every sender lease it holds (only those
- * still standing: a lapsed one may already be another's) with the workers' in-flight markers of
- * those senders, deletes the rows of dispatchers dead for a lease, and counts the fleet.
+ * still standing: a lapsed one may already be another's; those locked right now are skipped, and
+ * left out of `renewed`) with the workers' in-flight markers of those senders, deletes the rows of dispatchers dead for a lease, and counts the fleet.
  * The senders are locked in one order, so heartbeats, claims and sweeps cannot deadlock.
  */
 export async function beatHeartbeat(
@@ -57,10 +57,13 @@ export async function beatHeartbeat(
       INSERT INTO dispatchers (id, expires_at) VALUES (${input.dispatcherId}, ${until})
       ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), expires_at = EXCLUDED.expires_at
     ), held AS (
+      -- A sender locked now is being claimed, which renews its lease, or recorded: never wait
+      -- for it (it is renewed at the next beat), so no claim or outcome waits for a heartbeat
+      -- either. The lock leaves key-share locks alone (a campaign being inserted for it).
       SELECT phone_number FROM senders
       WHERE lease_owner = ANY(${[...input.owners]}::text[]) AND lease_expires_at > now()
       ORDER BY phone_number
-      FOR UPDATE
+      FOR NO KEY UPDATE SKIP LOCKED
     ), renewed AS (
       UPDATE senders s SET lease_expires_at = ${until}
       FROM held WHERE s.phone_number = held.phone_number

@@ -19,7 +19,7 @@ export interface SendingMark extends LeaseInput {
  * moves by one): each message to SENDING (only if still PENDING in a campaign that may send, read
  * afresh now that the sender rows are locked), its campaign's counters, its worker's in-flight
  * marker (only under a sender-switch delay, the one reader: else the worker's row is left alone, so
- * the senders of one worker never queue on its lock), its sender's policy state, and the hand-off the caps count (whose result the
+ * the senders of one worker never queue on its lock), its sender's lease and policy state, and the hand-off the caps count (whose result the
  * health rule reads). A message that changed is left alone and missing from the answer.
  */
 export async function markSendingMany(
@@ -58,15 +58,14 @@ export async function markSendingMany(
             ORDER BY worker_id, id DESC) x
       WHERE w.id = ANY(ARRAY(SELECT worker_id FROM msg WHERE paces_worker)) AND w.id = x.worker_id
     ), sender AS (
-      -- Only a sender whose policy state changes is written (the heartbeat keeps its lease).
-      UPDATE senders s SET burst_run = msg.burst_run, held_reason = NULL,
+      -- The claim renews the lease it holds locked: the heartbeat skips locked senders.
+      UPDATE senders s SET lease_expires_at = ${until}, burst_run = msg.burst_run,
+        held_reason = NULL,
         first_connected_at = COALESCE(s.first_connected_at, msg.first_connected_at, now()),
         updated_at = now()
       FROM msg
       WHERE s.phone_number = ANY(${column((m) => m.senderNumber)}::text[])
         AND s.phone_number = msg.sender_number
-        AND (s.burst_run IS DISTINCT FROM msg.burst_run OR s.held_reason IS NOT NULL
-             OR s.first_connected_at IS NULL)
     ), handed_off AS (
       INSERT INTO sender_sends (sender_number, message_id, sent_at)
       SELECT sender_number, id, now() FROM msg
