@@ -71,14 +71,19 @@ export function createLogger(options: LoggerOptions): Logger {
         : new winston.transports.Console(),
     );
   }
-  return winston.createLogger({
+  // winston runs the formats before its transports drop a line below the level: drop it first,
+  // so that a line nobody writes costs no redaction, timestamp or JSON.
+  const enabledOnly = winston.format((info) => (logger.isLevelEnabled(info.level) ? info : false));
+  const logger = winston.createLogger({
     level: options.level ?? 'info',
     defaultMeta: { service: options.service },
     format: winston.format.combine(
+      enabledOnly(),
       redactSecrets(),
       winston.format.timestamp(),
       winston.format.json(),
     ),
     transports,
   });
+  return logger;
 }

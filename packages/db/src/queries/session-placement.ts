@@ -77,68 +77,59 @@ export async function reserveSessionSlot(
 ): Promise<Placement | null> {
   await sql`SELECT pg_advisory_xact_lock(${PLACEMENT_LOCK})`.execute(trx);
   const ranked = await rankedCandidates(trx, options);
-  // DELETE /api/admin/workers does not take the placement lock: a worker deleted since the read
-  // above would fail the row's foreign key (a 500). Locking the chosen worker's row skips one
-  // that is gone, and makes a delete under way wait until this placement commits.
-  let chosen: (typeof ranked)[number] | undefined;
-  for (const candidate of ranked) {
-    if (await lockWorkerRow(trx, candidate.id)) {
-      chosen = candidate;
-      break;
-    }
-  }
-  if (!chosen) {
-    // Every one of the first few was deleted meanwhile: rare enough to rank them all again.
-    if (ranked.length < CANDIDATES) return null;
-    const excludeWorkerIds = [...(options.excludeWorkerIds ?? []), ...ranked.map((w) => w.id)];
-    return reserveSessionSlot(trx, { ...options, excludeWorkerIds });
-  }
-  // WAHA Core serves only `default`; Plus names each session after its number.
-  const wahaSession = chosen.tier === 'CORE' ? 'default' : options.phone;
-  // An ended session of another number may still name this worker's session (Core's `default`):
-  // it lets go, and the next POST /api/sessions of that number places it again.
-  await trx
-    .updateTable('sessions')
-    .set({ worker_id: null, updated_at: sql`now()` })
-    .where('worker_id', '=', chosen.id)
-    .where('waha_session', '=', wahaSession)
-    .where('phone_number', '<>', options.phone)
-    .execute();
-  const existing = await trx
-    .selectFrom('sessions')
-    .select('phone_number')
-    .where('phone_number', '=', options.phone)
-    .executeTakeFirst();
-  await trx
-    .insertInto('sessions')
-    .values({
-      phone_number: options.phone,
-      worker_id: chosen.id,
-      waha_session: wahaSession,
-      status: 'STARTING',
-    })
-    .onConflict((oc) =>
-      oc.column('phone_number').doUpdateSet({
-        worker_id: chosen.id,
-        waha_session: wahaSession,
-        ...FRESH_PAIRING,
-        status_changed_at: sql`now()`,
-        updated_at: sql`now()`,
-      }),
-    )
-    .execute();
-  return { worker_id: chosen.id, waha_session: wahaSession, replaced: existing !== undefined };
+  if (ranked.length === 0) return null;
+  const placement = await placeOnFirstWorker(trx, options.phone, ranked);
+  if (placement) return placement;
+  // Every one of the first few was deleted meanwhile: rare enough to rank them all again.
+  if (ranked.length < CANDIDATES) return null;
+  const excludeWorkerIds = [...(options.excludeWorkerIds ?? []), ...ranked.map((w) => w.id)];
+  return reserveSessionSlot(trx, { ...options, excludeWorkerIds });
 }
 
-/** Whether the worker still exists; if so its row can no longer be deleted until `trx` ends. */
-async function lockWorkerRow(trx: Transaction<Database>, workerId: number): Promise<boolean> {
-  const row = await trx
-    .selectFrom('workers')
-    .select('id')
-    .where('id', '=', workerId)
-    .forKeyShare()
-    .executeTakeFirst();
-  return row !== undefined;
+/**
+ * Writes the session row on the first of `ranked` (best first) that still exists, in one
+ * statement; null when none does. DELETE /api/admin/workers does not take the placement lock: a
+ * worker deleted since the ranking would fail the row's foreign key (a 500). Locking the chosen
+ * worker's row skips one that is gone (a locking read passes over a row deleted meanwhile, and
+ * LIMIT takes the first it locks), and makes a delete under way wait until this placement
+ * commits. WAHA Core serves only `default`, Plus names each session after its number; an ended
+ * session of another number that still names that session on the chosen worker (Core's
+ * `default`) lets go first (the next POST /api/sessions of that number places it again), which
+ * `placed` waits for by reading `released`: the worker's session names are unique.
+ */
+async function placeOnFirstWorker(
+  trx: Transaction<Database>,
+  phone: string,
+  ranked: { id: number }[],
+): Promise<Placement | null> {
+  const { rows } = await sql<Placement>`
+    WITH chosen AS (
+      SELECT w.id, CASE WHEN w.tier = 'CORE' THEN 'default' ELSE ${phone} END AS waha_session
+      FROM unnest(${ranked.map((w) => w.id)}::bigint[]) WITH ORDINALITY AS r(id, rank)
+      JOIN workers w ON w.id = r.id
+      ORDER BY r.rank LIMIT 1
+      FOR KEY SHARE OF w
+    ), released AS (
+      UPDATE sessions s SET worker_id = NULL, updated_at = now()
+      FROM chosen c
+      WHERE s.worker_id = c.id AND s.waha_session = c.waha_session AND s.phone_number <> ${phone}
+      RETURNING s.phone_number
+    ), existing AS (
+      SELECT phone_number FROM sessions WHERE phone_number = ${phone}
+    ), placed AS (
+      INSERT INTO sessions AS s (phone_number, worker_id, waha_session, status)
+      SELECT ${phone}, c.id, c.waha_session, 'STARTING' FROM chosen c
+      WHERE (SELECT count(*) FROM released) >= 0
+      ON CONFLICT (phone_number) DO UPDATE SET
+        worker_id = EXCLUDED.worker_id, waha_session = EXCLUDED.waha_session, ${freshPairing},
+        status_changed_at = now(), updated_at = now()
+      RETURNING s.worker_id, s.waha_session
+    )
+    SELECT worker_id, waha_session, EXISTS (SELECT 1 FROM existing) AS replaced FROM placed`.execute(
+    trx,
+  );
+  const row = rows[0];
+  return row ? { ...row, worker_id: Number(row.worker_id) } : null;
 }
 
 /** What a session forgets when it starts pairing again: the old account and its clocks' anchor. */
@@ -151,6 +142,10 @@ export const FRESH_PAIRING = {
   connected_at: null,
   last_error: null,
 } as const satisfies SessionUpdate;
+
+const freshPairing = sql.join(
+  Object.entries(FRESH_PAIRING).map(([column, value]) => sql`${sql.ref(column)} = ${value}`),
+);
 
 /**
  * Gives a reserved slot back after WAHA could not create the session: a new row is removed, a
