@@ -65,6 +65,9 @@ export function rankedCandidates(
   options: { phone: string; maxLiveSessions: number; excludeWorkerIds?: number[] },
 ): Promise<{ id: number; tier: WorkerTier | null }[]> {
   const excluded = options.excludeWorkerIds ?? [];
+  // Constants are written into the text: the statement is prepared, and a LIMIT given as a
+  // parameter makes its generic plan look so dear that Postgres would plan it anew every time.
+  const limit = sql.lit(CANDIDATES);
   const max = sql`${options.maxLiveSessions}::int`;
   const plus = sql`${workerUsable} AND w.tier IS DISTINCT FROM 'CORE'`;
   const core = sql`${workerUsable} AND w.tier = 'CORE'`;
@@ -76,7 +79,7 @@ export function rankedCandidates(
       FROM worker_session_changes GROUP BY worker_id
     ), own AS (
       SELECT worker_id,
-        (status NOT IN (${sql.join(ENDED_SESSION_STATUSES)}))::int AS live,
+        (status NOT IN (${sql.join(ENDED_SESSION_STATUSES.map((status) => sql.lit(status)))}))::int AS live,
         (status = 'STOPPED' AND connected_at IS NOT NULL)::int AS paired_stopped
       FROM sessions WHERE phone_number = ${options.phone} AND worker_id IS NOT NULL
     ), adjusted AS (
@@ -92,13 +95,13 @@ export function rankedCandidates(
         FROM workers w
         WHERE ${plus} AND w.capacity = capacities.c AND w.live_sessions < LEAST(capacities.c, ${max})
           AND ${eligible}
-        ORDER BY w.live_sessions, w.id LIMIT ${CANDIDATES}
+        ORDER BY w.live_sessions, w.id LIMIT ${limit}
       ) p
       UNION ALL (
         SELECT w.id, w.tier, w.capacity, w.live_sessions, w.paired_stopped_sessions
         FROM workers w
         WHERE ${core} AND w.live_sessions + w.paired_stopped_sessions < 1 AND ${eligible}
-        ORDER BY w.live_sessions + w.paired_stopped_sessions, w.id LIMIT ${CANDIDATES}
+        ORDER BY w.live_sessions + w.paired_stopped_sessions, w.id LIMIT ${limit}
       )
       UNION ALL
       SELECT w.id, w.tier, w.capacity,
@@ -117,7 +120,7 @@ export function rankedCandidates(
     SELECT id, tier FROM load
     WHERE used < slots
     ORDER BY used::float8 / slots, slots - used DESC, id
-    LIMIT ${CANDIDATES}`
+    LIMIT ${limit}`
     .execute(trx)
     .then((result) => result.rows.map((row) => ({ ...row, id: Number(row.id) })));
 }
