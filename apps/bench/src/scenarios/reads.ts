@@ -172,7 +172,8 @@ export const readsScenario: Scenario = {
       'Placement is `reserveSessionSlot` from the bench process, in a transaction rolled back.',
       'CPU per call: the caller (the gateway, or the bench process for placement) and every',
       'Postgres backend of the database, read from /proc around each batch; it depends far less on',
-      "the machine's load than the latencies do. Each batch follows " + `${WARMUP} calls of the same read, not measured`,
+      "the machine's load than the latencies do. Each batch follows " +
+        `${WARMUP} calls of the same read, not measured`,
       '(a fresh process compiles its code and prepares its statements during its first calls).',
       '**Baseline, same run:** `GET /health`, the cheapest answer of the same gateway.',
       '',
