@@ -2,7 +2,7 @@ import { ENDED_SESSION_STATUSES, effectiveCapacity } from '@herald/domain';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, SessionUpdate } from '../database.ts';
 import { workerUsable } from './send-readiness.ts';
-import { CANDIDATES, rankedCandidates } from './worker-loads.ts';
+import { CANDIDATES, type RankingOptions, rankingSteps } from './worker-loads.ts';
 
 // Any constant works; it only has to be the same in every process that places sessions.
 const PLACEMENT_LOCK = 7_104_201;
@@ -76,39 +76,46 @@ export async function reserveSessionSlot(
   options: { phone: string; maxLiveSessions: number; excludeWorkerIds?: number[] },
 ): Promise<Placement | null> {
   await sql`SELECT pg_advisory_xact_lock(${PLACEMENT_LOCK})`.execute(trx);
-  const ranked = await rankedCandidates(trx, options);
-  if (ranked.length === 0) return null;
-  const placement = await placeOnFirstWorker(trx, options.phone, ranked);
-  if (placement) return placement;
+  const { placement, ranked } = await rankAndPlace(trx, options);
+  if (placement || ranked.length < CANDIDATES) return placement;
   // Every one of the first few was deleted meanwhile: rare enough to rank them all again.
-  if (ranked.length < CANDIDATES) return null;
-  const excludeWorkerIds = [...(options.excludeWorkerIds ?? []), ...ranked.map((w) => w.id)];
+  const excludeWorkerIds = [...(options.excludeWorkerIds ?? []), ...ranked];
   return reserveSessionSlot(trx, { ...options, excludeWorkerIds });
 }
 
 /**
- * Writes the session row on the first of `ranked` (best first) that still exists, in one
- * statement; null when none does. DELETE /api/admin/workers does not take the placement lock: a
- * worker deleted since the ranking would fail the row's foreign key (a 500). Locking the chosen
- * worker's row skips one that is gone (a locking read passes over a row deleted meanwhile, and
- * LIMIT takes the first it locks), and makes a delete under way wait until this placement
- * commits. WAHA Core serves only `default`, Plus names each session after its number; an ended
- * session of another number that still names that session on the chosen worker (Core's
- * `default`) lets go first (the next POST /api/sessions of that number places it again), which
- * `placed` waits for by reading `released`: the worker's session names are unique.
+ * Ranks the workers (`rankingSteps`, which folds the pending loads too) and writes the session row
+ * on the first candidate that still exists, in one statement: the placement, null when none does,
+ * and the ids ranked. It must follow the placement lock in a statement of its own: a statement
+ * reads the snapshot taken when it starts.
+ *
+ * DELETE /api/admin/workers does not take the placement lock: a worker deleted since the snapshot
+ * would fail the row's foreign key (a 500). So the chosen worker's row is locked, which skips one
+ * that is gone (a locking read passes over a row deleted meanwhile, and LIMIT takes the first row
+ * it locks) and makes a delete under way wait until this placement commits. A worker the fold
+ * updates (`movable`) is locked already, and must not be locked again by the same statement.
+ *
+ * WAHA Core serves only `default`, Plus names each session after its number. An ended session of
+ * another number that still names that session on the chosen worker (Core's `default`) lets go
+ * first (the next POST /api/sessions of that number places it again): `placed` waits for it by
+ * reading `released`, since a worker's session names are unique.
  */
-async function placeOnFirstWorker(
+async function rankAndPlace(
   trx: Transaction<Database>,
-  phone: string,
-  ranked: { id: number }[],
-): Promise<Placement | null> {
-  const { rows } = await sql<Placement>`
-    WITH chosen AS (
-      SELECT w.id, CASE WHEN w.tier = 'CORE' THEN 'default' ELSE ${phone} END AS waha_session
-      FROM unnest(${ranked.map((w) => w.id)}::bigint[]) WITH ORDINALITY AS r(id, rank)
-      JOIN workers w ON w.id = r.id
+  options: RankingOptions,
+): Promise<{ placement: Placement | null; ranked: number[] }> {
+  const { phone } = options;
+  const { rows } = await sql<Partial<Placement> & { ranked: number[] }>`
+    WITH RECURSIVE ${rankingSteps(options)}, lockable AS (
+      SELECT w.id FROM ranked r JOIN workers w ON w.id = r.id
+      WHERE r.id NOT IN (SELECT id FROM movable)
       ORDER BY r.rank LIMIT 1
       FOR KEY SHARE OF w
+    ), chosen AS (
+      SELECT id, CASE WHEN tier = 'CORE' THEN 'default' ELSE ${phone} END AS waha_session
+      FROM ranked
+      WHERE id IN (SELECT id FROM movable) OR id IN (SELECT id FROM lockable)
+      ORDER BY rank LIMIT 1
     ), released AS (
       UPDATE sessions s SET worker_id = NULL, updated_at = now()
       FROM chosen c
@@ -125,11 +132,18 @@ async function placeOnFirstWorker(
         status_changed_at = now(), updated_at = now()
       RETURNING s.worker_id, s.waha_session
     )
-    SELECT worker_id, waha_session, EXISTS (SELECT 1 FROM existing) AS replaced FROM placed`.execute(
-    trx,
-  );
+    SELECT p.worker_id, p.waha_session, EXISTS (SELECT 1 FROM existing) AS replaced,
+      ARRAY(SELECT id FROM ranked ORDER BY rank) AS ranked
+    FROM (SELECT) one LEFT JOIN placed p ON true`.execute(trx);
   const row = rows[0];
-  return row ? { ...row, worker_id: Number(row.worker_id) } : null;
+  const ranked = (row?.ranked ?? []).map(Number);
+  if (!row || row.worker_id == null || row.waha_session == null) return { placement: null, ranked };
+  const placement = {
+    worker_id: Number(row.worker_id),
+    waha_session: row.waha_session,
+    replaced: row.replaced === true,
+  };
+  return { placement, ranked };
 }
 
 /** What a session forgets when it starts pairing again: the old account and its clocks' anchor. */
