@@ -16,7 +16,7 @@ const WORKERS = 10_000;
 const PAGE = 1_000;
 const SAMPLES = 300;
 /** Calls made before each batch and not measured: a fresh process compiles and prepares first. */
-const WARMUP = 50;
+const WARMUP = 300;
 const ADMIN = { 'x-admin-api-key': BENCH_ADMIN_KEY };
 // Targets (issue: reads at scale), p99.
 const TARGETS = { status: 5, details: 50, campaigns: 20, placement: 5 };
@@ -53,7 +53,7 @@ async function repeat(
     caller === 'self'
       ? (process.cpuUsage().user + process.cpuUsage().system) / 1e6
       : caller.cpuSeconds();
-  for (let i = 0; i < WARMUP; i++) await once(i);
+  for (let i = 0; i < WARMUP; i++) await once(i % times);
   const [caller0, backends0] = [await callerCpu(), await readBackendCpu(db)];
   const values: number[] = [];
   for (let i = 0; i < times; i++) values.push(await once(i));
