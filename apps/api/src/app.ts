@@ -45,6 +45,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(securityHeaders);
   app.use(corsHeaders(deps.config.corsOrigins));
   app.use((req, res, next) => {
+    // Checked per request: the level may change while the gateway runs.
+    if (!deps.logger.isLevelEnabled('http')) return next();
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

@@ -48,12 +48,16 @@ export function createDb(options: DbOptions | { pool: pg.Pool }): Kysely<Databas
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
+/** Postgres' `cached plan must not change result type` (feature_not_supported). */
+const RESULT_TYPE_CHANGED = '0A000';
+
 /**
  * Runs `client.query(text, values)` (how Kysely queries) as a named statement, one name per text.
  * Texts beyond `limit` run unnamed, so a stream of distinct texts cannot grow the server's memory.
  */
 function prepareStatements(client: pg.PoolClient, limit: number): void {
   const names = new Map<string, string>();
+  let prepared = 0;
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   const named = (text: unknown, values: unknown, callback: unknown) => {
     if (typeof text !== 'string' || !Array.isArray(values) || callback !== undefined) {
@@ -61,10 +65,16 @@ function prepareStatements(client: pg.PoolClient, limit: number): void {
     }
     let name = names.get(text);
     if (name === undefined && names.size < limit) {
-      name = `herald_${names.size}`;
+      name = `herald_${prepared++}`;
       names.set(text, name);
     }
-    return name === undefined ? query(text, values) : query({ name, text, values });
+    if (name === undefined) return query(text, values);
+    // A migration that changes a table's columns under a prepared `SELECT *` (another process
+    // deploying) fails it once: the next run prepares the text again, under a new name.
+    return (query({ name, text, values }) as Promise<unknown>).catch((error: unknown) => {
+      if ((error as { code?: string }).code === RESULT_TYPE_CHANGED) names.delete(text);
+      throw error;
+    });
   };
   client.query = named as typeof client.query;
 }

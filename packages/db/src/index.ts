@@ -6,6 +6,7 @@ export * from './queries/admin.ts';
 export * from './queries/campaign-controls.ts';
 export * from './queries/campaign-events.ts';
 export * from './queries/campaign-media.ts';
+export * from './queries/campaign-status.ts';
 export * from './queries/campaigns.ts';
 export * from './queries/delays.ts';
 export * from './queries/dispatch.ts';

@@ -79,4 +79,21 @@ describe('a pool that prepares its statements', () => {
       await db.destroy();
     }
   });
+  it('prepares a text again once a change of columns made its statement fail', async () => {
+    const db = createDb({ connectionString: t.url, max: 1, preparedStatements: 10 });
+    try {
+      await sql`CREATE TABLE prepared_columns (a int)`.execute(db);
+      const readAll = () => sql`SELECT * FROM prepared_columns`.execute(db);
+      await readAll();
+      await sql`ALTER TABLE prepared_columns ADD COLUMN b int`.execute(db);
+      await assert.rejects(readAll(), /cached plan must not change result type/);
+      const { rows } = await sql`INSERT INTO prepared_columns VALUES (1, 2) RETURNING *`.execute(
+        db,
+      );
+      assert.deepEqual(rows, [{ a: 1, b: 2 }]);
+      assert.deepEqual((await readAll()).rows, [{ a: 1, b: 2 }], 'prepared again, and answers');
+    } finally {
+      await db.destroy();
+    }
+  });
 });

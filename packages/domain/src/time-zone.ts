@@ -47,6 +47,16 @@ export interface LocalTime {
 const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
 export function localTime(at: Date, timeZone: string): LocalTime {
+  // The policies' default zone, read at every status and claim: Date's own UTC fields are exact.
+  if (timeZone === 'UTC') {
+    return {
+      year: at.getUTCFullYear(),
+      month: at.getUTCMonth() + 1,
+      day: at.getUTCDate(),
+      secondOfDay: at.getUTCHours() * 3600 + at.getUTCMinutes() * 60 + at.getUTCSeconds(),
+      weekday: at.getUTCDay() === 0 ? 7 : at.getUTCDay(),
+    };
+  }
   const parts: Record<string, string> = {};
   for (const part of formatterFor(timeZone).formatToParts(at)) parts[part.type] = part.value;
   const n = (key: string) => Number(parts[key]);

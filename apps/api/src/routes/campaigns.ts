@@ -1,4 +1,3 @@
-import { readSendingState } from '@herald/db';
 import { createPhoneNormalizer, HeraldError, MAX_MESSAGE_LENGTH } from '@herald/domain';
 import { checkUrl, type HostPolicy } from '@herald/safe-http';
 import type { Request } from 'express';
@@ -6,7 +5,7 @@ import { z } from 'zod';
 import type { RouteModule } from '../deps.ts';
 import type { Caller } from '../http/auth.ts';
 import { noNul } from '../http/schemas.ts';
-import { getCampaignStatus } from '../services/campaign-status.ts';
+import { getCampaignStatusAndSending } from '../services/campaign-status.ts';
 import { hashRequest, parseIdempotencyKey } from '../services/idempotency.ts';
 import { getCampaignOverview, listCampaignPage } from '../services/list-campaigns.ts';
 import { requestSenderScope } from '../services/sender-scope.ts';
@@ -203,12 +202,8 @@ export const campaignRoutes: RouteModule = (r, deps) => {
       const page = query.details
         ? { limit: query.limit, offset: query.offset, cursor: query.cursor, status: query.status }
         : null;
-      // Read together: the sending state finds the campaign's sender itself.
-      const [status, sending] = await Promise.all([
-        getCampaignStatus(deps.db, id, scope, page),
-        readSendingState(deps.db, { campaignId: id }),
-      ]);
-      const body = toCampaignStatusDto(status, sending);
+      const status = await getCampaignStatusAndSending(deps.db, id, scope, page);
+      const body = toCampaignStatusDto(status, status.sending);
       return { status: 200, body };
     },
   });

@@ -2,7 +2,7 @@ import { ENDED_SESSION_STATUSES, effectiveCapacity } from '@herald/domain';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, SessionUpdate } from '../database.ts';
 import { workerUsable } from './send-readiness.ts';
-import { CANDIDATES, rankedCandidates } from './worker-loads.ts';
+import { CANDIDATES, type RankingOptions, rankingSteps } from './worker-loads.ts';
 
 // Any constant works; it only has to be the same in every process that places sessions.
 const PLACEMENT_LOCK = 7_104_201;
@@ -76,69 +76,74 @@ export async function reserveSessionSlot(
   options: { phone: string; maxLiveSessions: number; excludeWorkerIds?: number[] },
 ): Promise<Placement | null> {
   await sql`SELECT pg_advisory_xact_lock(${PLACEMENT_LOCK})`.execute(trx);
-  const ranked = await rankedCandidates(trx, options);
-  // DELETE /api/admin/workers does not take the placement lock: a worker deleted since the read
-  // above would fail the row's foreign key (a 500). Locking the chosen worker's row skips one
-  // that is gone, and makes a delete under way wait until this placement commits.
-  let chosen: (typeof ranked)[number] | undefined;
-  for (const candidate of ranked) {
-    if (await lockWorkerRow(trx, candidate.id)) {
-      chosen = candidate;
-      break;
-    }
-  }
-  if (!chosen) {
-    // Every one of the first few was deleted meanwhile: rare enough to rank them all again.
-    if (ranked.length < CANDIDATES) return null;
-    const excludeWorkerIds = [...(options.excludeWorkerIds ?? []), ...ranked.map((w) => w.id)];
-    return reserveSessionSlot(trx, { ...options, excludeWorkerIds });
-  }
-  // WAHA Core serves only `default`; Plus names each session after its number.
-  const wahaSession = chosen.tier === 'CORE' ? 'default' : options.phone;
-  // An ended session of another number may still name this worker's session (Core's `default`):
-  // it lets go, and the next POST /api/sessions of that number places it again.
-  await trx
-    .updateTable('sessions')
-    .set({ worker_id: null, updated_at: sql`now()` })
-    .where('worker_id', '=', chosen.id)
-    .where('waha_session', '=', wahaSession)
-    .where('phone_number', '<>', options.phone)
-    .execute();
-  const existing = await trx
-    .selectFrom('sessions')
-    .select('phone_number')
-    .where('phone_number', '=', options.phone)
-    .executeTakeFirst();
-  await trx
-    .insertInto('sessions')
-    .values({
-      phone_number: options.phone,
-      worker_id: chosen.id,
-      waha_session: wahaSession,
-      status: 'STARTING',
-    })
-    .onConflict((oc) =>
-      oc.column('phone_number').doUpdateSet({
-        worker_id: chosen.id,
-        waha_session: wahaSession,
-        ...FRESH_PAIRING,
-        status_changed_at: sql`now()`,
-        updated_at: sql`now()`,
-      }),
-    )
-    .execute();
-  return { worker_id: chosen.id, waha_session: wahaSession, replaced: existing !== undefined };
+  const { placement, ranked } = await rankAndPlace(trx, options);
+  if (placement || ranked.length < CANDIDATES) return placement;
+  // Every one of the first few was deleted meanwhile: rare enough to rank them all again.
+  const excludeWorkerIds = [...(options.excludeWorkerIds ?? []), ...ranked];
+  return reserveSessionSlot(trx, { ...options, excludeWorkerIds });
 }
 
-/** Whether the worker still exists; if so its row can no longer be deleted until `trx` ends. */
-async function lockWorkerRow(trx: Transaction<Database>, workerId: number): Promise<boolean> {
-  const row = await trx
-    .selectFrom('workers')
-    .select('id')
-    .where('id', '=', workerId)
-    .forKeyShare()
-    .executeTakeFirst();
-  return row !== undefined;
+/**
+ * Ranks the workers (`rankingSteps`, which folds the pending loads too) and writes the session row
+ * on the first candidate that still exists, in one statement: the placement, null when none does,
+ * and the ids ranked. It must follow the placement lock in a statement of its own: a statement
+ * reads the snapshot taken when it starts.
+ *
+ * DELETE /api/admin/workers does not take the placement lock: a worker deleted since the snapshot
+ * would fail the row's foreign key (a 500). So the chosen worker's row is locked, which skips one
+ * that is gone (a locking read passes over a row deleted meanwhile, and LIMIT takes the first row
+ * it locks) and makes a delete under way wait until this placement commits. A worker the fold
+ * updates (`movable`) is locked already, and must not be locked again by the same statement.
+ *
+ * WAHA Core serves only `default`, Plus names each session after its number. An ended session of
+ * another number that still names that session on the chosen worker (Core's `default`) lets go
+ * first (the next POST /api/sessions of that number places it again): `placed` waits for it by
+ * reading `released`, since a worker's session names are unique.
+ */
+async function rankAndPlace(
+  trx: Transaction<Database>,
+  options: RankingOptions,
+): Promise<{ placement: Placement | null; ranked: number[] }> {
+  const { phone } = options;
+  const { rows } = await sql<Partial<Placement> & { ranked: number[] }>`
+    WITH RECURSIVE ${rankingSteps(options)}, lockable AS (
+      SELECT w.id FROM ranked r JOIN workers w ON w.id = r.id
+      WHERE r.id NOT IN (SELECT id FROM movable)
+      ORDER BY r.rank LIMIT 1
+      FOR KEY SHARE OF w
+    ), chosen AS (
+      SELECT id, CASE WHEN tier = 'CORE' THEN 'default' ELSE ${phone} END AS waha_session
+      FROM ranked
+      WHERE id IN (SELECT id FROM movable) OR id IN (SELECT id FROM lockable)
+      ORDER BY rank LIMIT 1
+    ), released AS (
+      UPDATE sessions s SET worker_id = NULL, updated_at = now()
+      FROM chosen c
+      WHERE s.worker_id = c.id AND s.waha_session = c.waha_session AND s.phone_number <> ${phone}
+      RETURNING s.phone_number
+    ), existing AS (
+      SELECT phone_number FROM sessions WHERE phone_number = ${phone}
+    ), placed AS (
+      INSERT INTO sessions AS s (phone_number, worker_id, waha_session, status)
+      SELECT ${phone}, c.id, c.waha_session, 'STARTING' FROM chosen c
+      WHERE (SELECT count(*) FROM released) >= 0
+      ON CONFLICT (phone_number) DO UPDATE SET
+        worker_id = EXCLUDED.worker_id, waha_session = EXCLUDED.waha_session, ${freshPairing},
+        status_changed_at = now(), updated_at = now()
+      RETURNING s.worker_id, s.waha_session
+    )
+    SELECT p.worker_id, p.waha_session, EXISTS (SELECT 1 FROM existing) AS replaced,
+      ARRAY(SELECT id FROM ranked ORDER BY rank) AS ranked
+    FROM (SELECT) one LEFT JOIN placed p ON true`.execute(trx);
+  const row = rows[0];
+  const ranked = (row?.ranked ?? []).map(Number);
+  if (!row || row.worker_id == null || row.waha_session == null) return { placement: null, ranked };
+  const placement = {
+    worker_id: Number(row.worker_id),
+    waha_session: row.waha_session,
+    replaced: row.replaced === true,
+  };
+  return { placement, ranked };
 }
 
 /** What a session forgets when it starts pairing again: the old account and its clocks' anchor. */
@@ -151,6 +156,10 @@ export const FRESH_PAIRING = {
   connected_at: null,
   last_error: null,
 } as const satisfies SessionUpdate;
+
+const freshPairing = sql.join(
+  Object.entries(FRESH_PAIRING).map(([column, value]) => sql`${sql.ref(column)} = ${value}`),
+);
 
 /**
  * Gives a reserved slot back after WAHA could not create the session: a new row is removed, a

@@ -62,21 +62,41 @@ export async function foldWorkerSessionChanges(trx: Transaction<Database>): Prom
  */
 export function rankedCandidates(
   trx: Transaction<Database>,
-  options: { phone: string; maxLiveSessions: number; excludeWorkerIds?: number[] },
+  options: RankingOptions,
 ): Promise<{ id: number; tier: WorkerTier | null }[]> {
+  return sql<{ id: number; tier: WorkerTier | null }>`
+    WITH RECURSIVE ${rankingSteps(options)} SELECT id, tier FROM ranked ORDER BY rank`
+    .execute(trx)
+    .then((result) => result.rows.map((row) => ({ ...row, id: Number(row.id) })));
+}
+
+export interface RankingOptions {
+  phone: string;
+  maxLiveSessions: number;
+  excludeWorkerIds?: number[];
+}
+
+/**
+ * `rankedCandidates` as the steps of a `WITH RECURSIVE` (so that a placement can go on in the
+ * same statement): the last, `ranked (id, tier, rank)`, holds the candidates, rank 1 the best.
+ * `movable` holds the workers whose row the fold locked (and updates).
+ */
+export function rankingSteps(options: RankingOptions) {
   const excluded = options.excludeWorkerIds ?? [];
+  // Constants are written into the text: the statement is prepared, and a LIMIT given as a
+  // parameter makes its generic plan look so dear that Postgres would plan it anew every time.
+  const limit = sql.lit(CANDIDATES);
   const max = sql`${options.maxLiveSessions}::int`;
   const plus = sql`${workerUsable} AND w.tier IS DISTINCT FROM 'CORE'`;
   const core = sql`${workerUsable} AND w.tier = 'CORE'`;
   const eligible = sql`NOT (w.id = ANY(${excluded}::bigint[]))
     AND NOT (w.id = ANY(ARRAY(SELECT worker_id FROM adjusted)))`;
-  return sql<{ id: number; tier: WorkerTier | null }>`
-    WITH RECURSIVE ${foldChanges}, pending AS (
+  return sql`${foldChanges}, pending AS (
       SELECT worker_id, sum(live)::int AS live, sum(paired_stopped)::int AS paired_stopped
       FROM worker_session_changes GROUP BY worker_id
     ), own AS (
       SELECT worker_id,
-        (status NOT IN (${sql.join(ENDED_SESSION_STATUSES)}))::int AS live,
+        (status NOT IN (${sql.join(ENDED_SESSION_STATUSES.map((status) => sql.lit(status)))}))::int AS live,
         (status = 'STOPPED' AND connected_at IS NOT NULL)::int AS paired_stopped
       FROM sessions WHERE phone_number = ${options.phone} AND worker_id IS NOT NULL
     ), adjusted AS (
@@ -92,13 +112,13 @@ export function rankedCandidates(
         FROM workers w
         WHERE ${plus} AND w.capacity = capacities.c AND w.live_sessions < LEAST(capacities.c, ${max})
           AND ${eligible}
-        ORDER BY w.live_sessions, w.id LIMIT ${CANDIDATES}
+        ORDER BY w.live_sessions, w.id LIMIT ${limit}
       ) p
       UNION ALL (
         SELECT w.id, w.tier, w.capacity, w.live_sessions, w.paired_stopped_sessions
         FROM workers w
         WHERE ${core} AND w.live_sessions + w.paired_stopped_sessions < 1 AND ${eligible}
-        ORDER BY w.live_sessions + w.paired_stopped_sessions, w.id LIMIT ${CANDIDATES}
+        ORDER BY w.live_sessions + w.paired_stopped_sessions, w.id LIMIT ${limit}
       )
       UNION ALL
       SELECT w.id, w.tier, w.capacity,
@@ -113,11 +133,11 @@ export function rankedCandidates(
       SELECT w.id, w.tier, ${effectiveCapacitySql(options.maxLiveSessions)} AS slots,
         w.live + CASE WHEN w.tier = 'CORE' THEN w.paired_stopped ELSE 0 END AS used
       FROM candidates w
-    )
-    SELECT id, tier FROM load
-    WHERE used < slots
-    ORDER BY used::float8 / slots, slots - used DESC, id
-    LIMIT ${CANDIDATES}`
-    .execute(trx)
-    .then((result) => result.rows.map((row) => ({ ...row, id: Number(row.id) })));
+    ), ranked AS (
+      SELECT id, tier, row_number() OVER (ORDER BY used::float8 / slots, slots - used DESC, id) AS rank
+      FROM load
+      WHERE used < slots
+      ORDER BY rank
+      LIMIT ${limit}
+    )`;
 }
