@@ -4,6 +4,7 @@ import type {
   LeaseInput,
   RecordOutcomeResult,
   SentRecord,
+  SentThenClaim,
 } from '@herald/db';
 import type { Logger } from '@herald/logging';
 import type { HeraldMetrics } from '@herald/metrics';
@@ -35,4 +36,6 @@ export interface DispatchContext {
   claims: Batcher<LeaseInput, ClaimResult>;
   /** SENT answers of senders without a health rule, recorded together (`recordSentMany`). */
   sent: Batcher<SentRecord, RecordOutcomeResult>;
+  /** The same, each with its turn's next claim, at zero delay (`recordSentThenClaim`). */
+  sentThenClaim: Batcher<SentThenClaim, { recorded: RecordOutcomeResult; next: ClaimResult }>;
 }

@@ -6,7 +6,9 @@ import {
   type LeaseInput,
   migrateToLatest,
   recordSentMany,
+  recordSentThenClaim,
   type SentRecord,
+  type SentThenClaim,
 } from '@herald/db';
 import { SENDER_TURN_QUEUE, SenderTurnPayload } from '@herald/domain';
 import { createLogger, type Logger } from '@herald/logging';
@@ -162,6 +164,9 @@ export async function startDispatcher(
       db.transaction().execute((trx) => claimMessages(trx, leases)),
     ),
     sent: createBatcher((records: SentRecord[]) => recordSentMany(db, records)),
+    sentThenClaim: createBatcher((items: SentThenClaim[]) =>
+      db.transaction().execute((trx) => recordSentThenClaim(trx, items)),
+    ),
   };
 
   const consumer = startConsumer({

@@ -28,6 +28,7 @@ export * from './queries/sender-tokens.ts';
 export * from './queries/sender-turns.ts';
 export * from './queries/senders.ts';
 export * from './queries/sending-state.ts';
+export * from './queries/sent-then-claim.ts';
 export * from './queries/session-activity.ts';
 export * from './queries/session-observations.ts';
 export * from './queries/session-openings.ts';

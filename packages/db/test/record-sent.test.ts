@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { recordSentMany } from '../src/queries/record-sent.ts';
 import { expireSenderLeases } from '../src/queries/recovery.ts';
+import { recordSentThenClaim } from '../src/queries/sent-then-claim.ts';
 import { createTestDatabase, setDelaySettings, type TestDatabase } from '../src/testing/index.ts';
 import {
   claimMessage,
@@ -120,5 +121,50 @@ describe('recording SENT answers of several senders at once', () => {
     assert.deepEqual(again, [
       { previous: null, status: null, leaseHeld: true, healthTrip: null, workerDegraded: false },
     ]);
+  });
+
+  it("records a send and claims the sender's next message in one transaction", async () => {
+    const s = await senderWithCampaign(t.db, 2);
+    const lapsed = await senderWithCampaign(t.db, 2);
+    const leases = [await takeLease(t.db, s.phone), await takeLease(t.db, lapsed.phone)];
+    const claims = [];
+    for (const lease of leases) claims.push(await claimMessage(t.db, lease));
+    await lapseLease(t.db, lapsed.phone);
+    const answers = await t.db.transaction().execute((trx) =>
+      recordSentThenClaim(
+        trx,
+        leases.map((lease, i) => {
+          const claimed = claims[i];
+          assert.ok(claimed);
+          return {
+            lease,
+            record: {
+              messageId: claimed.message.id,
+              senderNumber: lease.senderNumber,
+              workerId: claimed.target.workerId,
+              owner: lease.owner,
+              wahaMessageId: `chained-${i}`,
+              jitterSeconds: 0,
+              pacesWorker: false,
+            },
+          };
+        }),
+      ),
+    );
+    const [mine, gone] = answers;
+    assert.ok(mine && gone);
+    assert.equal(mine.recorded.status, 'SENT');
+    assert.equal(mine.next.kind, 'claimed');
+    assert.equal(mine.next.kind === 'claimed' && mine.next.message.id, s.campaign.messageIds[1]);
+    assert.deepEqual(await counters(t.db, s.campaign.id), {
+      pending: 0,
+      sending: 1,
+      sent: 1,
+      failed: 0,
+      unknown: 0,
+    });
+    // A lapsed lease: the answer is still the truth, but no next claim is made.
+    assert.deepEqual([gone.recorded.status, gone.recorded.leaseHeld], ['SENT', false]);
+    assert.deepEqual(gone.next, { kind: 'lost' });
   });
 });

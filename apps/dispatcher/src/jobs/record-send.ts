@@ -4,6 +4,7 @@ import {
   type LeaseInput,
   type RecordOutcomeResult,
   recordOutcome,
+  type SentRecord,
 } from '@herald/db';
 import type { DispatchOutcome } from '@herald/domain';
 import type { MessageOutcome } from '@herald/metrics';
@@ -41,15 +42,7 @@ export async function recordWithRetry(
   // moment in one statement; anything else alone, as it may need a transaction of its own.
   const record = () =>
     outcome.kind === 'SENT' && policy.health === null
-      ? ctx.sent.run({
-          messageId: message.id,
-          senderNumber: lease.senderNumber,
-          workerId: target.workerId,
-          owner: lease.owner,
-          wahaMessageId: outcome.wahaMessageId,
-          jitterSeconds,
-          pacesWorker,
-        })
+      ? ctx.sent.run(sentRecordOf(lease, { message, target, pacesWorker }, outcome, jitterSeconds))
       : recordOutcome(ctx.db, input);
   for (let attempt = 0; ; attempt += 1) {
     try {
@@ -64,6 +57,49 @@ export async function recordWithRetry(
       await sleep(delay);
     }
   }
+}
+
+/**
+ * `recordWithRetry` of a SENT answer together with the turn's next claim, in one transaction
+ * (`recordSentThenClaim`). Should that transaction fail, none of it took: the answer is then
+ * recorded alone, with its retries, and the turn claims as usual.
+ */
+export async function recordThenClaim(
+  ctx: DispatchContext,
+  lease: LeaseInput,
+  claimed: Claimed,
+  outcome: DispatchOutcome,
+  jitterSeconds: number,
+): Promise<{ recorded: RecordOutcomeResult; next?: ClaimResult }> {
+  if (outcome.kind === 'SENT') {
+    try {
+      const record = sentRecordOf(lease, claimed, outcome, jitterSeconds);
+      return await ctx.sentThenClaim.run({ record, lease });
+    } catch (error) {
+      ctx.logger.warn('recording a send with the next claim failed; recording it alone', {
+        message_id: claimed.message.id,
+        error: String(error),
+      });
+    }
+  }
+  return { recorded: await recordWithRetry(ctx, lease, claimed, outcome, jitterSeconds) };
+}
+
+function sentRecordOf(
+  lease: LeaseInput,
+  { message, target, pacesWorker }: Pick<Claimed, 'message' | 'target' | 'pacesWorker'>,
+  outcome: Extract<DispatchOutcome, { kind: 'SENT' }>,
+  jitterSeconds: number,
+): SentRecord {
+  return {
+    messageId: message.id,
+    senderNumber: lease.senderNumber,
+    workerId: target.workerId,
+    owner: lease.owner,
+    wahaMessageId: outcome.wahaMessageId,
+    jitterSeconds,
+    pacesWorker,
+  };
 }
 
 /** What the message counter counts; a pause puts the message back untouched, so it is not. */

@@ -2,16 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   acquireSenderLease,
+  type ClaimResult,
   enqueueSenderTurn,
   type LeaseInput,
   releaseSenderLease,
 } from '@herald/db';
-import { type DispatchOutcome, drawJitterSeconds, nextTurnAt, pausesSender } from '@herald/domain';
+import { drawJitterSeconds, nextTurnAt, pausesSender } from '@herald/domain';
 import type { DispatchContext } from '../context.ts';
 import type { TurnSlot } from '../fleet.ts';
-import { outcomeOfError } from '../outcome.ts';
-import { type OutgoingMedia, recipientExists, sendCampaignMessage } from '../send-message.ts';
-import { type Claimed, logMessageOutcome, recordWithRetry } from './record-send.ts';
+import { deliver } from './deliver.ts';
+import { logMessageOutcome, recordThenClaim, recordWithRetry } from './record-send.ts';
 
 export type TurnEnd =
   | 'NOT_ACQUIRED'
@@ -119,17 +119,20 @@ async function sendWhileDue(
 ): Promise<TurnEnd> {
   const { config, logger } = ctx;
   const deadline = Date.now() + config.turnSeconds * 1000;
+  // A claim made with the last record (at zero delay), and when it began.
+  let chained: { claim: ClaimResult; started: number } | undefined;
   for (;;) {
-    if (signal.aborted) return 'SHUTDOWN';
-    if (!(await ctx.fleet.awaitHealthy())) {
-      logger.warn('heartbeat failing: the sender is left for its lease to lapse', {
-        sender: lease.senderNumber,
-      });
-      return 'STALE';
+    let claim: ClaimResult;
+    let claimStarted: number;
+    if (chained) {
+      ({ claim, started: claimStarted } = chained);
+      chained = undefined;
+    } else {
+      const stop = await mayClaim(ctx, lease.senderNumber, signal, slot);
+      if (stop) return stop;
+      claimStarted = performance.now();
+      claim = await ctx.claims.run(lease);
     }
-    if (slot.mustYield()) return 'YIELD';
-    const claimStarted = performance.now();
-    const claim = await ctx.claims.run(lease);
     switch (claim.kind) {
       case 'lost':
         logger.warn('sender lease lost during a turn', { sender: lease.senderNumber });
@@ -168,7 +171,21 @@ async function sendWhileDue(
         const outcome = await deliver(ctx, lease, claim, claimStarted);
         // Drawn once, here, and stored: every dispatcher then waits for the same next-send time.
         const jitterSeconds = drawJitterSeconds(claim.policy);
-        const recorded = await recordWithRetry(ctx, lease, claim, outcome, jitterSeconds);
+        const restMs = (claim.messageDelaySeconds + jitterSeconds) * 1000;
+        // At zero delay the next claim goes with this record, in one transaction, when a claim
+        // could be made now at all (`stop` otherwise, said once the outcome is recorded).
+        const chains =
+          restMs === 0 &&
+          outcome.kind === 'SENT' &&
+          claim.policy.health === null &&
+          !claim.pacesWorker &&
+          Date.now() < deadline;
+        const stop = chains ? await mayClaim(ctx, lease.senderNumber, signal, slot) : null;
+        const recordStarted = performance.now();
+        const { recorded, next } =
+          chains && !stop
+            ? await recordThenClaim(ctx, lease, claim, outcome, jitterSeconds)
+            : { recorded: await recordWithRetry(ctx, lease, claim, outcome, jitterSeconds) };
         logMessageOutcome(ctx, lease, claim, outcome, recorded);
         if (!recorded.leaseHeld) return 'LOST';
         if (pausesSender(outcome)) return 'PAUSED';
@@ -179,10 +196,14 @@ async function sendWhileDue(
           });
           return 'PAUSED';
         }
+        if (stop) return stop;
+        if (next) {
+          chained = { claim: next, started: recordStarted };
+          continue;
+        }
         if (Date.now() >= deadline) return 'BUDGET';
         // The record stamped `last_sent_at` before its answer came back, so the next send is due
         // no sooner than the delay from now: rest until then instead of claiming only to hear it.
-        const restMs = (claim.messageDelaySeconds + jitterSeconds) * 1000;
         if (restMs > 0) {
           const wakeAt = performance.now() + restMs;
           const rested = await rest(ctx, lease.senderNumber, signal, slot, wakeAt, deadline, state);
@@ -214,81 +235,26 @@ async function rest(
   for (let left = waitMs; left > 0; left = wakeAt - performance.now()) {
     const slept = await sleep(Math.min(left, chunkMs), true, { signal }).catch(() => false);
     if (!slept) return 'SHUTDOWN';
-    if (!(await ctx.fleet.awaitHealthy())) {
-      ctx.logger.warn('heartbeat failing: the sender is left for its lease to lapse', {
-        sender: senderNumber,
-      });
-      return 'STALE';
-    }
-    if (slot.mustYield()) return 'YIELD';
+    const stop = await mayClaim(ctx, senderNumber, signal, slot);
+    if (stop) return stop;
   }
   return null;
 }
 
-const LEASE_LAPSING: DispatchOutcome = {
-  kind: 'RETRY',
-  code: 'LEASE_LOST',
-  error: 'the sender lease may have lapsed (the heartbeat could not renew it) before the call',
-  backoffSeconds: 0,
-};
-
-/** The WAHA side of one message: the optional recipient check, then the send. Never throws. */
-async function deliver(
+/** Whether the turn may claim now: not shutting down, its heartbeat healthy, within its share. */
+async function mayClaim(
   ctx: DispatchContext,
-  lease: LeaseInput,
-  { message, target }: Claimed,
-  claimStarted: number,
-): Promise<DispatchOutcome> {
-  const { config, outcomePolicy } = ctx;
-  const client = ctx.wahaClients.clientFor({ url: target.url, apiKey: target.apiKey });
-  const media = message.mediaUrl ? await loadMedia(ctx, message.campaignId) : null;
-  if (media && 'kind' in media) return media;
-  const outgoing = {
-    wahaSession: target.wahaSession,
-    recipient: message.recipient,
-    body: message.body,
-    media,
-  };
-  if (config.checkNumbers) {
-    if (!ctx.fleet.leaseStands(lease.senderNumber, claimStarted)) return LEASE_LAPSING;
-    try {
-      if (!(await recipientExists(client, outgoing))) {
-        return {
-          kind: 'FAILED',
-          code: 'NOT_ON_WHATSAPP',
-          error: `${message.recipient} is not on WhatsApp`,
-        };
-      }
-    } catch (error) {
-      return outcomeOfError(error, 'check', message.attempts, outcomePolicy);
-    }
+  senderNumber: string,
+  signal: AbortSignal,
+  slot: TurnSlot,
+): Promise<TurnEnd | null> {
+  if (signal.aborted) return 'SHUTDOWN';
+  if (!(await ctx.fleet.awaitHealthy())) {
+    ctx.logger.warn('heartbeat failing: the sender is left for its lease to lapse', {
+      sender: senderNumber,
+    });
+    return 'STALE';
   }
-  // No call starts unless the lease surely stands (renewed by the claim or by a heartbeat since):
-  // after a failed heartbeat another dispatcher may take the sender. Nothing was sent: a retry.
-  if (!ctx.fleet.leaseStands(lease.senderNumber, claimStarted)) return LEASE_LAPSING;
-  try {
-    const sent = await ctx.sendTimeouts.time(target.workerId, (timeoutMs) =>
-      sendCampaignMessage(client, outgoing, { timeoutMs, signal: ctx.fleet.callSignal() }),
-    );
-    return { kind: 'SENT', wahaMessageId: sent.id };
-  } catch (error) {
-    return outcomeOfError(error, 'send', message.attempts, outcomePolicy);
-  }
-}
-
-/**
- * The bytes the gateway fetched for the campaign. WAHA is never given the user's URL, so a
- * campaign whose media is not stored cannot send it: its messages fail rather than go without.
- */
-async function loadMedia(
-  ctx: DispatchContext,
-  campaignId: number,
-): Promise<OutgoingMedia | DispatchOutcome> {
-  try {
-    const media = await ctx.media.get(campaignId);
-    if (media) return media;
-    return { kind: 'FAILED', code: 'MEDIA_UNAVAILABLE', error: 'the campaign has no stored media' };
-  } catch (error) {
-    return { kind: 'RETRY', code: 'DB_ERROR', error: String(error), backoffSeconds: 5 };
-  }
+  if (slot.mustYield()) return 'YIELD';
+  return null;
 }
