@@ -127,8 +127,7 @@ describe('recording SENT answers of several senders at once', () => {
     const s = await senderWithCampaign(t.db, 2);
     const lapsed = await senderWithCampaign(t.db, 2);
     const leases = [await takeLease(t.db, s.phone), await takeLease(t.db, lapsed.phone)];
-    const claims = [];
-    for (const lease of leases) claims.push(await claimMessage(t.db, lease));
+    const claims = await Promise.all(leases.map((lease) => claimMessage(t.db, lease)));
     await lapseLease(t.db, lapsed.phone);
     const answers = await t.db.transaction().execute((trx) =>
       recordSentThenClaim(
