@@ -43,9 +43,14 @@ export async function acquireSenderLease(
         eb('lease_owner', '=', input.owner),
       ]),
     )
-    .returning('phone_number')
+    // Most turns start on a sender with nothing in flight: then there is nothing to give up.
+    .returning(
+      sql<boolean>`EXISTS (SELECT 1 FROM messages
+        WHERE sender_number = ${input.senderNumber} AND status = 'SENDING')`.as('in_flight'),
+    )
     .executeTakeFirst();
   if (!row) return { acquired: false, lostMessages: 0 };
+  if (!row.in_flight) return { acquired: true, lostMessages: 0 };
   return { acquired: true, lostMessages: await markSendingLost(trx, [input.senderNumber]) };
 }
 
