@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   acquireSenderLease,
   type ClaimResult,
@@ -10,6 +9,7 @@ import {
 import { drawJitterSeconds, nextTurnAt, pausesSender } from '@herald/domain';
 import type { DispatchContext } from '../context.ts';
 import type { TurnSlot } from '../fleet.ts';
+import { sleepUnlessAborted } from '../nap.ts';
 import { deliver } from './deliver.ts';
 import { logMessageOutcome, recordThenClaim, recordWithRetry } from './record-send.ts';
 
@@ -233,7 +233,7 @@ async function rest(
   if (Date.now() + waitMs > deadline) return 'BUDGET';
   const chunkMs = (ctx.config.leaseSeconds * 1000) / 3;
   for (let left = waitMs; left > 0; left = wakeAt - performance.now()) {
-    const slept = await sleep(Math.min(left, chunkMs), true, { signal }).catch(() => false);
+    const slept = await sleepUnlessAborted(Math.min(left, chunkMs), signal);
     if (!slept) return 'SHUTDOWN';
     const stop = await mayClaim(ctx, senderNumber, signal, slot);
     if (stop) return stop;
