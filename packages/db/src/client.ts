@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.ts';
+import { queryOpeningTransaction } from './transaction-opening.ts';
 
 // int8 (ids, counts) and numeric (delays) arrive as strings by default. Ids stay far below 2^53
 // and delays are small decimals, so numbers are safe and far easier to use.
@@ -36,7 +37,7 @@ export function createPool(options: DbOptions): pg.Pool {
     client.on('error', (error) => {
       if (!pool.ending) options.onConnectionError?.(error);
     });
-    if (options.preparedStatements) prepareStatements(client, options.preparedStatements);
+    streamlineQueries(client, options.preparedStatements ?? 0);
   });
   // The pool re-emits an idle connection's error; the listener above has reported it already.
   pool.on('error', () => {});
@@ -51,30 +52,63 @@ export function createDb(options: DbOptions | { pool: pg.Pool }): Kysely<Databas
 /** Postgres' `cached plan must not change result type` (feature_not_supported). */
 const RESULT_TYPE_CHANGED = '0A000';
 
+/** What Kysely's `transaction()` sends around the statements it runs. */
+const BEGIN = 'begin';
+const TRANSACTION_ENDS = new Set(['commit', 'rollback']);
+
 /**
- * Runs `client.query(text, values)` (how Kysely queries) as a named statement, one name per text.
- * Texts beyond `limit` run unnamed, so a stream of distinct texts cannot grow the server's memory.
+ * Runs `client.query(text, values)` (how Kysely queries) in fewer round trips:
+ * - A plain BEGIN is held back and written with the transaction's first statement, one round trip
+ *   for both (`queryOpeningTransaction`); a transaction that ends before any statement sends
+ *   nothing at all. (Like a BEGIN sent at once, a held one lasts until its COMMIT or ROLLBACK.)
+ * - With `limit`, each text runs as a named statement, one name per text, so Postgres parses and
+ *   plans it once per connection. Texts beyond `limit` run unnamed, so a stream of distinct texts
+ *   cannot grow the server's memory.
  */
-function prepareStatements(client: pg.PoolClient, limit: number): void {
+function streamlineQueries(client: pg.PoolClient, limit: number): void {
   const names = new Map<string, string>();
   let prepared = 0;
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  const named = (text: unknown, values: unknown, callback: unknown) => {
-    if (typeof text !== 'string' || !Array.isArray(values) || callback !== undefined) {
-      return query(...[text, values, callback].filter((arg) => arg !== undefined));
-    }
+  let beginHeld = false;
+  const query = client.query.bind(client) as (...args: unknown[]) => Promise<pg.QueryResult>;
+  const nameOf = (text: string) => {
     let name = names.get(text);
     if (name === undefined && names.size < limit) {
       name = `herald_${prepared++}`;
       names.set(text, name);
     }
-    if (name === undefined) return query(text, values);
+    return name;
+  };
+  const streamlined = (text: unknown, values: unknown, callback: unknown) => {
+    if (typeof text !== 'string' || !Array.isArray(values) || callback !== undefined) {
+      return query(...[text, values, callback].filter((arg) => arg !== undefined));
+    }
+    if (text === BEGIN && !beginHeld) {
+      beginHeld = true;
+      return Promise.resolve(answered('BEGIN'));
+    }
+    if (beginHeld && TRANSACTION_ENDS.has(text)) {
+      beginHeld = false;
+      return Promise.resolve(answered(text.toUpperCase()));
+    }
+    const name = nameOf(text);
+    const opening = beginHeld;
+    beginHeld = false;
+    const request = { text, values, ...(name === undefined ? {} : { name }) };
+    const answer = opening ? queryOpeningTransaction(client, request) : query(request);
+    if (name === undefined) return answer;
     // A migration that changes a table's columns under a prepared `SELECT *` (another process
-    // deploying) fails it once: the next run prepares the text again, under a new name.
-    return (query({ name, text, values }) as Promise<unknown>).catch((error: unknown) => {
-      if ((error as { code?: string }).code === RESULT_TYPE_CHANGED) names.delete(text);
+    // deploying) fails it once: the next run prepares the text again, under a new name. A query
+    // sent with its BEGIN that fails is prepared again too: the BEGIN's parse may have marked it
+    // parsed when its own parse failed.
+    return answer.catch((error: unknown) => {
+      if (opening || (error as { code?: string }).code === RESULT_TYPE_CHANGED) names.delete(text);
       throw error;
     });
   };
-  client.query = named as typeof client.query;
+  client.query = streamlined as typeof client.query;
+}
+
+/** The answer of a statement that was never sent (a held BEGIN, or the end of an empty transaction). */
+function answered(command: string): pg.QueryResult {
+  return { command, rowCount: null, oid: 0, fields: [], rows: [] };
 }

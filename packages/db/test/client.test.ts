@@ -97,3 +97,100 @@ describe('a pool that prepares its statements', () => {
     }
   });
 });
+
+describe('a transaction on a pool connection', () => {
+  /** A one-connection pool and the round trips its connection made (one ReadyForQuery each). */
+  function countedDb() {
+    const pool = createPool({ connectionString: t.url, max: 1, preparedStatements: 10 });
+    let trips = 0;
+    pool.on('connect', (client) => {
+      (client as unknown as { connection: pg.Connection }).connection.on('readyForQuery', () => {
+        trips += 1;
+      });
+    });
+    return { db: createDb({ pool }), trips: () => trips };
+  }
+
+  it('sends its BEGIN with its first statement, and commits what it wrote', async () => {
+    const { db, trips } = countedDb();
+    try {
+      await sql`CREATE TABLE folded_begin (v int)`.execute(db);
+      const before = trips();
+      await db.transaction().execute(async (trx) => {
+        await sql`INSERT INTO folded_begin VALUES (${1})`.execute(trx);
+        await sql`INSERT INTO folded_begin VALUES (${2})`.execute(trx);
+      });
+      assert.equal(trips() - before, 3, 'BEGIN and the first insert, the second insert, COMMIT');
+      const { rows } = await sql<{ v: number }>`SELECT v FROM folded_begin ORDER BY v`.execute(
+        t.db,
+      );
+      assert.deepEqual(rows, [{ v: 1 }, { v: 2 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('rolls back from a failed first statement, and the connection serves the next one', async () => {
+    const { db } = countedDb();
+    try {
+      await sql`CREATE TABLE folded_failure (v int PRIMARY KEY)`.execute(db);
+      await sql`INSERT INTO folded_failure VALUES (1)`.execute(db);
+      await assert.rejects(
+        db.transaction().execute(async (trx) => {
+          await sql`INSERT INTO folded_failure VALUES (${1})`.execute(trx);
+        }),
+        /duplicate key/,
+      );
+      await assert.rejects(
+        db.transaction().execute(async (trx) => {
+          await sql`INSERT INTO folded_failure VALUES (${2})`.execute(trx);
+          throw new Error('changed my mind');
+        }),
+        /changed my mind/,
+      );
+      const { rows } = await sql<{ v: number }>`SELECT v FROM folded_failure`.execute(db);
+      assert.deepEqual(rows, [{ v: 1 }], 'neither transaction left a row');
+      const status = (
+        await db.connection().execute((c) => sql<{ s: string }>`SELECT 1 AS s`.execute(c))
+      ).rows;
+      assert.equal(status.length, 1);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('sends nothing for a transaction that ran no statement', async () => {
+    const { db, trips } = countedDb();
+    try {
+      await sql`SELECT 1`.execute(db);
+      const before = trips();
+      await db.transaction().execute(async () => {});
+      await assert.rejects(
+        db.transaction().execute(async () => {
+          throw new Error('before any statement');
+        }),
+        /before any statement/,
+      );
+      assert.equal(trips() - before, 0);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('prepares a first statement again once its parse failed', async () => {
+    const { db } = countedDb();
+    try {
+      await sql`CREATE TABLE folded_parse (a int)`.execute(db);
+      const readB = () =>
+        db
+          .transaction()
+          .execute((trx) => sql<{ b: number }>`SELECT b FROM folded_parse`.execute(trx));
+      await assert.rejects(readB(), /column "b" does not exist/);
+      await sql`ALTER TABLE folded_parse ADD COLUMN b int`.execute(db);
+      await sql`INSERT INTO folded_parse VALUES (1, 2)`.execute(db);
+      assert.deepEqual((await readB()).rows, [{ b: 2 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
