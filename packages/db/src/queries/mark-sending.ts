@@ -30,45 +30,51 @@ export async function markSendingMany(
   // Every lease of a batch is as long (one dispatcher's setting).
   const until = leaseUntil(Math.max(...marks.map((m) => m.leaseSeconds)));
   const column = <T>(pick: (m: SendingMark) => T) => marks.map(pick);
+  const ids = column((m) => m.messageId);
+  // Each table is reached by its keys (`= ANY`) and each row finds its input by its position in
+  // the arrays (`k`), never by a join with the input: with the few rows the planner expects of an
+  // UPDATE's answer, such a join becomes a nested loop that reads the whole input once per row.
   const { rows } = await sql<{ id: number; attempts: number; attempts_before_retry: number }>`
     WITH input AS (
-      SELECT * FROM unnest(${column((m) => m.messageId)}::bigint[],
-        ${column((m) => m.senderNumber)}::text[], ${column((m) => m.owner)}::text[],
-        ${column((m) => m.workerId)}::bigint[], ${column((m) => m.burstRun)}::int[],
-        ${column((m) => m.firstConnectedAt)}::timestamptz[], ${column((m) => m.pacesWorker)}::bool[])
-        AS i(message_id, sender_number, owner, worker_id, burst_run, first_connected_at, paces_worker)
+      SELECT ${ids}::bigint[] AS ids, ${column((m) => m.senderNumber)}::text[] AS senders,
+        ${column((m) => m.owner)}::text[] AS owners, ${column((m) => m.workerId)}::bigint[] AS workers,
+        ${column((m) => m.burstRun)}::int[] AS burst_runs,
+        ${column((m) => m.firstConnectedAt)}::timestamptz[] AS first_connected,
+        ${column((m) => m.pacesWorker)}::bool[] AS paces
     ), msg AS (
-      UPDATE messages m SET status = 'SENDING', attempts = m.attempts + 1, claimed_by = i.owner,
-        sending_at = now(), updated_at = now()
+      UPDATE messages m SET status = 'SENDING', attempts = m.attempts + 1,
+        claimed_by = i.owners[array_position(i.ids, m.id)], sending_at = now(), updated_at = now()
       FROM input i
-      -- Every table is reached through its key, as arrays (= ANY), the campaign asked of each
-      -- message: a join the planner could start from the campaigns would read every PENDING
-      -- message of every claimable campaign, on every batch.
-      WHERE m.id = ANY(${column((m) => m.messageId)}::bigint[]) AND i.message_id = m.id
-        AND m.status = 'PENDING'
+      -- The campaign is asked of each message: a join the planner could start from the campaigns
+      -- would read every PENDING message of every claimable campaign, on every batch.
+      WHERE m.id = ANY(${ids}::bigint[]) AND m.status = 'PENDING'
         AND (SELECT ${campaignClaimable} FROM campaigns c WHERE c.id = m.campaign_id)
-      RETURNING m.id, m.campaign_id, m.attempts, m.attempts_before_retry, i.sender_number,
-        i.worker_id, i.burst_run, i.first_connected_at, i.paces_worker
+      RETURNING m.id, m.campaign_id, m.attempts, m.attempts_before_retry,
+        array_position(i.ids, m.id) AS k
+    ), claimed AS (
+      SELECT msg.id, msg.campaign_id, i.senders[k] AS sender_number, i.workers[k] AS worker_id,
+        i.burst_runs[k] AS burst_run, i.first_connected[k] AS first_connected_at,
+        i.paces[k] AS paces_worker
+      FROM msg, input i
     ), counters AS (
       UPDATE campaigns SET ${campaignCounterChanges('PENDING', 'SENDING')}
       WHERE id = ANY(ARRAY(SELECT campaign_id FROM msg))
     ), worker AS (
       UPDATE workers w SET inflight_sender_number = x.sender_number, inflight_until = ${until}
-      FROM (SELECT DISTINCT ON (worker_id) worker_id, sender_number FROM msg WHERE paces_worker
+      FROM (SELECT DISTINCT ON (worker_id) worker_id, sender_number FROM claimed WHERE paces_worker
             ORDER BY worker_id, id DESC) x
-      WHERE w.id = ANY(ARRAY(SELECT worker_id FROM msg WHERE paces_worker)) AND w.id = x.worker_id
+      WHERE w.id = ANY(ARRAY(SELECT worker_id FROM claimed WHERE paces_worker)) AND w.id = x.worker_id
     ), sender AS (
       -- The claim renews the lease it holds locked: the heartbeat skips locked senders.
-      UPDATE senders s SET lease_expires_at = ${until}, burst_run = msg.burst_run,
+      UPDATE senders s SET lease_expires_at = ${until}, burst_run = c.burst_run,
         held_reason = NULL,
-        first_connected_at = COALESCE(s.first_connected_at, msg.first_connected_at, now()),
+        first_connected_at = COALESCE(s.first_connected_at, c.first_connected_at, now()),
         updated_at = now()
-      FROM msg
-      WHERE s.phone_number = ANY(${column((m) => m.senderNumber)}::text[])
-        AND s.phone_number = msg.sender_number
+      FROM claimed c
+      WHERE s.phone_number = c.sender_number
     ), handed_off AS (
       INSERT INTO sender_sends (sender_number, message_id, sent_at)
-      SELECT sender_number, id, now() FROM msg
+      SELECT sender_number, id, now() FROM claimed
     )
     SELECT id, attempts, attempts_before_retry FROM msg
   `.execute(trx);
