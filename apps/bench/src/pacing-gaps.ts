@@ -1,7 +1,7 @@
 import type { Database } from '@herald/db';
 import type { AcceptedMessage } from '@herald/waha-emulator';
 import type { Kysely } from 'kysely';
-import { type Summary, summarize } from './stats.ts';
+import { fmtMs, type Summary, summarize } from './stats.ts';
 
 /** The time beyond MESSAGE_DELAY between consecutive sends of each sender, from one clock. */
 export interface PacingGaps {
@@ -35,6 +35,16 @@ export function pacingGaps(
     early: short.length,
     worstShortfallMs: short.length > 0 ? -Math.min(...short) : 0,
   };
+}
+
+/** A problem for each clock that saw a gap shorter than the delay: pacing broken. */
+export function shortGapProblems(byClock: Record<string, PacingGaps>): string[] {
+  return Object.entries(byClock)
+    .filter(([, gaps]) => gaps.early > 0)
+    .map(
+      ([clock, gaps]) =>
+        `${gaps.early} gap(s) shorter than MESSAGE_DELAY by the ${clock}'s clock (by up to ${fmtMs(gaps.worstShortfallMs, 1)})`,
+    );
 }
 
 function pushTo(map: Map<string, number[]>, key: string, value: number): void {
@@ -94,4 +104,27 @@ export async function sendPhases(
     back.push(row.sent_at.getTime() - at);
   }
   return out.length > 0 ? { out: summarize(out), back: summarize(back) } : null;
+}
+
+/** How a run's sends spread beyond perfect pacing, per sender, in ms (see `pacingSpread`). */
+export interface PacingSpread {
+  /** Each sender's first send after the run's first: the start-up, as the senders get going. */
+  start: Summary;
+  /** Each sender's first-to-last span beyond its delays: its extra gaps, added up. */
+  drift: Summary;
+}
+
+/**
+ * Splits what a run lost against the offered rate into its two causes: senders starting late
+ * (the first send of 2,000 senders cannot happen at once) and each sender's gaps running long.
+ */
+export function pacingSpread(timesBySender: ReadonlyMap<string, number[]>, delayMs: number) {
+  const sorted = [...timesBySender.values()].map((t) => [...t].sort((a, b) => a - b));
+  const first = Math.min(...sorted.map((t) => t[0] as number));
+  return {
+    start: summarize(sorted.map((t) => (t[0] as number) - first)),
+    drift: summarize(
+      sorted.map((t) => (t.at(-1) as number) - (t[0] as number) - (t.length - 1) * delayMs),
+    ),
+  } satisfies PacingSpread;
 }
