@@ -33,9 +33,12 @@ export interface DispatchContext {
   /** Heartbeat, lease renewal and fair share of this dispatcher. */
   fleet: Fleet;
   /** Claims of this dispatcher's turns, batched into shared transactions (`claimMessages`). */
-  claims: Batcher<LeaseInput, ClaimResult>;
+  claims: Batcher<LeaseInput, { claim: ClaimResult; started: number }>;
   /** SENT answers of senders without a health rule, recorded together (`recordSentMany`). */
   sent: Batcher<SentRecord, RecordOutcomeResult>;
   /** The same, each with its turn's next claim, at zero delay (`recordSentThenClaim`). */
-  sentThenClaim: Batcher<SentThenClaim, { recorded: RecordOutcomeResult; next: ClaimResult }>;
+  sentThenClaim: Batcher<
+    SentThenClaim,
+    { recorded: RecordOutcomeResult; next: { claim: ClaimResult; started: number } }
+  >;
 }

@@ -22,6 +22,7 @@ import {
 import { createWahaClientCache, type WahaClientCache } from '@herald/waha';
 import { createBatcher } from './batcher.ts';
 import { createCampaignMediaCache } from './campaign-media.ts';
+import { CLAIM_AHEAD_MS, timedTransaction } from './claim-clock.ts';
 import type { DispatcherConfig } from './config.ts';
 import { startConsumer } from './consumer.ts';
 import type { DispatchContext } from './context.ts';
@@ -160,13 +161,21 @@ export async function startDispatcher(
     media: createCampaignMediaCache(db),
     metrics,
     fleet,
-    claims: createBatcher((leases: LeaseInput[]) =>
-      db.transaction().execute((trx) => claimMessages(trx, leases)),
-    ),
+    // Each claim says when its transaction was sent: the database's clock is mapped from it.
+    claims: createBatcher(async (leases: LeaseInput[]) => {
+      const aheadSeconds = CLAIM_AHEAD_MS / 1000;
+      const { result, started } = await timedTransaction(db, (trx) =>
+        claimMessages(trx, leases, { aheadSeconds }),
+      );
+      return result.map((claim) => ({ claim, started }));
+    }),
     sent: createBatcher((records: SentRecord[]) => recordSentMany(db, records)),
-    sentThenClaim: createBatcher((items: SentThenClaim[]) =>
-      db.transaction().execute((trx) => recordSentThenClaim(trx, items)),
-    ),
+    sentThenClaim: createBatcher(async (items: SentThenClaim[]) => {
+      const { result, started } = await timedTransaction(db, (trx) =>
+        recordSentThenClaim(trx, items),
+      );
+      return result.map(({ recorded, next }) => ({ recorded, next: { claim: next, started } }));
+    }),
   };
 
   const consumer = startConsumer({

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
+import { claimMessages } from '../src/queries/dispatch.ts';
+import { recordSentMany } from '../src/queries/record-sent.ts';
 import { findOverdueSenders } from '../src/queries/recovery.ts';
 import {
   createTestDatabase,
@@ -163,6 +165,55 @@ describe("a sender's pacing", () => {
     );
     await lastSentSecondsAgo(t.db, phone, 1.6);
     assert.equal((await claim(t.db, lease)).kind, 'claimed');
+  });
+
+  it('claims a sender due within `aheadSeconds`, SENDING from its due time', async () => {
+    const { phone, lease } = await senderWithDelay(1.5);
+    await lastSentSecondsAgo(t.db, phone, 1.2);
+    const ahead = (aheadSeconds: number) =>
+      t.db.transaction().execute((trx) => claimMessages(trx, [lease], { aheadSeconds }));
+    const [early] = await ahead(0.1);
+    assert.equal(early?.kind, 'wait', 'due in 0.3 s: not within 0.1 s');
+    const [claimed] = await ahead(0.5);
+    if (claimed?.kind !== 'claimed') throw new Error(`expected a claim: ${claimed?.kind}`);
+    assert.ok(claimed.sendableAt > claimed.now, 'sendable only from the due time');
+    const { sending_at } = await t.db
+      .selectFrom('messages')
+      .select('sending_at')
+      .where('id', '=', claimed.message.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(sending_at?.getTime(), claimed.sendableAt.getTime());
+  });
+
+  it("paces the next send from the call's return, or from the record if that is sooner", async () => {
+    for (const returnedSecondsAgo of [0.5, -5]) {
+      const { phone, lease } = await senderWithDelay(1);
+      const claimed = await claimMessage(t.db, lease);
+      const returnedAt = new Date(Date.now() - returnedSecondsAgo * 1000);
+      const before = new Date();
+      await recordSentMany(t.db, [
+        {
+          messageId: claimed.message.id,
+          senderNumber: phone,
+          workerId: claimed.target.workerId,
+          owner: lease.owner,
+          wahaMessageId: 'true_1@c.us_A',
+          jitterSeconds: 0,
+          pacesWorker: false,
+          returnedAt,
+        },
+      ]);
+      const { last_sent_at } = await t.db
+        .selectFrom('senders')
+        .select('last_sent_at')
+        .where('phone_number', '=', phone)
+        .executeTakeFirstOrThrow();
+      const expected = returnedSecondsAgo > 0 ? returnedAt.getTime() : before.getTime();
+      assert.ok(
+        Math.abs((last_sent_at?.getTime() ?? 0) - expected) < 250,
+        `returned ${returnedSecondsAgo} s ago: paced from ${last_sent_at?.toISOString()}`,
+      );
+    }
   });
 
   it('takes the global delay when the sender has no override, read at every claim', async () => {

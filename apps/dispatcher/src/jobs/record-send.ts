@@ -16,6 +16,13 @@ export type Claimed = Extract<ClaimResult, { kind: 'claimed' }>;
 
 const RECORD_RETRY_MS = [100, 500, 2000];
 
+/** What the record writes of the sender's pacing: the drawn jitter, and when the call returned. */
+export interface SendPacing {
+  jitterSeconds: number;
+  /** No earlier than the call's return, by the database's clock (`databaseTimeAfter`). */
+  returnedAt: Date;
+}
+
 /**
  * The outcome is the only record of what WAHA did; a database hiccup must not turn a SENT into
  * an UNKNOWN, so recording is retried briefly before the turn gives up.
@@ -25,11 +32,11 @@ export async function recordWithRetry(
   lease: LeaseInput,
   { message, target, policy, pacesWorker }: Claimed,
   outcome: DispatchOutcome,
-  jitterSeconds: number,
+  pacing: SendPacing,
 ): Promise<RecordOutcomeResult> {
   const input = {
     policy,
-    jitterSeconds,
+    ...pacing,
     messageId: message.id,
     senderNumber: lease.senderNumber,
     workerId: target.workerId,
@@ -42,7 +49,7 @@ export async function recordWithRetry(
   // moment in one statement; anything else alone, as it may need a transaction of its own.
   const record = () =>
     outcome.kind === 'SENT' && policy.health === null
-      ? ctx.sent.run(sentRecordOf(lease, { message, target, pacesWorker }, outcome, jitterSeconds))
+      ? ctx.sent.run(sentRecordOf(lease, { message, target, pacesWorker }, outcome, pacing))
       : recordOutcome(ctx.db, input);
   for (let attempt = 0; ; attempt += 1) {
     try {
@@ -69,11 +76,11 @@ export async function recordThenClaim(
   lease: LeaseInput,
   claimed: Claimed,
   outcome: DispatchOutcome,
-  jitterSeconds: number,
-): Promise<{ recorded: RecordOutcomeResult; next?: ClaimResult }> {
+  pacing: SendPacing,
+): Promise<{ recorded: RecordOutcomeResult; next?: { claim: ClaimResult; started: number } }> {
   if (outcome.kind === 'SENT') {
     try {
-      const record = sentRecordOf(lease, claimed, outcome, jitterSeconds);
+      const record = sentRecordOf(lease, claimed, outcome, pacing);
       return await ctx.sentThenClaim.run({ record, lease });
     } catch (error) {
       ctx.logger.warn('recording a send with the next claim failed; recording it alone', {
@@ -82,16 +89,17 @@ export async function recordThenClaim(
       });
     }
   }
-  return { recorded: await recordWithRetry(ctx, lease, claimed, outcome, jitterSeconds) };
+  return { recorded: await recordWithRetry(ctx, lease, claimed, outcome, pacing) };
 }
 
 function sentRecordOf(
   lease: LeaseInput,
   { message, target, pacesWorker }: Pick<Claimed, 'message' | 'target' | 'pacesWorker'>,
   outcome: Extract<DispatchOutcome, { kind: 'SENT' }>,
-  jitterSeconds: number,
+  { jitterSeconds, returnedAt }: SendPacing,
 ): SentRecord {
   return {
+    returnedAt,
     messageId: message.id,
     senderNumber: lease.senderNumber,
     workerId: target.workerId,

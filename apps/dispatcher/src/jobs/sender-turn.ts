@@ -7,6 +7,13 @@ import {
   releaseSenderLease,
 } from '@herald/db';
 import { drawJitterSeconds, nextTurnAt, pausesSender } from '@herald/domain';
+import {
+  CLAIM_AHEAD_MS,
+  type ClaimClock,
+  databaseTimeAfter,
+  localTimeReaching,
+  untilSendable,
+} from '../claim-clock.ts';
 import type { DispatchContext } from '../context.ts';
 import type { TurnSlot } from '../fleet.ts';
 import { sleepUnlessAborted } from '../nap.ts';
@@ -119,19 +126,20 @@ async function sendWhileDue(
 ): Promise<TurnEnd> {
   const { config, logger } = ctx;
   const deadline = Date.now() + config.turnSeconds * 1000;
-  // A claim made with the last record (at zero delay), and when it began.
-  let chained: { claim: ClaimResult; started: number } | undefined;
+  // A claim made with the last record (at zero delay), and when it was asked and answered.
+  let chained: { claim: ClaimResult; started: number; answered: number } | undefined;
   for (;;) {
     let claim: ClaimResult;
     let claimStarted: number;
+    let claimAnswered: number;
     if (chained) {
-      ({ claim, started: claimStarted } = chained);
+      ({ claim, started: claimStarted, answered: claimAnswered } = chained);
       chained = undefined;
     } else {
       const stop = await mayClaim(ctx, lease.senderNumber, signal, slot);
       if (stop) return stop;
-      claimStarted = performance.now();
-      claim = await ctx.claims.run(lease);
+      ({ claim, started: claimStarted } = await ctx.claims.run(lease));
+      claimAnswered = performance.now();
     }
     switch (claim.kind) {
       case 'lost':
@@ -157,8 +165,9 @@ async function sendWhileDue(
       case 'wait': {
         // `claim.now` is the database's time when the claim began; the claim's own duration is
         // already part of the wait. Waking a little early only costs one more claim, which
-        // re-checks the pacing against the database clock.
-        const wakeAt = claimStarted + claim.until.getTime() - claim.now.getTime();
+        // re-checks the pacing against the database clock; one made ahead of the due time is
+        // taken, and waits for it (`untilSendable`).
+        const wakeAt = claimStarted + claim.until.getTime() - claim.now.getTime() - CLAIM_AHEAD_MS;
         const rested = await rest(ctx, lease.senderNumber, signal, slot, wakeAt, deadline, state);
         if (rested) return rested;
         continue;
@@ -168,7 +177,15 @@ async function sendWhileDue(
         state.calls += 1;
         const lagMs = claim.now.getTime() - claim.dueAt.getTime();
         ctx.metrics.pacingLagSeconds.observe(Math.max(0, lagMs) / 1000);
+        const clock: ClaimClock = {
+          started: claimStarted,
+          answered: claimAnswered,
+          now: claim.now,
+        };
+        await untilSendable(clock, claim.sendableAt);
         const outcome = await deliver(ctx, lease, claim, claimStarted);
+        // The sender's next send is paced from the call's return (not from its record, later).
+        const returnedAt = databaseTimeAfter(clock, performance.now());
         // Drawn once, here, and stored: every dispatcher then waits for the same next-send time.
         const jitterSeconds = drawJitterSeconds(claim.policy);
         const restMs = (claim.messageDelaySeconds + jitterSeconds) * 1000;
@@ -181,11 +198,15 @@ async function sendWhileDue(
           !claim.pacesWorker &&
           Date.now() < deadline;
         const stop = chains ? await mayClaim(ctx, lease.senderNumber, signal, slot) : null;
-        const recordStarted = performance.now();
         const { recorded, next } =
           chains && !stop
-            ? await recordThenClaim(ctx, lease, claim, outcome, jitterSeconds)
-            : { recorded: await recordWithRetry(ctx, lease, claim, outcome, jitterSeconds) };
+            ? await recordThenClaim(ctx, lease, claim, outcome, { jitterSeconds, returnedAt })
+            : {
+                recorded: await recordWithRetry(ctx, lease, claim, outcome, {
+                  jitterSeconds,
+                  returnedAt,
+                }),
+              };
         logMessageOutcome(ctx, lease, claim, outcome, recorded);
         if (!recorded.leaseHeld) return 'LOST';
         if (pausesSender(outcome)) return 'PAUSED';
@@ -198,14 +219,15 @@ async function sendWhileDue(
         }
         if (stop) return stop;
         if (next) {
-          chained = { claim: next, started: recordStarted };
+          chained = { ...next, answered: performance.now() };
           continue;
         }
         if (Date.now() >= deadline) return 'BUDGET';
-        // The record stamped `last_sent_at` before its answer came back, so the next send is due
-        // no sooner than the delay from now: rest until then instead of claiming only to hear it.
+        // The next send is due the delay after the call's return: rest until just before, and
+        // claim ahead of it, instead of claiming only to hear "wait".
         if (restMs > 0) {
-          const wakeAt = performance.now() + restMs;
+          const due = new Date(returnedAt.getTime() + restMs);
+          const wakeAt = localTimeReaching(clock, due) - CLAIM_AHEAD_MS;
           const rested = await rest(ctx, lease.senderNumber, signal, slot, wakeAt, deadline, state);
           if (rested) return rested;
         }

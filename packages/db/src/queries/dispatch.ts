@@ -60,6 +60,11 @@ export type ClaimResult =
       policy: SenderPolicy;
       /** The earliest time pacing allowed this send (for the pacing-lag metric). */
       dueAt: Date;
+      /**
+       * The database's time from which the WAHA call may start: the claim's `now`, or the sender's
+       * due time when the claim was made ahead of it (`aheadSeconds`).
+       */
+      sendableAt: Date;
       /** MESSAGE_DELAY in force for the sender: after this send, the earliest next one is that far. */
       messageDelaySeconds: number;
       /** A sender-switch delay is in force: the claim marked the worker busy, its outcome frees it. */
@@ -106,6 +111,14 @@ type SenderRow = SenderState & { phone_number: string } & {
   [K in keyof NextMessage as `next_${K}`]: NextMessage[K] | null;
 };
 
+export interface ClaimOptions {
+  /**
+   * A sender due within this many seconds is claimed already, its message SENDING from its due
+   * time (`sendableAt`): the claim's own latency then no longer delays the send. Default 0.
+   */
+  aheadSeconds?: number;
+}
+
 /**
  * `claimNextMessage` for several senders (each lease distinct) in one transaction: their states in
  * one statement, their senders locked in phone order (as every multi-sender lock is), then the
@@ -115,14 +128,16 @@ type SenderRow = SenderState & { phone_number: string } & {
 export async function claimMessages(
   trx: Transaction<Database>,
   inputs: readonly LeaseInput[],
+  options: ClaimOptions = {},
 ): Promise<ClaimResult[]> {
+  const aheadSeconds = options.aheadSeconds ?? 0;
   const senders = inputs.map((input) => input.senderNumber);
   const rows = (
     await sql<SenderRow>`
       SELECT s.phone_number, s.lease_owner, s.lease_expires_at, now() AS now,
              ${pauseReason} AS pause_reason, ses.status AS session_status, ses.waha_session,
              w.id AS worker_id, w.url, w.api_key, w.tier,
-             ${senderDueAt} > now() AS must_wait,
+             ${senderDueAt} > now() + make_interval(secs => ${aheadSeconds}::float8) AS must_wait,
              ${ceilToMilliseconds(senderDueAt)} AS due_at, ${senderDueReason} AS due_reason,
              ${delaysInForce.senderSwitch} AS switch_delay,
              ${delaysInForce.message} AS message_delay, ${policyFactColumns},
@@ -249,6 +264,7 @@ async function decide(
     if (waitForWorker) return waitAndRenew(trx, input, now, waitForWorker);
   }
 
+  const sendableAt = new Date(Math.max(now.getTime(), sender.due_at.getTime()));
   return {
     kind: 'claimable',
     now,
@@ -259,6 +275,7 @@ async function decide(
       burstRun: decision.burstRun,
       firstConnectedAt: sender.first_connected_at,
       pacesWorker: sender.switch_delay > 0,
+      sendableAt,
     },
     claim: {
       kind: 'claimed',
@@ -266,6 +283,7 @@ async function decide(
       now,
       // Due once the sender's pacing allowed it and the message was waiting (created or requeued).
       dueAt: new Date(Math.max(sender.due_at.getTime(), next.updated_at.getTime())),
+      sendableAt,
       messageDelaySeconds: sender.message_delay,
       pacesWorker: sender.switch_delay > 0,
       message: {

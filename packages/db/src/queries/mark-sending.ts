@@ -12,6 +12,8 @@ export interface SendingMark extends LeaseInput {
   firstConnectedAt: Date | null;
   /** A sender-switch delay is in force: the worker's in-flight marker is what it reads. */
   pacesWorker: boolean;
+  /** When the WAHA call may start (a claim made ahead of the sender's due time): `sending_at`. */
+  sendableAt: Date;
 }
 
 /**
@@ -40,10 +42,12 @@ export async function markSendingMany(
         ${column((m) => m.owner)}::text[] AS owners, ${column((m) => m.workerId)}::bigint[] AS workers,
         ${column((m) => m.burstRun)}::int[] AS burst_runs,
         ${column((m) => m.firstConnectedAt)}::timestamptz[] AS first_connected,
-        ${column((m) => m.pacesWorker)}::bool[] AS paces
+        ${column((m) => m.pacesWorker)}::bool[] AS paces,
+        ${column((m) => m.sendableAt)}::timestamptz[] AS sendable
     ), msg AS (
       UPDATE messages m SET status = 'SENDING', attempts = m.attempts + 1,
-        claimed_by = i.owners[array_position(i.ids, m.id)], sending_at = now(), updated_at = now()
+        claimed_by = i.owners[array_position(i.ids, m.id)],
+        sending_at = GREATEST(now(), i.sendable[array_position(i.ids, m.id)]), updated_at = now()
       FROM input i
       -- The campaign is asked of each message: a join the planner could start from the campaigns
       -- would read every PENDING message of every claimable campaign, on every batch.

@@ -32,6 +32,11 @@ export interface RecordOutcomeInput {
   outcome: DispatchOutcome;
   /** The extra gap before the sender's next send, drawn from its policy (`drawJitterSeconds`). */
   jitterSeconds?: number;
+  /**
+   * No earlier than the WAHA call's return, by the database's clock: the sender's next send is
+   * paced from it (or from this record, if that is sooner). Absent: from this record.
+   */
+  returnedAt?: Date | null;
   /** The policy in force at the claim: without a health rule, none is applied. Default: read it. */
   policy?: SenderPolicy;
   /** After an UNKNOWN, the sender waits this long at most for its resolution (circuit breaker). */
@@ -89,7 +94,7 @@ export async function recordOutcome(
     }>`
       WITH sender AS (
         UPDATE senders s SET
-          last_sent_at = now(),
+          last_sent_at = LEAST(now(), ${input.returnedAt ?? null}::timestamptz),
           next_send_at = now() + make_interval(secs => ${senderHoldSeconds(outcome, input.unknownHoldSeconds)}::float8),
           jitter_seconds = ${input.jitterSeconds ?? 0}::float8,
           held_reason = ${holdReasonAfter(outcome, input.unknownHoldSeconds)}::text,

@@ -15,6 +15,11 @@ export interface SentRecord {
   jitterSeconds: number;
   /** The claim marked the worker busy (a sender-switch delay was in force): its pacing is written. */
   pacesWorker: boolean;
+  /**
+   * No earlier than the WAHA call's return, by the database's clock: the sender's next send is
+   * paced from it (or from the record, if that is sooner). Null: from the record.
+   */
+  returnedAt?: Date | null;
 }
 
 /**
@@ -45,13 +50,16 @@ export async function recordSentMany(
       SELECT * FROM unnest(${messageIds}::bigint[],
         ${senders}::text[], ${column((r) => r.workerId)}::bigint[],
         ${column((r) => r.owner)}::text[], ${column((r) => r.wahaMessageId)}::text[],
-        ${column((r) => r.jitterSeconds)}::float8[], ${column((r) => r.pacesWorker)}::bool[])
-        AS i(message_id, sender_number, worker_id, owner, waha_message_id, jitter, paces_worker)
+        ${column((r) => r.jitterSeconds)}::float8[], ${column((r) => r.pacesWorker)}::bool[],
+        ${column((r) => r.returnedAt ?? null)}::timestamptz[])
+        AS i(message_id, sender_number, worker_id, owner, waha_message_id, jitter, paces_worker,
+             returned_at)
     ), locked_senders AS (
       SELECT phone_number FROM senders WHERE phone_number = ANY(${senders}::text[])
       ORDER BY phone_number FOR UPDATE
     ), sender AS (
-      UPDATE senders s SET last_sent_at = now(), next_send_at = now(), jitter_seconds = i.jitter,
+      UPDATE senders s SET last_sent_at = LEAST(now(), i.returned_at), next_send_at = now(),
+        jitter_seconds = i.jitter,
         held_reason = NULL, updated_at = now()
       FROM input i, locked_senders l
       WHERE s.phone_number = ANY(${senders}::text[]) AND s.phone_number = i.sender_number
