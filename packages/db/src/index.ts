@@ -8,6 +8,7 @@ export * from './queries/campaign-events.ts';
 export * from './queries/campaign-media.ts';
 export * from './queries/campaign-status.ts';
 export * from './queries/campaigns.ts';
+export * from './queries/claim-result.ts';
 export * from './queries/delays.ts';
 export * from './queries/dispatch.ts';
 export * from './queries/dispatchers.ts';

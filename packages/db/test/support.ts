@@ -1,7 +1,8 @@
 import type { DispatchOutcome } from '@herald/domain';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../src/database.ts';
-import { type ClaimResult, claimNextMessage } from '../src/queries/dispatch.ts';
+import type { ClaimResult } from '../src/queries/claim-result.ts';
+import { claimNextMessage } from '../src/queries/dispatch.ts';
 import { acquireSenderLease, type LeaseInput } from '../src/queries/leases.ts';
 import { type RecordOutcomeResult, recordOutcome } from '../src/queries/record-outcome.ts';
 import { makeCampaign, makeConnectedSender } from '../src/testing/index.ts';

@@ -1,13 +1,8 @@
-import {
-  type SenderPolicy,
-  type SessionStatus,
-  type WaitReason,
-  type WorkerTier,
-  workerDueAt,
-} from '@herald/domain';
+import { type SessionStatus, type WorkerTier, workerDueAt } from '@herald/domain';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
-import { type ClaimWait, holdSender, nothingDue, waitAndRenew } from './claim-waits.ts';
+import type { ClaimResult, SendTarget } from './claim-result.ts';
+import { holdSender, nothingDue, waitAndRenew } from './claim-waits.ts';
 import type { LeaseInput } from './leases.ts';
 import { markSendingMany, type SendingMark } from './mark-sending.ts';
 import { type NextMessage, nextClaimableMessage, nextMessageOfSender } from './next-message.ts';
@@ -25,51 +20,6 @@ import { decideForSender, type PolicyFactRow, policyFactColumns } from './sendin
 // The dispatcher's hot path. Every transaction that locks takes its rows in one order (senders,
 // workers, messages, campaigns, sessions) so concurrent turns, outcomes and sweeps cannot deadlock.
 // All times are the database's `now()`, never a process clock, so every dispatcher agrees.
-
-export interface ClaimedMessage {
-  id: number;
-  campaignId: number;
-  recipient: string;
-  body: string;
-  mediaUrl: string | null;
-  /** Including this attempt, counted since the last retry of its campaign re-queued it. */
-  attempts: number;
-}
-
-export interface SendTarget {
-  workerId: number;
-  url: string;
-  apiKey: string;
-  tier: WorkerTier | null;
-  wahaSession: string;
-}
-
-export type ClaimResult =
-  | { kind: 'lost' }
-  | { kind: 'paused'; reason: PauseReason; sessionStatus: SessionStatus | null }
-  | { kind: 'empty' }
-  | ClaimWait
-  /** The sender policy holds the sender until `until`: end the turn, the next starts then. */
-  | { kind: 'held'; now: Date; until: Date; reason: WaitReason }
-  | {
-      kind: 'claimed';
-      now: Date;
-      message: ClaimedMessage;
-      target: SendTarget;
-      /** In force for this send (its outcome draws the jitter from it). */
-      policy: SenderPolicy;
-      /** The earliest time pacing allowed this send (for the pacing-lag metric). */
-      dueAt: Date;
-      /**
-       * The database's time from which the WAHA call may start: the claim's `now`, or the sender's
-       * due time when the claim was made ahead of it (`aheadSeconds`).
-       */
-      sendableAt: Date;
-      /** MESSAGE_DELAY in force for the sender: after this send, the earliest next one is that far. */
-      messageDelaySeconds: number;
-      /** A sender-switch delay is in force: the claim marked the worker busy, its outcome frees it. */
-      pacesWorker: boolean;
-    };
 
 interface SenderState extends PolicyFactRow {
   lease_owner: string | null;

@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../database.ts';
-import { type ClaimResult, claimMessages } from './dispatch.ts';
+import type { ClaimResult } from './claim-result.ts';
+import { claimMessages } from './dispatch.ts';
 import type { LeaseInput } from './leases.ts';
 import type { RecordOutcomeResult } from './record-outcome.ts';
 import { recordSentMany, type SentRecord } from './record-sent.ts';
