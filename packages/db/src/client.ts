@@ -67,6 +67,8 @@ const TRANSACTION_ENDS = new Set(['commit', 'rollback']);
  */
 function streamlineQueries(client: pg.PoolClient, limit: number): void {
   const names = new Map<string, string>();
+  /** Names sent at least once on this connection: Postgres has parsed them or refused to. */
+  const sent = new Set<string>();
   let prepared = 0;
   let beginHeld = false;
   const query = client.query.bind(client) as (...args: unknown[]) => Promise<pg.QueryResult>;
@@ -93,15 +95,18 @@ function streamlineQueries(client: pg.PoolClient, limit: number): void {
     const name = nameOf(text);
     const opening = beginHeld;
     beginHeld = false;
+    const firstRun = name !== undefined && !sent.has(name);
+    if (name !== undefined) sent.add(name);
     const request = { text, values, ...(name === undefined ? {} : { name }) };
     const answer = opening ? queryOpeningTransaction(client, request) : query(request);
     if (name === undefined) return answer;
     // A migration that changes a table's columns under a prepared `SELECT *` (another process
-    // deploying) fails it once: the next run prepares the text again, under a new name. A query
-    // sent with its BEGIN that fails is prepared again too: the BEGIN's parse may have marked it
-    // parsed when its own parse failed.
+    // deploying) fails it once: the next run prepares the text again, under a new name. So does a
+    // first run sent with its BEGIN that fails: the BEGIN's parse may have marked it parsed when
+    // its own parse failed. (A later failure, a constraint say, leaves the prepared text alone.)
     return answer.catch((error: unknown) => {
-      if (opening || (error as { code?: string }).code === RESULT_TYPE_CHANGED) names.delete(text);
+      const reparse = opening && firstRun;
+      if (reparse || (error as { code?: string }).code === RESULT_TYPE_CHANGED) names.delete(text);
       throw error;
     });
   };
