@@ -112,19 +112,45 @@ export interface PacingSpread {
   start: Summary;
   /** Each sender's first-to-last span beyond its delays: its extra gaps, added up. */
   drift: Summary;
+  /**
+   * The steady part of the run, once every sender is under way and until the first one is done:
+   * sends per second then (every sender is pacing, so the offered rate holds exactly), and the
+   * extra gaps of the sends that began there. Null when no sender was under way with all others.
+   */
+  steady: { seconds: number; rate: number; extra: Summary } | null;
 }
 
 /**
  * Splits what a run lost against the offered rate into its two causes: senders starting late
  * (the first send of 2,000 senders cannot happen at once) and each sender's gaps running long.
  */
-export function pacingSpread(timesBySender: ReadonlyMap<string, number[]>, delayMs: number) {
+export function pacingSpread(
+  timesBySender: ReadonlyMap<string, number[]>,
+  delayMs: number,
+): PacingSpread {
   const sorted = [...timesBySender.values()].map((t) => [...t].sort((a, b) => a - b));
-  const first = Math.min(...sorted.map((t) => t[0] as number));
+  const firsts = sorted.map((t) => t[0] as number);
+  const first = Math.min(...firsts);
+  const from = Math.max(...firsts);
+  const until = Math.min(...sorted.map((t) => t.at(-1) as number));
+  const sends = sorted.flat().filter((at) => at >= from && at <= until).length;
+  const extra = sorted.flatMap((t) =>
+    t
+      .slice(1)
+      .flatMap((at, i) => ((t[i] as number) >= from ? [at - (t[i] as number) - delayMs] : [])),
+  );
   return {
-    start: summarize(sorted.map((t) => (t[0] as number) - first)),
+    start: summarize(firsts.map((at) => at - first)),
     drift: summarize(
       sorted.map((t) => (t.at(-1) as number) - (t[0] as number) - (t.length - 1) * delayMs),
     ),
-  } satisfies PacingSpread;
+    steady:
+      until > from && extra.length > 0
+        ? {
+            seconds: (until - from) / 1000,
+            rate: sends / ((until - from) / 1000),
+            extra: summarize(extra),
+          }
+        : null,
+  };
 }

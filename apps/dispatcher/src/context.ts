@@ -13,6 +13,7 @@ import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { Batcher } from './batcher.ts';
 import type { CampaignMediaCache } from './campaign-media.ts';
+import type { DatabaseClock } from './claim-clock.ts';
 import type { DispatcherConfig } from './config.ts';
 import type { Fleet } from './fleet.ts';
 import type { OutcomePolicy } from './outcome.ts';
@@ -32,6 +33,8 @@ export interface DispatchContext {
   metrics: HeraldMetrics;
   /** Heartbeat, lease renewal and fair share of this dispatcher. */
   fleet: Fleet;
+  /** What this process knows of the database's clock, from claims and readings of their own. */
+  clock: DatabaseClock;
   /** Claims of this dispatcher's turns, batched into shared transactions (`claimMessages`). */
   claims: Batcher<LeaseInput, { claim: ClaimResult; started: number }>;
   /** SENT answers of senders without a health rule, recorded together (`recordSentMany`). */

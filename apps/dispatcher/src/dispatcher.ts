@@ -1,4 +1,5 @@
 import {
+  type ClaimResult,
   claimMessages,
   createDb,
   createQueue,
@@ -22,7 +23,13 @@ import {
 import { createWahaClientCache, type WahaClientCache } from '@herald/waha';
 import { createBatcher } from './batcher.ts';
 import { createCampaignMediaCache } from './campaign-media.ts';
-import { CLAIM_AHEAD_MS, timedTransaction } from './claim-clock.ts';
+import {
+  CLAIM_AHEAD_MS,
+  CLOCK_READ_INTERVAL_MS,
+  DatabaseClock,
+  readDatabaseClock,
+  timedTransaction,
+} from './claim-clock.ts';
 import type { DispatcherConfig } from './config.ts';
 import { startConsumer } from './consumer.ts';
 import type { DispatchContext } from './context.ts';
@@ -147,6 +154,7 @@ export async function startDispatcher(
     baseSeconds: config.retryBackoffSeconds,
     maxSeconds: config.retryBackoffMaxSeconds,
   };
+  const clock = new DatabaseClock();
   const ctx: DispatchContext = {
     config,
     db,
@@ -161,18 +169,26 @@ export async function startDispatcher(
     media: createCampaignMediaCache(db),
     metrics,
     fleet,
-    // Each claim says when its transaction was sent: the database's clock is mapped from it.
+    clock,
+    // Each claim's transaction is a reading of the database's clock; its pacing maps through it.
     claims: createBatcher(async (leases: LeaseInput[]) => {
       const aheadSeconds = CLAIM_AHEAD_MS / 1000;
-      const { result, started } = await timedTransaction(db, (trx) =>
+      const { result, started, answered } = await timedTransaction(db, (trx) =>
         claimMessages(trx, leases, { aheadSeconds }),
       );
+      observeClaims(clock, result, started, answered);
       return result.map((claim) => ({ claim, started }));
     }),
     sent: createBatcher((records: SentRecord[]) => recordSentMany(db, records)),
     sentThenClaim: createBatcher(async (items: SentThenClaim[]) => {
-      const { result, started } = await timedTransaction(db, (trx) =>
+      const { result, started, answered } = await timedTransaction(db, (trx) =>
         recordSentThenClaim(trx, items),
+      );
+      observeClaims(
+        clock,
+        result.map(({ next }) => next),
+        started,
+        answered,
       );
       return result.map(({ recorded, next }) => ({ recorded, next: { claim: next, started } }));
     }),
@@ -200,6 +216,11 @@ export async function startDispatcher(
   // Periodic tasks of this dispatcher: the recovery sweep, scheduled campaign starts, and worker probing with session
   // reconciliation (the daily keep-alive is a pg-boss schedule, registered above).
   const periodicTasks: PeriodicTask[] = [
+    {
+      name: 'clock',
+      intervalMs: CLOCK_READ_INTERVAL_MS,
+      run: async () => clock.observe(await readDatabaseClock(db)),
+    },
     createSweepTask(ctx),
     createScheduledStartTask(ctx),
     createExpireOldRecordsTask(ctx),
@@ -259,4 +280,15 @@ export async function startDispatcher(
       return stopping;
     },
   };
+}
+
+/** The claims of one transaction share its `now()`: one reading of the database's clock. */
+function observeClaims(
+  clock: DatabaseClock,
+  claims: readonly ClaimResult[],
+  started: number,
+  answered: number,
+): void {
+  const stamped = claims.find((claim) => 'now' in claim);
+  if (stamped && 'now' in stamped) clock.observe({ started, stamp: stamped.now, answered });
 }

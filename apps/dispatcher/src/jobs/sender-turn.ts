@@ -7,13 +7,7 @@ import {
   releaseSenderLease,
 } from '@herald/db';
 import { drawJitterSeconds, nextTurnAt, pausesSender } from '@herald/domain';
-import {
-  CLAIM_AHEAD_MS,
-  type ClaimClock,
-  databaseTimeAfter,
-  localTimeReaching,
-  untilSendable,
-} from '../claim-clock.ts';
+import { CLAIM_AHEAD_MS } from '../claim-clock.ts';
 import type { DispatchContext } from '../context.ts';
 import type { TurnSlot } from '../fleet.ts';
 import { sleepUnlessAborted } from '../nap.ts';
@@ -126,20 +120,18 @@ async function sendWhileDue(
 ): Promise<TurnEnd> {
   const { config, logger } = ctx;
   const deadline = Date.now() + config.turnSeconds * 1000;
-  // A claim made with the last record (at zero delay), and when it was asked and answered.
-  let chained: { claim: ClaimResult; started: number; answered: number } | undefined;
+  // A claim made with the last record (at zero delay), and when it was asked.
+  let chained: { claim: ClaimResult; started: number } | undefined;
   for (;;) {
     let claim: ClaimResult;
     let claimStarted: number;
-    let claimAnswered: number;
     if (chained) {
-      ({ claim, started: claimStarted, answered: claimAnswered } = chained);
+      ({ claim, started: claimStarted } = chained);
       chained = undefined;
     } else {
       const stop = await mayClaim(ctx, lease.senderNumber, signal, slot);
       if (stop) return stop;
       ({ claim, started: claimStarted } = await ctx.claims.run(lease));
-      claimAnswered = performance.now();
     }
     switch (claim.kind) {
       case 'lost':
@@ -163,11 +155,9 @@ async function sendWhileDue(
         });
         return 'WAITING';
       case 'wait': {
-        // `claim.now` is the database's time when the claim began; the claim's own duration is
-        // already part of the wait. Waking a little early only costs one more claim, which
-        // re-checks the pacing against the database clock; one made ahead of the due time is
-        // taken, and waits for it (`untilSendable`).
-        const wakeAt = claimStarted + claim.until.getTime() - claim.now.getTime() - CLAIM_AHEAD_MS;
+        // The next claim re-checks the pacing; one made ahead of the due time is taken, and its
+        // call waits for the due time (`untilSendable`).
+        const wakeAt = ctx.clock.localTimeReaching(claim.until) - CLAIM_AHEAD_MS;
         const rested = await rest(ctx, lease.senderNumber, signal, slot, wakeAt, deadline, state);
         if (rested) return rested;
         continue;
@@ -177,15 +167,10 @@ async function sendWhileDue(
         state.calls += 1;
         const lagMs = claim.now.getTime() - claim.dueAt.getTime();
         ctx.metrics.pacingLagSeconds.observe(Math.max(0, lagMs) / 1000);
-        const clock: ClaimClock = {
-          started: claimStarted,
-          answered: claimAnswered,
-          now: claim.now,
-        };
-        await untilSendable(clock, claim.sendableAt);
+        await ctx.clock.untilSendable(claim.sendableAt);
         const outcome = await deliver(ctx, lease, claim, claimStarted);
         // The sender's next send is paced from the call's return (not from its record, later).
-        const returnedAt = databaseTimeAfter(clock, performance.now());
+        const returnedAt = ctx.clock.databaseTimeAfter(performance.now());
         // Drawn once, here, and stored: every dispatcher then waits for the same next-send time.
         const jitterSeconds = drawJitterSeconds(claim.policy);
         const restMs = (claim.messageDelaySeconds + jitterSeconds) * 1000;
@@ -219,7 +204,7 @@ async function sendWhileDue(
         }
         if (stop) return stop;
         if (next) {
-          chained = { ...next, answered: performance.now() };
+          chained = next;
           continue;
         }
         if (Date.now() >= deadline) return 'BUDGET';
@@ -227,7 +212,7 @@ async function sendWhileDue(
         // claim ahead of it, instead of claiming only to hear "wait".
         if (restMs > 0) {
           const due = new Date(returnedAt.getTime() + restMs);
-          const wakeAt = localTimeReaching(clock, due) - CLAIM_AHEAD_MS;
+          const wakeAt = ctx.clock.localTimeReaching(due) - CLAIM_AHEAD_MS;
           const rested = await rest(ctx, lease.senderNumber, signal, slot, wakeAt, deadline, state);
           if (rested) return rested;
         }
