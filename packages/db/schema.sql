@@ -30,6 +30,7 @@ CREATE FUNCTION public.record_campaign_event() RETURNS trigger
 
 CREATE FUNCTION public.record_message_events() RETURNS trigger
     LANGUAGE plpgsql
+    SET enable_nestloop TO 'off'
     AS $$
     BEGIN
       INSERT INTO campaign_events (campaign_id, message_id, recipient, status, error_code, note)

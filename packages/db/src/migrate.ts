@@ -15,6 +15,7 @@ import * as dispatchers from './migrations/0012_dispatchers.ts';
 import * as readsAtScale from './migrations/0013_reads_at_scale.ts';
 import * as messageEventsPerStatement from './migrations/0014_message_events_per_statement.ts';
 import * as hotClaims from './migrations/0015_hot_claims.ts';
+import * as messageEventsHashJoin from './migrations/0016_message_events_hash_join.ts';
 
 // Listed explicitly rather than read from disk, so migrations work the same under tsx, in a
 // bundle, and in tests, and their order is reviewed in one place.
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013_reads_at_scale': readsAtScale,
   '0014_message_events_per_statement': messageEventsPerStatement,
   '0015_hot_claims': hotClaims,
+  '0016_message_events_hash_join': messageEventsHashJoin,
 };
 
 /** The migrations this build applies, in order (readiness checks they all are). */

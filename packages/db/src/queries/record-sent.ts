@@ -61,9 +61,11 @@ export async function recordSentMany(
       UPDATE senders s SET last_sent_at = LEAST(now(), i.returned_at), next_send_at = now(),
         jitter_seconds = i.jitter,
         held_reason = NULL, updated_at = now()
-      FROM input i, locked_senders l
+      FROM input i
+      -- The locks are taken first, all of them (a count reads the whole CTE, once): joined to the
+      -- rows instead, the CTE would be read again for every row, n² for a batch of n.
       WHERE s.phone_number = ANY(${senders}::text[]) AND s.phone_number = i.sender_number
-        AND l.phone_number = s.phone_number
+        AND (SELECT count(*) FROM locked_senders) > 0
       RETURNING s.phone_number, (s.lease_owner = i.owner AND s.lease_expires_at > now()) AS lease_held
     ), locked_workers AS (
       SELECT id FROM workers WHERE id = ANY(ARRAY(SELECT worker_id FROM input WHERE paces_worker))
