@@ -63,7 +63,7 @@ export async function recordSentMany(
         held_reason = NULL, updated_at = now()
       FROM input i
       -- The locks are taken first, all of them (a count reads the whole CTE, once): joined to the
-      -- rows instead, the CTE would be read again for every row, n² for a batch of n.
+      -- rows instead, the CTE would be read again for every row: n times n reads for a batch of n.
       WHERE s.phone_number = ANY(${senders}::text[]) AND s.phone_number = i.sender_number
         AND (SELECT count(*) FROM locked_senders) > 0
       RETURNING s.phone_number, (s.lease_owner = i.owner AND s.lease_expires_at > now()) AS lease_held
