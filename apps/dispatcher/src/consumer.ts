@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@herald/logging';
 import type { Job, PgBoss } from 'pg-boss';
+import { createBatcher } from './batcher.ts';
+import type { DueTurns } from './due-turns.ts';
 
 export interface ConsumerOptions {
   boss: PgBoss;
@@ -9,6 +11,8 @@ export interface ConsumerOptions {
   concurrency: number;
   /** Pause after a fetch that found fewer jobs than there were free slots. */
   pollIntervalMs: number;
+  /** Jobs queued for later by this process: that pause ends when the first comes due. */
+  dueTurns?: DueTurns;
   /** Jobs to run at once now, below `concurrency` (this dispatcher's fair share). */
   limit?: () => number;
   /** Told when a fetch filled the slots `limit` left free: the limit may be stale. */
@@ -37,12 +41,19 @@ export function startConsumer(options: ConsumerOptions): Consumer {
   const shutdown = new AbortController();
   const running = new Set<Promise<void>>();
   let wakeOnFreeSlot: (() => void) | undefined;
+  // Jobs that end together complete in one statement. Turns started together end together, every
+  // turn length: one at a time, thousands of completions queue on pg-boss's few connections for
+  // seconds, holding their slots, and the fetch that would start the next turns waits behind them.
+  const completions = createBatcher(async (jobs: Job<unknown>[]) => {
+    await boss.complete(queue, jobs);
+    return jobs.map(() => undefined);
+  });
 
   function run(job: Job<unknown>): void {
     const task = (async () => {
       try {
         await options.handle(job, shutdown.signal);
-        await boss.complete(queue, job);
+        await completions.run(job);
       } catch (error) {
         logger.error('job failed; pg-boss will retry it', {
           queue,
@@ -91,8 +102,9 @@ export function startConsumer(options: ConsumerOptions): Consumer {
       // Jobs fetched during a shutdown still run: a turn that sees the signal hands its sender
       // straight back with a new queued turn, so nothing waits for this job's expiry.
       for (const job of jobs) run(job);
-      if (jobs.length < free) await pause(pollIntervalMs);
-      else if (limit < concurrency) {
+      if (jobs.length < free) {
+        await (options.dueTurns?.rest(pollIntervalMs, shutdown.signal) ?? pause(pollIntervalMs));
+      } else if (limit < concurrency) {
         await options.limitReached?.().catch((error: unknown) => {
           logger.warn('recounting the share failed', { error: String(error) });
         });

@@ -19,6 +19,12 @@ import type { Fleet } from './fleet.ts';
 import type { OutcomePolicy } from './outcome.ts';
 import type { SendTimeouts } from './send-timeouts.ts';
 
+/** A turn's end: its lease to give back, and when its sender's next turn may start (null: none). */
+export interface HandBack {
+  lease: LeaseInput;
+  next: { startAfter?: Date } | null;
+}
+
 /** What a turn, the sweeper and the periodic tasks of one dispatcher share. */
 export interface DispatchContext {
   config: Readonly<DispatcherConfig>;
@@ -37,6 +43,8 @@ export interface DispatchContext {
   clock: DatabaseClock;
   /** Claims of this dispatcher's turns, batched into shared transactions (`claimMessages`). */
   claims: Batcher<LeaseInput, { claim: ClaimResult; started: number }>;
+  /** Ended turns handing their senders back, with their next turns, in shared transactions. */
+  handBacks: Batcher<HandBack, void>;
   /** SENT answers of senders without a health rule, recorded together (`recordSentMany`). */
   sent: Batcher<SentRecord, RecordOutcomeResult>;
   /** The same, each with its turn's next claim, at zero delay (`recordSentThenClaim`). */

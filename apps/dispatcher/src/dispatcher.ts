@@ -3,11 +3,13 @@ import {
   claimMessages,
   createDb,
   createQueue,
+  enqueueSenderTurns,
   ensureQueues,
   type LeaseInput,
   migrateToLatest,
   recordSentMany,
   recordSentThenClaim,
+  releaseSenderLeases,
   type SentRecord,
   type SentThenClaim,
 } from '@herald/db';
@@ -32,7 +34,8 @@ import {
 } from './claim-clock.ts';
 import type { DispatcherConfig } from './config.ts';
 import { startConsumer } from './consumer.ts';
-import type { DispatchContext } from './context.ts';
+import type { DispatchContext, HandBack } from './context.ts';
+import { DueTurns } from './due-turns.ts';
 import { type Fleet, joinFleet } from './fleet.ts';
 import { ensureClientWebhookQueue, startClientWebhookWorker } from './jobs/client-webhook.ts';
 import { runSenderTurn } from './jobs/sender-turn.ts';
@@ -155,6 +158,7 @@ export async function startDispatcher(
     maxSeconds: config.retryBackoffMaxSeconds,
   };
   const clock = new DatabaseClock();
+  const dueTurns = new DueTurns();
   const ctx: DispatchContext = {
     config,
     db,
@@ -179,6 +183,26 @@ export async function startDispatcher(
       observeClaims(clock, result, started, answered);
       return result.map((claim) => ({ claim, started }));
     }),
+    // Turns started together end together: their hand-backs share transactions, so thousands
+    // ending in the same second do not each wait for a connection of their own.
+    handBacks: createBatcher(async (ends: HandBack[]) => {
+      const queued = await db.transaction().execute(async (trx) => {
+        const released = await releaseSenderLeases(
+          trx,
+          ends.map((end) => end.lease),
+        );
+        const continuing = ends.flatMap((end, i) => {
+          const { released: gaveBack, pending, sendable } = released[i] ?? {};
+          return gaveBack && pending && sendable && end.next
+            ? [{ senderNumber: end.lease.senderNumber, ...end.next }]
+            : [];
+        });
+        await enqueueSenderTurns(boss, continuing, { db: trx });
+        return continuing;
+      });
+      for (const turn of queued) dueTurns.expect(turn.startAfter);
+      return ends.map(() => undefined);
+    }),
     sent: createBatcher((records: SentRecord[]) => recordSentMany(db, records)),
     sentThenClaim: createBatcher(async (items: SentThenClaim[]) => {
       const { result, started, answered } = await timedTransaction(db, (trx) =>
@@ -199,6 +223,7 @@ export async function startDispatcher(
     queue: SENDER_TURN_QUEUE,
     concurrency: config.concurrency,
     pollIntervalMs: config.pollIntervalMs,
+    dueTurns,
     logger,
     limit: () => fleet.turnLimit(),
     limitReached: () => fleet.refreshShare(),

@@ -10,7 +10,7 @@ import {
   startDueCampaigns,
 } from '../src/queries/campaign-controls.ts';
 import { claimNextMessage } from '../src/queries/dispatch.ts';
-import { releaseSenderLease } from '../src/queries/leases.ts';
+import { releaseSenderLeases } from '../src/queries/leases.ts';
 import { findOverdueSenders } from '../src/queries/recovery.ts';
 import {
   createTestDatabase,
@@ -84,8 +84,8 @@ describe('claims and campaign controls', () => {
     await record(t.db, lease, claimed, { kind: 'SENT', wahaMessageId: 'w1' });
     assert.equal((await claim(t.db, lease)).kind, 'empty');
     // Paused work is no work: no continuation, no overdue turn (else a turn would loop on it).
-    const released = await t.db.transaction().execute((trx) => releaseSenderLease(trx, lease));
-    assert.deepEqual(released, { released: true, pending: false, sendable: true });
+    const released = await t.db.transaction().execute((trx) => releaseSenderLeases(trx, [lease]));
+    assert.deepEqual(released, [{ released: true, pending: false, sendable: true }]);
     const overdue = await findOverdueSenders(t.db, { graceSeconds: 0, limit: 1000 });
     assert.ok(!overdue.includes(phone));
 

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { acquireSenderLease, releaseSenderLease, renewSenderLease } from '../src/queries/leases.ts';
+import {
+  acquireSenderLease,
+  releaseSenderLeases,
+  renewSenderLease,
+} from '../src/queries/leases.ts';
 import { expireSenderLeases } from '../src/queries/recovery.ts';
 import { createTestDatabase, setDelaySettings, type TestDatabase } from '../src/testing/index.ts';
 import {
@@ -90,7 +94,11 @@ describe('a sender lease', () => {
     const { phone, worker } = await senderWithCampaign(1);
     const lease = await takeLease(t.db, phone);
     const release = (owner: string) =>
-      t.db.transaction().execute((trx) => releaseSenderLease(trx, { senderNumber: phone, owner }));
+      t.db
+        .transaction()
+        .execute(
+          async (trx) => (await releaseSenderLeases(trx, [{ senderNumber: phone, owner }]))[0],
+        );
     assert.deepEqual(await release('turn-other'), {
       released: false,
       pending: true,
@@ -103,6 +111,34 @@ describe('a sender lease', () => {
       sendable: false,
     });
     assert.equal((await senderRow(t.db, phone)).lease_owner, null);
+  });
+
+  it('is released for many turns at once, each answered in its place as if alone', async () => {
+    const [done, busy, notMine] = [
+      await senderWithCampaign(1),
+      await senderWithCampaign(2),
+      await senderWithCampaign(1),
+    ];
+    // Cancelled: no work left for that sender.
+    await t.db
+      .updateTable('campaigns')
+      .set({ status: 'CANCELLED' })
+      .where('id', '=', done.campaign.id)
+      .execute();
+    const leases = [
+      await takeLease(t.db, done.phone),
+      await takeLease(t.db, busy.phone),
+      { ...(await takeLease(t.db, notMine.phone)), owner: 'turn-other' },
+    ];
+    const answers = await t.db
+      .transaction()
+      .execute((trx) => releaseSenderLeases(trx, [...leases].reverse()));
+    assert.deepEqual(answers, [
+      { released: false, pending: true, sendable: true },
+      { released: true, pending: true, sendable: true },
+      { released: true, pending: false, sendable: true },
+    ]);
+    assert.equal((await senderRow(t.db, notMine.phone)).lease_owner === null, false);
   });
 });
 

@@ -1,11 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  acquireSenderLease,
-  type ClaimResult,
-  enqueueSenderTurn,
-  type LeaseInput,
-  releaseSenderLease,
-} from '@herald/db';
+import { acquireSenderLease, type ClaimResult, type LeaseInput } from '@herald/db';
 import { drawJitterSeconds, nextTurnAt, pausesSender } from '@herald/domain';
 import { CLAIM_AHEAD_MS } from '../claim-clock.ts';
 import type { DispatchContext } from '../context.ts';
@@ -70,23 +64,13 @@ export async function runSenderTurn(
     slot.leave();
     // Best effort: hand the sender back now rather than at lease expiry. A message left SENDING
     // becomes UNKNOWN at the next sweep; pg-boss retries this job.
-    await db
-      .transaction()
-      .execute((trx) => releaseSenderLease(trx, lease))
-      .catch(() => {});
+    await ctx.handBacks.run({ lease, next: null }).catch(() => {});
     throw error;
   }
   slot.leave();
   if (end !== 'LOST' && end !== 'STALE') {
-    await db.transaction().execute(async (trx) => {
-      const released = await releaseSenderLease(trx, lease);
-      if (released.released && released.pending && released.sendable && end !== 'PAUSED') {
-        await enqueueSenderTurn(ctx.boss, senderNumber, {
-          db: trx,
-          ...nextTurnStart(state, config.turnSeconds),
-        });
-      }
-    });
+    const next = end === 'PAUSED' ? null : nextTurnStart(state, config.turnSeconds);
+    await ctx.handBacks.run({ lease, next });
   }
   logger.debug('sender turn ended', { sender: senderNumber, end, calls: state.calls });
   return { end, calls: state.calls };

@@ -78,34 +78,44 @@ export async function renewSenderLease(
   return renewed.rows.length > 0;
 }
 
+/** Whether a turn's end gave its lease back, and whether its sender has work it could send. */
+export interface LeaseRelease {
+  released: boolean;
+  pending: boolean;
+  sendable: boolean;
+}
+
 /**
- * Ends a turn: gives the lease back (only if still ours) and says whether the sender has work left
- * (messages of campaigns that may send) and could send it, so the caller can enqueue a continuation in this same transaction. Releasing
- * first matters: a turn enqueued by someone else while we held the lease found it taken and gave
- * up, and their messages were committed before that, so this later read sees them.
+ * Ends turns: gives their leases back (each only if still its own) and says whether each sender
+ * has work left (messages of campaigns that may send) and could send it, so the caller can enqueue
+ * continuations in this same transaction. Two statements for any number of turns, answered in
+ * their order. Releasing first matters: a turn enqueued by someone else while we held the lease
+ * found it taken and gave up, and their messages were committed before that, so the later read
+ * (a statement of its own, with a snapshot taken after the release) sees them.
  */
-export async function releaseSenderLease(
+export async function releaseSenderLeases(
   trx: Transaction<Database>,
-  input: Pick<LeaseInput, 'senderNumber' | 'owner'>,
-): Promise<{ released: boolean; pending: boolean; sendable: boolean }> {
-  const released = await trx
-    .updateTable('senders')
-    .set({ lease_owner: null, lease_expires_at: null, updated_at: NOW })
-    .where('phone_number', '=', input.senderNumber)
-    .where('lease_owner', '=', input.owner)
-    .returning('phone_number')
-    .executeTakeFirst();
-  const facts = await sql<{ pending: boolean; sendable: boolean }>`
-    SELECT
-      ${senderHasClaimable} AS pending,
-      ${canSend} AS sendable
-    FROM senders s ${sessionAndWorker}
-    WHERE s.phone_number = ${input.senderNumber}
+  inputs: readonly Pick<LeaseInput, 'senderNumber' | 'owner'>[],
+): Promise<LeaseRelease[]> {
+  if (inputs.length === 0) return [];
+  const senders = inputs.map((input) => input.senderNumber);
+  const released = await sql<{ phone_number: string; owner: string }>`
+    UPDATE senders s SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+    FROM unnest(${senders}::text[], ${inputs.map((input) => input.owner)}::text[]) AS i(sender, owner)
+    WHERE s.phone_number = ANY(${senders}::text[]) AND s.phone_number = i.sender
+      AND s.lease_owner = i.owner
+    RETURNING s.phone_number, i.owner
   `.execute(trx);
-  const row = facts.rows[0];
-  return {
-    released: released !== undefined,
-    pending: row?.pending ?? false,
-    sendable: row?.sendable ?? false,
-  };
+  const facts = await sql<{ phone_number: string; pending: boolean; sendable: boolean }>`
+    SELECT s.phone_number, ${senderHasClaimable} AS pending, ${canSend} AS sendable
+    FROM senders s ${sessionAndWorker}
+    WHERE s.phone_number = ANY(${senders}::text[])
+  `.execute(trx);
+  const gaveBack = new Set(released.rows.map((row) => `${row.phone_number} ${row.owner}`));
+  const bySender = new Map(facts.rows.map((row) => [row.phone_number, row]));
+  return inputs.map((input) => ({
+    released: gaveBack.has(`${input.senderNumber} ${input.owner}`),
+    pending: bySender.get(input.senderNumber)?.pending ?? false,
+    sendable: bySender.get(input.senderNumber)?.sendable ?? false,
+  }));
 }

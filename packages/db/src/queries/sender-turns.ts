@@ -28,6 +28,27 @@ export function enqueueSenderTurn(
 }
 
 /**
+ * `enqueueSenderTurn` for many senders in one statement (in the transaction `db`), each not
+ * before its own `startAfter`; a sender with a turn already queued keeps that one.
+ */
+export async function enqueueSenderTurns(
+  boss: PgBoss,
+  turns: readonly { senderNumber: string; startAfter?: Date }[],
+  options: Pick<EnqueueTurnOptions, 'db'> = {},
+): Promise<void> {
+  if (turns.length === 0) return;
+  await boss.insert(
+    SENDER_TURN_QUEUE,
+    turns.map(({ senderNumber, startAfter }) => ({
+      data: SenderTurnPayload.parse({ sender_number: senderNumber }),
+      singletonKey: senderNumber,
+      ...(startAfter ? { startAfter } : {}),
+    })),
+    options.db ? { db: fromKysely(options.db) } : {},
+  );
+}
+
+/**
  * Turns queued for later (a sender held by its policy, or paused) start now instead: after a
  * policy change or a resume, the next claim decides again rather than the old hold being waited
  * out. The queue keeps one queued turn per sender, so the later one is removed first; a turn that
