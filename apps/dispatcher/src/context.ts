@@ -2,6 +2,7 @@ import type {
   ClaimResult,
   Database,
   LeaseInput,
+  LeaseTake,
   RecordOutcomeResult,
   SentRecord,
   SentThenClaim,
@@ -43,6 +44,8 @@ export interface DispatchContext {
   clock: DatabaseClock;
   /** Claims of this dispatcher's turns, batched into shared transactions (`claimMessages`). */
   claims: Batcher<LeaseInput, { claim: ClaimResult; started: number }>;
+  /** Starting turns taking their senders' leases, in shared transactions. */
+  leaseTakes: Batcher<LeaseInput, LeaseTake>;
   /** Ended turns handing their senders back, with their next turns, in shared transactions. */
   handBacks: Batcher<HandBack, void>;
   /** SENT answers of senders without a health rule, recorded together (`recordSentMany`). */

@@ -1,4 +1,5 @@
 import {
+  acquireSenderLeases,
   type ClaimResult,
   claimMessages,
   createDb,
@@ -183,6 +184,9 @@ export async function startDispatcher(
       observeClaims(clock, result, started, answered);
       return result.map((claim) => ({ claim, started }));
     }),
+    leaseTakes: createBatcher((leases: LeaseInput[]) =>
+      db.transaction().execute((trx) => acquireSenderLeases(trx, leases)),
+    ),
     // Turns started together end together: their hand-backs share transactions, so thousands
     // ending in the same second do not each wait for a connection of their own.
     handBacks: createBatcher(async (ends: HandBack[]) => {

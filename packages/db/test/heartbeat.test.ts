@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { beatHeartbeat, readFleetFacts, removeDispatcher } from '../src/queries/dispatchers.ts';
-import { acquireSenderLease } from '../src/queries/leases.ts';
+import { acquireSenderLeases } from '../src/queries/leases.ts';
 import { expireSenderLeases } from '../src/queries/recovery.ts';
 import { createTestDatabase, setDelaySettings, type TestDatabase } from '../src/testing/index.ts';
 import {
@@ -25,7 +25,10 @@ after(() => t.drop());
 async function heldBy(dispatcherId: string, turn: string, leaseSeconds = 5) {
   const { phone, worker } = await senderWithCampaign(t.db, 2);
   const lease = { senderNumber: phone, owner: `${dispatcherId}:${turn}`, leaseSeconds };
-  const taken = await t.db.transaction().execute((trx) => acquireSenderLease(trx, lease));
+  const taken = await t.db
+    .transaction()
+    .execute((trx) => acquireSenderLeases(trx, [lease]))
+    .then(([taken]) => taken ?? assert.fail('no answer for the lease'));
   assert.equal(taken.acquired, true);
   return { phone, worker, lease };
 }

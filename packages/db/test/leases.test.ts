@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import {
-  acquireSenderLease,
+  acquireSenderLeases,
   releaseSenderLeases,
   renewSenderLease,
 } from '../src/queries/leases.ts';
@@ -28,7 +28,10 @@ after(() => t.drop());
 
 const senderWithCampaign = (recipients = 1) => withCampaign(t.db, recipients);
 const acquire = (lease: { senderNumber: string; owner: string; leaseSeconds: number }) =>
-  t.db.transaction().execute((trx) => acquireSenderLease(trx, lease));
+  t.db
+    .transaction()
+    .execute((trx) => acquireSenderLeases(trx, [lease]))
+    .then(([taken]) => taken ?? assert.fail('no answer for the lease'));
 const sweep = () => t.db.transaction().execute((trx) => expireSenderLeases(trx, { limit: 100 }));
 
 describe('a sender lease', () => {
@@ -41,6 +44,40 @@ describe('a sender lease', () => {
       lostMessages: 0,
     });
     assert.equal((await acquire(lease)).acquired, true, 'the owner may take it again');
+  });
+
+  it('is taken for many turns at once, each answered in its place as if alone', async () => {
+    const [free, held, lapsed] = [
+      await senderWithCampaign(),
+      await senderWithCampaign(),
+      await senderWithCampaign(2),
+    ];
+    await takeLease(t.db, held.phone);
+    const inFlight = await claimMessage(t.db, await takeLease(t.db, lapsed.phone));
+    await lapseLease(t.db, lapsed.phone);
+    const turn = (phone: string, owner: string) => ({
+      senderNumber: phone,
+      owner,
+      leaseSeconds: 30,
+    });
+    const answers = await t.db
+      .transaction()
+      .execute((trx) =>
+        acquireSenderLeases(trx, [
+          turn(lapsed.phone, 'turn-x'),
+          turn(free.phone, 'turn-y'),
+          turn(held.phone, 'turn-z'),
+          turn(free.phone, 'turn-w'),
+        ]),
+      );
+    assert.deepEqual(answers[0], { acquired: true, lostMessages: 1 });
+    assert.equal(answers[2]?.acquired, false, 'a held lease stays with its holder');
+    // Two turns of one sender: exactly one takes it, and the sender's row names that one.
+    const winners = [answers[1], answers[3]].filter((a) => a?.acquired);
+    assert.equal(winners.length, 1);
+    const owner = (await senderRow(t.db, free.phone)).lease_owner;
+    assert.equal(owner, answers[1]?.acquired ? 'turn-y' : 'turn-w');
+    assert.equal((await messageRow(t.db, inFlight.message.id)).status, 'UNKNOWN');
   });
 
   it('is taken over once it lapses, its message in flight becoming UNKNOWN', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import { claimNextMessage } from '../src/queries/dispatch.ts';
-import { acquireSenderLease } from '../src/queries/leases.ts';
+import { acquireSenderLeases } from '../src/queries/leases.ts';
 import { recordOutcome } from '../src/queries/record-outcome.ts';
 import { expireSenderLeases } from '../src/queries/recovery.ts';
 import {
@@ -40,7 +40,10 @@ test('a session-status refusal from the old worker leaves a session re-placed me
   const { worker: oldWorker } = await makeConnectedSender(t.db, sender);
   await makeCampaign(t.db, { sender, recipients: ['21698000001'], body: 'Hi' });
   const lease = { senderNumber: sender, owner: 'turn-1', leaseSeconds: 30 };
-  await t.db.transaction().execute((trx) => acquireSenderLease(trx, lease));
+  await t.db
+    .transaction()
+    .execute((trx) => acquireSenderLeases(trx, [lease]))
+    .then(([taken]) => taken ?? assert.fail('no answer for the lease'));
   const claim = await t.db.transaction().execute((trx) => claimNextMessage(trx, lease));
   assert.equal(claim.kind, 'claimed');
   if (claim.kind !== 'claimed') return;
@@ -91,7 +94,10 @@ test('a session-status refusal pauses the session on the worker that gave it', a
   const { worker } = await makeConnectedSender(t.db, sender);
   await makeCampaign(t.db, { sender, recipients: ['21698000002'], body: 'Hi' });
   const lease = { senderNumber: sender, owner: 'turn-2', leaseSeconds: 30 };
-  await t.db.transaction().execute((trx) => acquireSenderLease(trx, lease));
+  await t.db
+    .transaction()
+    .execute((trx) => acquireSenderLeases(trx, [lease]))
+    .then(([taken]) => taken ?? assert.fail('no answer for the lease'));
   const claim = await t.db.transaction().execute((trx) => claimNextMessage(trx, lease));
   assert.equal(claim.kind, 'claimed');
   if (claim.kind !== 'claimed') return;

@@ -1,9 +1,10 @@
+import assert from 'node:assert/strict';
 import type { DispatchOutcome } from '@herald/domain';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../src/database.ts';
 import type { ClaimResult } from '../src/queries/claim-result.ts';
 import { claimNextMessage } from '../src/queries/dispatch.ts';
-import { acquireSenderLease, type LeaseInput } from '../src/queries/leases.ts';
+import { acquireSenderLeases, type LeaseInput } from '../src/queries/leases.ts';
 import { type RecordOutcomeResult, recordOutcome } from '../src/queries/record-outcome.ts';
 import { makeCampaign, makeConnectedSender } from '../src/testing/index.ts';
 
@@ -31,7 +32,10 @@ export async function takeLease(
   leaseSeconds = 30,
 ): Promise<LeaseInput> {
   const lease = { senderNumber, owner: `turn-${++owners}`, leaseSeconds };
-  const { acquired } = await db.transaction().execute((trx) => acquireSenderLease(trx, lease));
+  const { acquired } = await db
+    .transaction()
+    .execute((trx) => acquireSenderLeases(trx, [lease]))
+    .then(([taken]) => taken ?? assert.fail('no answer for the lease'));
   if (!acquired) throw new Error(`the lease of ${senderNumber} is held`);
   return lease;
 }

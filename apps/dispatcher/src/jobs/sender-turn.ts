@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { acquireSenderLease, type ClaimResult, type LeaseInput } from '@herald/db';
+import type { ClaimResult, LeaseInput } from '@herald/db';
 import { drawJitterSeconds, nextTurnAt, pausesSender } from '@herald/domain';
 import { CLAIM_AHEAD_MS } from '../claim-clock.ts';
 import type { DispatchContext } from '../context.ts';
@@ -39,13 +39,13 @@ export async function runSenderTurn(
   senderNumber: string,
   signal: AbortSignal,
 ): Promise<TurnResult> {
-  const { config, db, logger } = ctx;
+  const { config, logger } = ctx;
   const lease: LeaseInput = {
     senderNumber,
     owner: `${config.dispatcherId}:${randomBytes(4).toString('hex')}`,
     leaseSeconds: config.leaseSeconds,
   };
-  const acquired = await db.transaction().execute((trx) => acquireSenderLease(trx, lease));
+  const acquired = await ctx.leaseTakes.run(lease);
   // Another dispatcher holds the sender; it carries on and enqueues what follows.
   if (!acquired.acquired) return { end: 'NOT_ACQUIRED', calls: 0 };
   if (acquired.lostMessages > 0) {

@@ -7,8 +7,6 @@ import { canSend, sessionAndWorker } from './send-readiness.ts';
 // A sender's lease: the one dispatcher turn allowed to claim and send its messages until
 // `lease_expires_at`. Times are the database's `now()`, so every dispatcher agrees on expiry.
 
-const NOW = sql<Date>`now()`;
-
 /** `now()` plus the lease length, as an SQL expression. */
 export const leaseUntil = (leaseSeconds: number) =>
   sql<Date>`now() + make_interval(secs => ${leaseSeconds}::float8)`;
@@ -20,38 +18,51 @@ export interface LeaseInput {
   leaseSeconds: number;
 }
 
+/** Whether a turn took its sender's lease, and how many messages it found lost in flight. */
+export interface LeaseTake {
+  acquired: boolean;
+  lostMessages: number;
+}
+
 /**
- * Takes the sender's lease when nobody holds it or its holder's lease lapsed. A lapsed holder may
- * have died mid-call, so its SENDING messages become UNKNOWN in the same transaction.
+ * Takes senders' leases, each where nobody holds it or its holder's lease lapsed; answered in the
+ * order of `inputs` (of two turns asking for one sender, one takes it). One statement for any
+ * number of turns, the senders locked in phone order first, as every multi-sender lock is. A
+ * lapsed holder may have died mid-call, so its SENDING messages become UNKNOWN in the same
+ * transaction.
  */
-export async function acquireSenderLease(
+export async function acquireSenderLeases(
   trx: Transaction<Database>,
-  input: LeaseInput,
-): Promise<{ acquired: boolean; lostMessages: number }> {
-  const row = await trx
-    .updateTable('senders')
-    .set({
-      lease_owner: input.owner,
-      lease_expires_at: leaseUntil(input.leaseSeconds),
-      updated_at: NOW,
-    })
-    .where('phone_number', '=', input.senderNumber)
-    .where((eb) =>
-      eb.or([
-        eb('lease_owner', 'is', null),
-        eb('lease_expires_at', '<', NOW),
-        eb('lease_owner', '=', input.owner),
-      ]),
+  inputs: readonly LeaseInput[],
+): Promise<LeaseTake[]> {
+  if (inputs.length === 0) return [];
+  const senders = inputs.map((input) => input.senderNumber);
+  // Every lease of a batch is as long (one dispatcher's setting).
+  const until = leaseUntil(Math.max(...inputs.map((input) => input.leaseSeconds)));
+  const { rows } = await sql<{ phone_number: string; owner: string; in_flight: boolean }>`
+    WITH locked AS (
+      SELECT phone_number FROM senders WHERE phone_number = ANY(${senders}::text[])
+      ORDER BY phone_number FOR UPDATE
     )
-    // Most turns start on a sender with nothing in flight: then there is nothing to give up.
-    .returning(
-      sql<boolean>`EXISTS (SELECT 1 FROM messages
-        WHERE sender_number = ${input.senderNumber} AND status = 'SENDING')`.as('in_flight'),
-    )
-    .executeTakeFirst();
-  if (!row) return { acquired: false, lostMessages: 0 };
-  if (!row.in_flight) return { acquired: true, lostMessages: 0 };
-  return { acquired: true, lostMessages: await markSendingLost(trx, [input.senderNumber]) };
+    UPDATE senders s SET lease_owner = i.owner, lease_expires_at = ${until}, updated_at = now()
+    FROM unnest(${senders}::text[], ${inputs.map((input) => input.owner)}::text[]) AS i(sender, owner)
+    WHERE s.phone_number = ANY(${senders}::text[]) AND s.phone_number = i.sender
+      -- All the locks first (a count reads the whole CTE, once).
+      AND (SELECT count(*) FROM locked) > 0
+      AND (s.lease_owner IS NULL OR s.lease_expires_at < now() OR s.lease_owner = i.owner)
+    -- Most turns start on a sender with nothing in flight: then there is nothing to give up.
+    RETURNING s.phone_number, i.owner, EXISTS (SELECT 1 FROM messages
+      WHERE sender_number = s.phone_number AND status = 'SENDING') AS in_flight
+  `.execute(trx);
+  const taken = new Map<string, number>();
+  for (const row of rows) {
+    const lost = row.in_flight ? await markSendingLost(trx, [row.phone_number]) : 0;
+    taken.set(`${row.phone_number} ${row.owner}`, lost);
+  }
+  return inputs.map((input) => {
+    const lost = taken.get(`${input.senderNumber} ${input.owner}`);
+    return { acquired: lost !== undefined, lostMessages: lost ?? 0 };
+  });
 }
 
 /**
