@@ -2,6 +2,11 @@
 const LATE_MS = 5;
 /** Looks prompted by due times come at most this often: thousands may fall in one second. */
 const MIN_GAP_MS = 20;
+/**
+ * Due times this far past are dropped when another is added: a loop kept busy by full batches
+ * never rests, and its fetches find those turns anyway.
+ */
+const STALE_MS = 1_000;
 
 /**
  * When the turns this dispatcher queued for later become fetchable. Its fetch loop looks for jobs
@@ -17,6 +22,7 @@ export class DueTurns {
 
   /** A turn queued now becomes fetchable at `at` (now when absent). */
   expect(at?: Date): void {
+    this.#forget(Date.now() - STALE_MS);
     const time = Math.max(at?.getTime() ?? 0, Date.now()) + LATE_MS;
     let i = this.#times.length;
     while (i > 0 && (this.#times[i - 1] as number) > time) i -= 1;
@@ -46,16 +52,20 @@ export class DueTurns {
       });
       this.#restEndsAt = Number.POSITIVE_INFINITY;
     }
-    const now = Date.now();
-    this.#lastLook = now;
-    let passed = 0;
-    while (passed < this.#times.length && (this.#times[passed] as number) <= now) passed += 1;
-    this.#times.splice(0, passed);
+    this.#lastLook = Date.now();
+    this.#forget(this.#lastLook);
   }
 
   /** How many due times are still ahead. */
   get pending(): number {
     return this.#times.length;
+  }
+
+  /** Drops the due times up to `until`. */
+  #forget(until: number): void {
+    let passed = 0;
+    while (passed < this.#times.length && (this.#times[passed] as number) <= until) passed += 1;
+    this.#times.splice(0, passed);
   }
 
   #nextLook(until: number): number {

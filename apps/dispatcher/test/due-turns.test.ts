@@ -52,4 +52,12 @@ describe("the fetch loop's rest, as queued turns come due", () => {
     const took = await timed(due.rest(LONG_MS, new AbortController().signal));
     assert.ok(took >= 15 && took < 2_000, `looked again after ${took} ms`);
   });
+
+  it('forgets due times long past even when the loop never rests (its slots all busy)', async () => {
+    const due = new DueTurns();
+    for (let i = 0; i < 100; i++) due.expect();
+    await sleep(1_100);
+    due.expect();
+    assert.equal(due.pending, 1);
+  });
 });
