@@ -1,19 +1,4 @@
-import {
-  acquireSenderLeases,
-  type ClaimResult,
-  claimMessages,
-  createDb,
-  createQueue,
-  enqueueSenderTurns,
-  ensureQueues,
-  type LeaseInput,
-  migrateToLatest,
-  recordSentMany,
-  recordSentThenClaim,
-  releaseSenderLeases,
-  type SentRecord,
-  type SentThenClaim,
-} from '@herald/db';
+import { createDb, createQueue, ensureQueues, migrateToLatest } from '@herald/db';
 import { SENDER_TURN_QUEUE, SenderTurnPayload } from '@herald/domain';
 import { createLogger, type Logger } from '@herald/logging';
 import {
@@ -24,18 +9,11 @@ import {
   startObservabilityServer,
 } from '@herald/metrics';
 import { createWahaClientCache, type WahaClientCache } from '@herald/waha';
-import { createBatcher } from './batcher.ts';
 import { createCampaignMediaCache } from './campaign-media.ts';
-import {
-  CLAIM_AHEAD_MS,
-  CLOCK_READ_INTERVAL_MS,
-  DatabaseClock,
-  readDatabaseClock,
-  timedTransaction,
-} from './claim-clock.ts';
+import { CLOCK_READ_INTERVAL_MS, DatabaseClock, readDatabaseClock } from './claim-clock.ts';
 import type { DispatcherConfig } from './config.ts';
 import { startConsumer } from './consumer.ts';
-import type { DispatchContext, HandBack } from './context.ts';
+import type { DispatchContext } from './context.ts';
 import { DueTurns } from './due-turns.ts';
 import { type Fleet, joinFleet } from './fleet.ts';
 import { ensureClientWebhookQueue, startClientWebhookWorker } from './jobs/client-webhook.ts';
@@ -49,6 +27,7 @@ import { scheduleKeepalive } from './tasks/keepalive-sessions.ts';
 import { createProbeTask } from './tasks/probe-workers.ts';
 import { createResolveUnknownTask } from './tasks/resolve-unknown.ts';
 import { createScheduledStartTask } from './tasks/start-scheduled.ts';
+import { createTurnBatches } from './turn-batches.ts';
 
 export interface DispatcherDeps {
   logger?: Logger;
@@ -175,51 +154,7 @@ export async function startDispatcher(
     metrics,
     fleet,
     clock,
-    // Each claim's transaction is a reading of the database's clock; its pacing maps through it.
-    claims: createBatcher(async (leases: LeaseInput[]) => {
-      const aheadSeconds = CLAIM_AHEAD_MS / 1000;
-      const { result, started, answered } = await timedTransaction(db, (trx) =>
-        claimMessages(trx, leases, { aheadSeconds }),
-      );
-      observeClaims(clock, result, started, answered);
-      return result.map((claim) => ({ claim, started }));
-    }),
-    leaseTakes: createBatcher((leases: LeaseInput[]) =>
-      db.transaction().execute((trx) => acquireSenderLeases(trx, leases)),
-    ),
-    // Turns started together end together: their hand-backs share transactions, so thousands
-    // ending in the same second do not each wait for a connection of their own.
-    handBacks: createBatcher(async (ends: HandBack[]) => {
-      const queued = await db.transaction().execute(async (trx) => {
-        const released = await releaseSenderLeases(
-          trx,
-          ends.map((end) => end.lease),
-        );
-        const continuing = ends.flatMap((end, i) => {
-          const { released: gaveBack, pending, sendable } = released[i] ?? {};
-          return gaveBack && pending && sendable && end.next
-            ? [{ senderNumber: end.lease.senderNumber, ...end.next }]
-            : [];
-        });
-        await enqueueSenderTurns(boss, continuing, { db: trx });
-        return continuing;
-      });
-      for (const turn of queued) dueTurns.expect(turn.startAfter);
-      return ends.map(() => undefined);
-    }),
-    sent: createBatcher((records: SentRecord[]) => recordSentMany(db, records)),
-    sentThenClaim: createBatcher(async (items: SentThenClaim[]) => {
-      const { result, started, answered } = await timedTransaction(db, (trx) =>
-        recordSentThenClaim(trx, items),
-      );
-      observeClaims(
-        clock,
-        result.map(({ next }) => next),
-        started,
-        answered,
-      );
-      return result.map(({ recorded, next }) => ({ recorded, next: { claim: next, started } }));
-    }),
+    ...createTurnBatches({ db, boss, clock, dueTurns }),
   };
 
   const consumer = startConsumer({
@@ -309,15 +244,4 @@ export async function startDispatcher(
       return stopping;
     },
   };
-}
-
-/** The claims of one transaction share its `now()`: one reading of the database's clock. */
-function observeClaims(
-  clock: DatabaseClock,
-  claims: readonly ClaimResult[],
-  started: number,
-  answered: number,
-): void {
-  const stamped = claims.find((claim) => 'now' in claim);
-  if (stamped && 'now' in stamped) clock.observe({ started, stamp: stamped.now, answered });
 }
