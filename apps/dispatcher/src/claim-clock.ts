@@ -19,7 +19,7 @@ export const CLOCK_READ_INTERVAL_MS = 1_000;
  */
 const MAX_DRIFT = 500e-6;
 const READING_MAX_AGE_MS = 2_000;
-/** A database time arrives as a Date: cut to the millisecond, so it may lie up to 1 ms after it. */
+/** A database time arrives as a Date, cut to the millisecond: the true time is up to 1 ms later. */
 const STAMP_RESOLUTION_MS = 1;
 
 /**
