@@ -116,10 +116,6 @@ export async function runVariant(cleanup: Cleanup, dispatcherCount: number): Pro
   await stopDispatchersAndWait(world.db, dispatchers);
 
   const accepted = await readAcceptedMessages(emulator);
-  (await import('node:fs')).writeFileSync(
-    `/tmp/accepted-${dispatcherCount}-${process.env.TAG ?? 'x'}.json`,
-    JSON.stringify(accepted),
-  );
   const problems = await checkAccepted(world.db, accepted, total());
   const acceptedTimes = accepted.map((m) => Date.parse(m.acceptedAt));
   const ledger = pacingGaps(await ledgerSendTimes(world.db), DELAY_S * 1000, 0);

@@ -89,8 +89,6 @@ export const DispatcherConfigSchema = z
     PAIRING_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
     /** A CONNECTED session whose linked device has been idle this many days gets a keep-alive. */
     KEEPALIVE_DAYS: z.coerce.number().min(1).max(29).default(12),
-    /** When the daily keep-alive runs (cron, UTC). */
-    KEEPALIVE_CRON: z.string().min(1).default('0 4 * * *'),
     /** Herald's webhooks to the client: the target of campaigns without a callback_url. */
     CLIENT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
     /** Signs every client webhook (HMAC-SHA256); no webhook is sent without it. */

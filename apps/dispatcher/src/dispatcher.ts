@@ -23,7 +23,7 @@ import { SendTimeouts } from './send-timeouts.ts';
 import { createSweepTask } from './sweeper.ts';
 import { createDrainWebhookOutboxTask } from './tasks/drain-webhook-outbox.ts';
 import { createExpireOldRecordsTask } from './tasks/expire-old-records.ts';
-import { scheduleKeepalive } from './tasks/keepalive-sessions.ts';
+import { createKeepaliveTask } from './tasks/keepalive-sessions.ts';
 import { createProbeTask } from './tasks/probe-workers.ts';
 import { createResolveUnknownTask } from './tasks/resolve-unknown.ts';
 import { createScheduledStartTask } from './tasks/start-scheduled.ts';
@@ -105,11 +105,6 @@ export async function startDispatcher(
       retryDelaySeconds: config.webhookRetryDelaySeconds,
       retryLimit: config.webhookRetryLimit,
     });
-    await scheduleKeepalive(
-      boss,
-      { db, boss, logger, wahaClients },
-      { keepaliveDays: config.keepaliveDays, cron: config.keepaliveCron },
-    );
     if (deps.serveMetrics) {
       observability = await startObservabilityServer({
         port: config.metricsPort,
@@ -177,8 +172,8 @@ export async function startDispatcher(
     },
   });
 
-  // Periodic tasks of this dispatcher: the recovery sweep, scheduled campaign starts, and worker probing with session
-  // reconciliation (the daily keep-alive is a pg-boss schedule, registered above).
+  // Periodic tasks of this dispatcher: the recovery sweep, scheduled campaign starts, keep-alives,
+  // and worker probing with session reconciliation.
   const periodicTasks: PeriodicTask[] = [
     {
       name: 'clock',
@@ -188,6 +183,7 @@ export async function startDispatcher(
     createSweepTask(ctx),
     createScheduledStartTask(ctx),
     createExpireOldRecordsTask(ctx),
+    createKeepaliveTask({ db, boss, logger, wahaClients }, { keepaliveDays: config.keepaliveDays }),
   ];
   if (config.unknownResolveIntervalSeconds > 0) periodicTasks.push(createResolveUnknownTask(ctx));
   if (config.probeIntervalSeconds > 0) {

@@ -12,10 +12,10 @@ export { type PeriodicTask, startPeriodicTasks } from './periodic.ts';
 export { type OutgoingMedia, sendCampaignMessage } from './send-message.ts';
 export { createSweepTask, type SweepResult, sweepOnce } from './sweeper.ts';
 export {
+  createKeepaliveTask,
   type KeepaliveOptions,
   type KeepaliveReport,
   keepaliveSessions,
-  scheduleKeepalive,
 } from './tasks/keepalive-sessions.ts';
 export {
   createProbeTask,

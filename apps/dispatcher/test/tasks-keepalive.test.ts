@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { SESSION_KEEPALIVE_QUEUE } from '@herald/domain';
-import { waitFor } from '@herald/testing';
 import { createWahaClientCache } from '@herald/waha';
 import type { RunningEmulator } from '@herald/waha-emulator';
 import {
+  createKeepaliveTask,
   type KeepaliveDeps,
   keepaliveSessions,
-  scheduleKeepalive,
 } from '../src/tasks/keepalive-sessions.ts';
 import { createHarness, type Harness, testLogger } from './harness.ts';
 
@@ -109,20 +107,11 @@ test('a keep-alive the worker refuses is reported and retried on the next run', 
   });
 });
 
-test('the daily schedule is registered and its job runs the keep-alive', async () => {
+test('the hourly task runs the keep-alive', async () => {
   await idleFor({ [STALE]: 1, [FRESH]: 15, [STALE_NOT_CONNECTED]: 20 });
-  await scheduleKeepalive(h.boss, deps, {
-    keepaliveDays: 12,
-    cron: '0 4 * * *',
-    pollingIntervalSeconds: 0.5,
-  });
-  const schedules = await h.boss.getSchedules(SESSION_KEEPALIVE_QUEUE);
-  assert.equal(schedules[0]?.cron, '0 4 * * *');
-  // What the cron sends once a day; the worker registered above picks it up.
-  await h.boss.send(SESSION_KEEPALIVE_QUEUE, {});
-  await waitFor(async () => (await sessionRow(FRESH)).keepalive_at !== null, {
-    timeoutMs: 15_000,
-    what: 'the scheduled keep-alive to run',
-  });
-  await h.boss.offWork(SESSION_KEEPALIVE_QUEUE);
+  const task = createKeepaliveTask(deps, { keepaliveDays: 12 });
+  assert.equal(task.intervalMs, 3600_000);
+  await task.run(new AbortController().signal);
+  assert.deepEqual((await sessionRow(FRESH)).keepalive_at, NOW);
+  assert.equal((await sessionRow(STALE)).keepalive_at, null);
 });

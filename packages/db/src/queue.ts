@@ -1,9 +1,9 @@
-import { SENDER_TURN_QUEUE, SESSION_KEEPALIVE_QUEUE } from '@herald/domain';
+import { SENDER_TURN_QUEUE } from '@herald/domain';
 import { PgBoss } from 'pg-boss';
 
 export interface QueueOptions {
   connectionString: string;
-  /** The gateway only enqueues; it must not run pg-boss's maintenance or cron. */
+  /** The gateway only enqueues; it must not run pg-boss's maintenance. */
   role: 'producer' | 'consumer';
   applicationName?: string;
 }
@@ -16,7 +16,9 @@ export function createQueue(options: QueueOptions): PgBoss {
     application_name: options.applicationName ?? `herald-${options.role}`,
     max: consumer ? 4 : 2,
     supervise: consumer,
-    schedule: consumer,
+    // Herald schedules nothing through pg-boss: its cron parser would load ICU's time-zone data
+    // into every dispatcher (6 MiB of resident memory) for no job.
+    schedule: false,
     migrate: true,
     // Dispatchers fetch with their own loop (one poll per interval), which NOTIFY cannot wake.
     useListenNotify: false,
@@ -46,10 +48,4 @@ export async function ensureQueues(boss: PgBoss, options: { turnExpireSeconds?: 
   if (options.turnExpireSeconds !== undefined) {
     await boss.updateQueue(SENDER_TURN_QUEUE, { expireInSeconds });
   }
-  await boss.createQueue(SESSION_KEEPALIVE_QUEUE, {
-    policy: 'singleton',
-    expireInSeconds: 600,
-    retryLimit: 2,
-    deleteAfterSeconds: 7 * 86400,
-  });
 }

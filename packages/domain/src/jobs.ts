@@ -9,6 +9,3 @@ import { z } from 'zod';
 export const SENDER_TURN_QUEUE = 'sender-turn';
 export const SenderTurnPayload = z.object({ sender_number: z.string().regex(/^\d+$/) });
 export type SenderTurnPayload = z.infer<typeof SenderTurnPayload>;
-
-/** Daily keep-alive of linked devices before WhatsApp's 30-day inactivity drop. */
-export const SESSION_KEEPALIVE_QUEUE = 'session-keepalive';

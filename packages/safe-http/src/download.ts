@@ -1,4 +1,4 @@
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { SafeHttpError } from './errors.ts';
 import { checkUrl, type HostPolicy } from './host-policy.ts';
 
@@ -33,14 +33,18 @@ export async function downloadBounded(
   const signal = AbortSignal.timeout(options.timeoutMs);
   let current = checkUrl(url, options.policy);
   for (let hop = 0; ; hop += 1) {
-    const response = await request(current, {
-      method: 'GET',
-      dispatcher: options.agent,
-      signal,
-      headers: { accept: '*/*', 'user-agent': 'Herald media fetcher' },
-    }).catch((error: unknown) => {
-      throw toSafeHttpError(error, signal);
-    });
+    const { origin, pathname, search } = new URL(current);
+    const response = await options.agent
+      .request({
+        origin,
+        path: pathname + search,
+        method: 'GET',
+        signal,
+        headers: { accept: '*/*', 'user-agent': 'Herald media fetcher' },
+      })
+      .catch((error: unknown) => {
+        throw toSafeHttpError(error, signal);
+      });
     const location = response.headers.location;
     if (REDIRECTS.has(response.statusCode) && typeof location === 'string') {
       await response.body.dump().catch(() => undefined);

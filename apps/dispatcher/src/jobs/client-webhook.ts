@@ -7,7 +7,7 @@ import {
 import type { Logger } from '@herald/logging';
 import { createGuardedAgent, createHostPolicy, type HostPolicy } from '@herald/safe-http';
 import type { PgBoss } from 'pg-boss';
-import { type Agent, request } from 'undici';
+import type { Agent } from 'undici';
 
 export interface ClientWebhookOptions {
   secret: string;
@@ -83,9 +83,11 @@ async function post(
   options: ClientWebhookOptions,
 ): Promise<void> {
   const signature = signClientWebhook(options.secret, body, Math.floor(Date.now() / 1000));
-  const response = await request(url, {
+  const { origin, pathname, search } = new URL(url);
+  const response = await agent.request({
+    origin,
+    path: pathname + search,
     method: 'POST',
-    dispatcher: agent,
     headers: {
       'content-type': 'application/json',
       'user-agent': 'Herald-Webhooks/1',

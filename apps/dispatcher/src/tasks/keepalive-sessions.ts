@@ -1,7 +1,6 @@
 import { listIdleConnectedSessions, recordKeepalive } from '@herald/db';
-import { SESSION_KEEPALIVE_QUEUE } from '@herald/domain';
 import type { WahaClientCache } from '@herald/waha';
-import type { PgBoss } from 'pg-boss';
+import type { PeriodicTask } from '../periodic.ts';
 import type { SessionTaskDeps } from './reconcile-sessions.ts';
 
 export interface KeepaliveDeps extends SessionTaskDeps {
@@ -11,12 +10,8 @@ export interface KeepaliveDeps extends SessionTaskDeps {
 export interface KeepaliveOptions {
   /** A CONNECTED session whose linked device has been idle this long gets a keep-alive (default 12). */
   keepaliveDays?: number;
-  /** Sessions handled per run (default 1000); the rest wait for the next day. */
+  /** Sessions handled per run (default 1000); the rest wait for the next run. */
   batchSize?: number;
-  /** When the schedule fires, UTC (default daily at 04:00). */
-  cron?: string;
-  /** How often this dispatcher looks for the day's job (default 30 s; it is due once a day). */
-  pollingIntervalSeconds?: number;
 }
 
 export interface KeepaliveReport {
@@ -60,17 +55,16 @@ export async function keepaliveSessions(
 }
 
 /**
- * Registers the daily keep-alive: a pg-boss schedule (one job per day for the whole fleet,
- * whichever dispatcher's cron pass sends it) and a worker that runs it here.
+ * Hourly on every dispatcher. Runs of two dispatchers rarely meet (a kept-alive device is not idle
+ * for another KEEPALIVE_DAYS), and when they do a device goes online twice: harmless.
  */
-export async function scheduleKeepalive(
-  boss: PgBoss,
+export function createKeepaliveTask(
   deps: KeepaliveDeps,
   options: KeepaliveOptions = {},
-): Promise<void> {
-  await boss.schedule(SESSION_KEEPALIVE_QUEUE, options.cron ?? '0 4 * * *', {}, { tz: 'UTC' });
-  const pollingIntervalSeconds = options.pollingIntervalSeconds ?? 30;
-  await boss.work(SESSION_KEEPALIVE_QUEUE, { pollingIntervalSeconds }, async () => {
-    await keepaliveSessions(deps, options);
-  });
+): PeriodicTask {
+  return {
+    name: 'keepalive-sessions',
+    intervalMs: 3600_000,
+    run: () => keepaliveSessions(deps, options),
+  };
 }
