@@ -9,6 +9,8 @@ import type { Logger } from '@herald/logging';
 export interface PeriodicTask {
   name: string;
   intervalMs: number;
+  /** The first run comes at a random moment this long after start at most (default: a second). */
+  firstRunWithinMs?: number;
   run(signal: AbortSignal): Promise<unknown>;
 }
 
@@ -24,7 +26,7 @@ export function startPeriodicTasks(tasks: readonly PeriodicTask[], logger: Logge
   const { signal } = shutdown;
   const loops = tasks.map(async (task) => {
     // A first run soon after start, spread out, rather than a full interval later.
-    let delay = Math.random() * Math.min(task.intervalMs, 1000);
+    let delay = Math.random() * (task.firstRunWithinMs ?? Math.min(task.intervalMs, 1000));
     while (!signal.aborted) {
       const slept = await sleep(delay, true, { signal }).catch(() => false);
       if (!slept) return;

@@ -55,8 +55,9 @@ export async function keepaliveSessions(
 }
 
 /**
- * Hourly on every dispatcher. Runs of two dispatchers rarely meet (a kept-alive device is not idle
- * for another KEEPALIVE_DAYS), and when they do a device goes online twice: harmless.
+ * Hourly on every dispatcher, the first run somewhere in the first hour: a fleet that restarts
+ * does not call every idle session at once. Runs of two dispatchers rarely meet (a kept-alive
+ * device is not idle for another KEEPALIVE_DAYS), and when they do a device goes online twice.
  */
 export function createKeepaliveTask(
   deps: KeepaliveDeps,
@@ -65,6 +66,7 @@ export function createKeepaliveTask(
   return {
     name: 'keepalive-sessions',
     intervalMs: 3600_000,
+    firstRunWithinMs: 3600_000,
     run: () => keepaliveSessions(deps, options),
   };
 }
