@@ -37,6 +37,8 @@ export const senders = () => envInt('PS_SENDERS', 2000);
 export const perSender = () => envInt('PS_PER_SENDER', 10);
 export const workerCount = () => envInt('PS_WORKERS', 8);
 export const total = () => senders() * perSender();
+/** More of the dispatchers' environment, as JSON (e.g. NODE_OPTIONS for a profile). */
+const extraEnv = () => JSON.parse(process.env.PS_ENV ?? '{}') as Record<string, string>;
 export const dispatcherCounts = () =>
   (process.env.PS_DISPATCHERS ?? '1,2').split(',').map((n) => Number(n.trim()));
 /** Each dispatcher holds its share of the senders, within what CONCURRENCY allows. */
@@ -103,6 +105,7 @@ export async function runVariant(cleanup: Cleanup, dispatcherCount: number): Pro
       await world.dispatcher(`ps-${d}`, {
         CHECK_NUMBERS: 'false',
         CONCURRENCY: String(concurrency),
+        ...extraEnv(),
       }),
     );
   }
