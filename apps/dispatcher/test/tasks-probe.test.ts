@@ -160,6 +160,39 @@ test('reconciliation corrects what lost webhooks left stale', async () => {
   );
 });
 
+test('a pass over sessions WAHA reports as Herald has them writes no row', async () => {
+  const emulator = await h.emulator({ tier: 'PLUS' });
+  const worker = await h.workerFor(emulator);
+  await h.connectSender(emulator, '21650600015');
+  await h.connectSender(emulator, '21650600016');
+  await sql`UPDATE sessions SET updated_at = now() - interval '1 hour' WHERE worker_id = ${worker.id}`.execute(
+    h.db,
+  );
+  // The first pass may learn something (the push name); the second has nothing to learn.
+  await onlyWorker(worker.id);
+  await probeDueWorkers(deps);
+  await sql`UPDATE sessions SET updated_at = now() - interval '1 hour' WHERE worker_id = ${worker.id}`.execute(
+    h.db,
+  );
+  const before = await h.db
+    .selectFrom('sessions')
+    .select(['phone_number', sql<string>`updated_at::text`.as('version')])
+    .where('worker_id', '=', worker.id)
+    .orderBy('phone_number')
+    .execute();
+  await onlyWorker(worker.id);
+  const [report] = await probeDueWorkers(deps);
+  assert.deepEqual(report?.reconciled?.corrected, []);
+  const after = await h.db
+    .selectFrom('sessions')
+    .select(['phone_number', sql<string>`updated_at::text`.as('version')])
+    .where('worker_id', '=', worker.id)
+    .orderBy('phone_number')
+    .execute();
+  assert.equal(after.length, 2);
+  assert.deepEqual(after, before, 'no session row was written');
+});
+
 test('a row changed moments ago is not taken out of CONNECTED by an older list', async () => {
   const emulator = await h.emulator({ tier: 'CORE' });
   const worker = await h.workerFor(emulator);

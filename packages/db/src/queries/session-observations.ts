@@ -1,4 +1,9 @@
-import { deriveSessionChange, type ObservedChange, type SessionObservation } from '@herald/domain';
+import {
+  deriveSessionChange,
+  type ObservedChange,
+  type SessionChanges,
+  type SessionObservation,
+} from '@herald/domain';
 import { type Kysely, sql } from 'kysely';
 import type { Database, Session } from '../database.ts';
 import { pauseForLogout } from './sender-health.ts';
@@ -44,13 +49,15 @@ export async function observeSession(
     const observation = typeof observe === 'function' ? await observe(row) : observe;
     if (!observation) return undefined;
     const change = deriveSessionChange(row, observation, typeof now === 'function' ? now() : now);
-    // A known observation that changes nothing needs no write. A read always writes: an older
-    // read that finishes later must see a write and read again, not put back what this superseded.
-    if (Object.keys(change.update).length === 0 && typeof observe !== 'function') {
+    const changed = changedColumns(row, change.update);
+    // A known observation that changes nothing needs no write (the prober sees every session
+    // every pass). A read always writes: an older read that finishes later must see a write and
+    // read again, not put back what this superseded.
+    if (Object.keys(changed).length === 0 && typeof observe !== 'function') {
       return { ...change, session: row };
     }
     const session = await updateTarget(db, target)
-      .set({ ...change.update, updated_at: sql`now()` })
+      .set({ ...changed, updated_at: sql`now()` })
       .where(sql<string>`updated_at::text`, '=', version)
       .returningAll()
       .executeTakeFirst();
@@ -62,6 +69,15 @@ export async function observeSession(
     return { ...change, session };
   }
   return undefined;
+}
+
+/** The columns of `update` whose values differ from the row's. */
+function changedColumns(row: Session, update: SessionChanges): SessionChanges {
+  const same = (a: unknown, b: unknown) =>
+    a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
+  return Object.fromEntries(
+    Object.entries(update).filter(([column, value]) => !same(row[column as keyof Session], value)),
+  ) as SessionChanges;
 }
 
 /**
