@@ -5,8 +5,11 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 /**
  * A claim made this long ahead of its sender's due time is already SENDING when the time comes,
  * so the claim's own latency (a batch, a transaction) no longer lengthens the gap between sends.
+ * Under load a batch of claims can take longer than 100 ms (BENCHMARKS.md section 13); the price of
+ * a longer lead is only that a crash inside it leaves the message UNKNOWN, settled from WAHA's
+ * record as not sent.
  */
-export const CLAIM_AHEAD_MS = 100;
+export const CLAIM_AHEAD_MS = 300;
 
 /** How often a dispatcher reads the database's clock alone, for a reading tighter than a claim's. */
 export const CLOCK_READ_INTERVAL_MS = 1_000;

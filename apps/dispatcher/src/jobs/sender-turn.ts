@@ -139,9 +139,9 @@ async function sendWhileDue(
         });
         return 'WAITING';
       case 'wait': {
-        // The next claim re-checks the pacing; one made ahead of the due time is taken, and its
-        // call waits for the due time (`untilSendable`).
-        const wakeAt = ctx.clock.localTimeReaching(claim.until) - CLAIM_AHEAD_MS;
+        // The next claim re-checks the pacing at the time given. Not ahead of it: a worker's
+        // switch delay or a retry's backoff is not claimed ahead, and would answer "wait" again.
+        const wakeAt = ctx.clock.localTimeReaching(claim.until);
         const rested = await rest(ctx, lease.senderNumber, signal, slot, wakeAt, deadline, state);
         if (rested) return rested;
         continue;
@@ -193,10 +193,13 @@ async function sendWhileDue(
         }
         if (Date.now() >= deadline) return 'BUDGET';
         // The next send is due the delay after the call's return: rest until just before, and
-        // claim ahead of it, instead of claiming only to hear "wait".
+        // claim ahead of it (its call waits for the due time, `untilSendable`), instead of
+        // claiming only to hear "wait". At most a third of the rest ahead: under a switch delay
+        // the claim takes the worker, whose other senders need the rest of the gap to claim it.
         if (restMs > 0) {
           const due = new Date(returnedAt.getTime() + restMs);
-          const wakeAt = ctx.clock.localTimeReaching(due) - CLAIM_AHEAD_MS;
+          const leadMs = Math.min(CLAIM_AHEAD_MS, restMs / 3);
+          const wakeAt = ctx.clock.localTimeReaching(due) - leadMs;
           const rested = await rest(ctx, lease.senderNumber, signal, slot, wakeAt, deadline, state);
           if (rested) return rested;
         }
