@@ -17,7 +17,7 @@ import type { DispatchContext } from './context.ts';
 import { DueTurns } from './due-turns.ts';
 import { type Fleet, joinFleet } from './fleet.ts';
 import { ensureClientWebhookQueue, startClientWebhookWorker } from './jobs/client-webhook.ts';
-import { runSenderTurn } from './jobs/sender-turn.ts';
+import { runSenderTurn, TURN_BUDGET_SPREAD } from './jobs/sender-turn.ts';
 import { type PeriodicTask, startPeriodicTasks } from './periodic.ts';
 import { SendTimeouts } from './send-timeouts.ts';
 import { createSweepTask } from './sweeper.ts';
@@ -68,9 +68,13 @@ export async function startDispatcher(
     applicationName: `herald-dispatcher-${config.dispatcherId}`.slice(0, 63),
     onConnectionError: (error) => logger.warn('database connection lost', { error: error.message }),
   });
-  // A turn may run its budget, then one recipient check and one send, before pg-boss retries it.
+  // A turn may run its longest budget, then one recipient check and one send, before pg-boss
+  // retries it.
   const turnExpireSeconds = Math.ceil(
-    config.turnSeconds + (2 * config.sendTimeoutMaxMs) / 1000 + config.leaseSeconds + 30,
+    config.turnSeconds * (1 + TURN_BUDGET_SPREAD) +
+      (2 * config.sendTimeoutMaxMs) / 1000 +
+      config.leaseSeconds +
+      30,
   );
   const boss = createQueue({
     connectionString: config.databaseUrl,

@@ -76,6 +76,15 @@ export async function runSenderTurn(
   return { end, calls: state.calls };
 }
 
+/**
+ * A turn's budget is drawn within ±`TURN_BUDGET_SPREAD` of TURN_SECONDS: turns started together
+ * (a start-up, a fleet taking over) would otherwise all end, hand back and start again together,
+ * a burst of work that delays every sender's next send, again at every turn length.
+ */
+export const TURN_BUDGET_SPREAD = 0.2;
+const turnBudgetMs = (turnSeconds: number) =>
+  turnSeconds * 1000 * (1 - TURN_BUDGET_SPREAD + Math.random() * 2 * TURN_BUDGET_SPREAD);
+
 interface TurnState {
   calls: number;
   /** Pacing asked to wait until then: the next turn re-checks no later than a turn from now. */
@@ -103,7 +112,7 @@ async function sendWhileDue(
   slot: TurnSlot,
 ): Promise<TurnEnd> {
   const { config, logger } = ctx;
-  const deadline = Date.now() + config.turnSeconds * 1000;
+  const deadline = Date.now() + turnBudgetMs(config.turnSeconds);
   // A claim made with the last record (at zero delay), and when it was asked.
   let chained: { claim: ClaimResult; started: number } | undefined;
   for (;;) {
