@@ -203,11 +203,12 @@ async function sendWhileDue(
         if (Date.now() >= deadline) return 'BUDGET';
         // The next send is due the delay after the call's return: rest until just before, and
         // claim ahead of it (its call waits for the due time, `untilSendable`), instead of
-        // claiming only to hear "wait". At most a third of the rest ahead: under a switch delay
-        // the claim takes the worker, whose other senders need the rest of the gap to claim it.
+        // claiming only to hear "wait"; at most a third of the rest ahead. Not under a switch
+        // delay: a claim takes the worker, and one made ahead would take it from the worker's
+        // other senders, whose turn comes at the switch delay, every time.
         if (restMs > 0) {
           const due = new Date(returnedAt.getTime() + restMs);
-          const leadMs = Math.min(CLAIM_AHEAD_MS, restMs / 3);
+          const leadMs = claim.pacesWorker ? 0 : Math.min(CLAIM_AHEAD_MS, restMs / 3);
           const wakeAt = ctx.clock.localTimeReaching(due) - leadMs;
           const rested = await rest(ctx, lease.senderNumber, signal, slot, wakeAt, deadline, state);
           if (rested) return rested;
