@@ -165,30 +165,29 @@ test('a pass over sessions WAHA reports as Herald has them writes no row', async
   const worker = await h.workerFor(emulator);
   await h.connectSender(emulator, '21650600015');
   await h.connectSender(emulator, '21650600016');
-  await sql`UPDATE sessions SET updated_at = now() - interval '1 hour' WHERE worker_id = ${worker.id}`.execute(
-    h.db,
-  );
+  // Old news: nothing fresher than WAHA's list touched these rows.
+  const age = () =>
+    sql`UPDATE sessions SET updated_at = now() - interval '1 hour' WHERE worker_id = ${worker.id}`.execute(
+      h.db,
+    );
+  await age();
   // The first pass may learn something (the push name); the second has nothing to learn.
   await onlyWorker(worker.id);
   await probeDueWorkers(deps);
-  await sql`UPDATE sessions SET updated_at = now() - interval '1 hour' WHERE worker_id = ${worker.id}`.execute(
-    h.db,
-  );
-  const before = await h.db
-    .selectFrom('sessions')
-    .select(['phone_number', sql<string>`updated_at::text`.as('version')])
-    .where('worker_id', '=', worker.id)
-    .orderBy('phone_number')
-    .execute();
+  await age();
+  // Every write moves a row's version (`updated_at` to the microsecond).
+  const versions = () =>
+    h.db
+      .selectFrom('sessions')
+      .select(['phone_number', sql<string>`updated_at::text`.as('version')])
+      .where('worker_id', '=', worker.id)
+      .orderBy('phone_number')
+      .execute();
+  const before = await versions();
   await onlyWorker(worker.id);
   const [report] = await probeDueWorkers(deps);
   assert.deepEqual(report?.reconciled?.corrected, []);
-  const after = await h.db
-    .selectFrom('sessions')
-    .select(['phone_number', sql<string>`updated_at::text`.as('version')])
-    .where('worker_id', '=', worker.id)
-    .orderBy('phone_number')
-    .execute();
+  const after = await versions();
   assert.equal(after.length, 2);
   assert.deepEqual(after, before, 'no session row was written');
 });
