@@ -160,7 +160,7 @@ test('reconciliation corrects what lost webhooks left stale', async () => {
   );
 });
 
-test('a pass over sessions WAHA reports as Herald has them writes no row', async () => {
+test('a pass over sessions WAHA reports as Herald has them writes no row and reads none alone', async () => {
   const emulator = await h.emulator({ tier: 'PLUS' });
   const worker = await h.workerFor(emulator);
   await h.connectSender(emulator, '21650600015');
@@ -185,11 +185,26 @@ test('a pass over sessions WAHA reports as Herald has them writes no row', async
       .execute();
   const before = await versions();
   await onlyWorker(worker.id);
-  const [report] = await probeDueWorkers(deps);
+  // Every statement of the pass, as Kysely compiles it: one naming a sender is a per-session one.
+  const statements: string[] = [];
+  const watched = h.db.withPlugin({
+    transformQuery: ({ node }) => {
+      statements.push(JSON.stringify(node));
+      return node;
+    },
+    transformResult: async ({ result }) => result,
+  });
+  const [report] = await probeDueWorkers({ ...deps, db: watched });
   assert.deepEqual(report?.reconciled?.corrected, []);
   const after = await versions();
   assert.equal(after.length, 2);
   assert.deepEqual(after, before, 'no session row was written');
+  assert.ok(statements.length > 0);
+  assert.deepEqual(
+    statements.filter((s) => s.includes('21650600015') || s.includes('21650600016')),
+    [],
+    'no session was read on its own: the batch read already showed nothing to change',
+  );
 });
 
 test('a row changed moments ago is not taken out of CONNECTED by an older list', async () => {

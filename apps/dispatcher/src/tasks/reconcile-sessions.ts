@@ -2,6 +2,7 @@ import {
   type Database,
   enqueueSenderTurn,
   listWorkerSessions,
+  observationChanges,
   observeSession,
   stopStalePairing,
   type WorkerSession,
@@ -86,6 +87,8 @@ export async function reconcileWorkerSessions(
       report.restarted.push(row.phone_number);
       continue;
     }
+    // The pass's own read says the row already holds what WAHA says: nothing to read again.
+    if (Object.keys(observationChanges(row, observation, now).changed).length === 0) continue;
     const change = await observeSession(
       deps.db,
       { phone: row.phone_number, workerId, wahaSession: row.waha_session },

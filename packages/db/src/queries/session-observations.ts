@@ -2,6 +2,7 @@ import {
   deriveSessionChange,
   type ObservedChange,
   type SessionChanges,
+  type SessionFacts,
   type SessionObservation,
 } from '@herald/domain';
 import { type Kysely, sql } from 'kysely';
@@ -48,8 +49,11 @@ export async function observeSession(
     const { version, ...row } = seen;
     const observation = typeof observe === 'function' ? await observe(row) : observe;
     if (!observation) return undefined;
-    const change = deriveSessionChange(row, observation, typeof now === 'function' ? now() : now);
-    const changed = changedColumns(row, change.update);
+    const { change, changed } = observationChanges(
+      row,
+      observation,
+      typeof now === 'function' ? now() : now,
+    );
     // A known observation that changes nothing needs no write (the prober sees every session
     // every pass). A read always writes: an older read that finishes later must see a write and
     // read again, not put back what this superseded.
@@ -71,12 +75,35 @@ export async function observeSession(
   return undefined;
 }
 
+/**
+ * A session row as far as an observation can change it (`status_changed_at` moves only with
+ * `status`, so a row without it still tells a change).
+ */
+type ObservedFacts = SessionFacts & {
+  [K in Exclude<keyof SessionChanges, 'status_changed_at'>]-?: Session[K];
+};
+
+/**
+ * What an observation implies for a row (`deriveSessionChange`), and the columns it would actually
+ * write: none when the row already says what WAHA says.
+ */
+export function observationChanges(
+  row: ObservedFacts,
+  observation: SessionObservation,
+  now: Date,
+): { change: ObservedChange; changed: SessionChanges } {
+  const change = deriveSessionChange(row, observation, now);
+  return { change, changed: changedColumns(row, change.update) };
+}
+
 /** The columns of `update` whose values differ from the row's. */
-function changedColumns(row: Session, update: SessionChanges): SessionChanges {
+function changedColumns(row: ObservedFacts, update: SessionChanges): SessionChanges {
   const same = (a: unknown, b: unknown) =>
     a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;
   return Object.fromEntries(
-    Object.entries(update).filter(([column, value]) => !same(row[column as keyof Session], value)),
+    Object.entries(update).filter(
+      ([column, value]) => !same(row[column as keyof ObservedFacts], value),
+    ),
   ) as SessionChanges;
 }
 

@@ -45,12 +45,20 @@ export async function listSessionNumbers(db: Kysely<Database>): Promise<string[]
   return rows.map((r) => r.phone_number);
 }
 
+// With every column an observation may change, so that a pass over a worker's list can tell,
+// from its own read, which rows WAHA's answer leaves as they are (`observationChanges`).
 const WORKER_SESSION_COLUMNS = [
   'phone_number',
   'waha_session',
   'status',
   'updated_at',
   'connected_at',
+  'waha_status',
+  'me_id',
+  'push_name',
+  'last_error',
+  'phone_active_at',
+  'device_active_at',
 ] as const;
 export type WorkerSession = Pick<Session, (typeof WORKER_SESSION_COLUMNS)[number]>;
 
