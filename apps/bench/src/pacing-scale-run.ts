@@ -4,6 +4,7 @@ import { makeConnectedSender, makeWorker } from '@herald/testing';
 import { inBatches } from './batches.ts';
 import { numberRange } from './campaigns.ts';
 import { checkAccepted } from './delivery-check.ts';
+import { paceDirectly, sentDirectly } from './direct-pacing.ts';
 import {
   type DispatchCost,
   sampleInFlight,
@@ -55,6 +56,8 @@ export interface Run extends DispatchCost {
   emulatorCpu: number;
   phases: SendPhases | null;
   spread: PacingSpread;
+  /** The direct pacer's sends (`paceDirectly`): the floor of pacing in the same run. */
+  direct: { gaps: PacingGaps; spread: PacingSpread; spanSeconds: number };
   /** The most messages SENDING at once. */
   inFlight: number;
   transactions: number;
@@ -65,7 +68,10 @@ export interface Run extends DispatchCost {
 
 export const offered = () => senders() / DELAY_S;
 /** Every sender sending its messages DELAY apart from one moment on gives exactly `offered`. */
-export const achieved = (r: Run) => total() / (r.spanSeconds + DELAY_S);
+export const achievedOver = (spanSeconds: number) => total() / (spanSeconds + DELAY_S);
+export const achieved = (r: Run) => achievedOver(r.spanSeconds);
+/** From the first to the last of these times (ms), in seconds. */
+const spanSeconds = (times: readonly number[]) => (Math.max(...times) - Math.min(...times)) / 1000;
 
 export async function runVariant(cleanup: Cleanup, dispatcherCount: number): Promise<Run> {
   const world = await createWorld(cleanup, { messageDelay: DELAY_S, senderSwitchDelay: 0 });
@@ -93,6 +99,8 @@ export async function runVariant(cleanup: Cleanup, dispatcherCount: number): Pro
       if (phone && phones.length < senders()) phones.push(phone);
     }
   }
+  // The same run's floor first, on the same emulator, so Herald meets the busier one.
+  await paceDirectly(emulator, phones, perSender(), DELAY_S * 1000);
   // All campaigns are in before any dispatcher starts: the run measures dispatch alone.
   await inBatches(phones, 8, (phone, i) =>
     world.submit(phone, numberRange(21_690_000_000 + i * perSender(), perSender())),
@@ -118,7 +126,9 @@ export async function runVariant(cleanup: Cleanup, dispatcherCount: number): Pro
   const shares = await sharesByDispatcher(world.db, dispatchers);
   await stopDispatchersAndWait(world.db, dispatchers);
 
-  const accepted = await readAcceptedMessages(emulator);
+  const everything = await readAcceptedMessages(emulator);
+  const accepted = everything.filter((m) => !sentDirectly(m));
+  const direct = emulatorSendTimes(everything.filter(sentDirectly));
   const problems = await checkAccepted(world.db, accepted, total());
   const acceptedTimes = accepted.map((m) => Date.parse(m.acceptedAt));
   const ledger = pacingGaps(await ledgerSendTimes(world.db), DELAY_S * 1000, 0);
@@ -129,12 +139,17 @@ export async function runVariant(cleanup: Cleanup, dispatcherCount: number): Pro
     ...cost,
     dispatchers: dispatcherCount,
     concurrency,
-    spanSeconds: (Math.max(...acceptedTimes) - Math.min(...acceptedTimes)) / 1000,
+    spanSeconds: spanSeconds(acceptedTimes),
     ledger,
     emulator: atEmulator,
     emulatorCpu: cost.otherCpu.get(emulator.pid) ?? 0,
     phases: await sendPhases(world.db, accepted),
     spread: pacingSpread(emulatorSendTimes(accepted), DELAY_S * 1000),
+    direct: {
+      gaps: pacingGaps(direct, DELAY_S * 1000, 1),
+      spread: pacingSpread(direct, DELAY_S * 1000),
+      spanSeconds: spanSeconds([...direct.values()].flat()),
+    },
     inFlight: mostInFlight,
     transactions: await meter.transactions(),
     shares,

@@ -3,6 +3,7 @@ import { load } from '../machine.ts';
 import type { PacingGaps } from '../pacing-gaps.ts';
 import {
   achieved,
+  achievedOver,
   DELAY_S,
   dispatcherCounts,
   offered,
@@ -40,10 +41,24 @@ const steadyCells = ({ spread: { steady } }: Run) =>
   steady
     ? [share(steady.rate), `${fmtMs(steady.extra.p50)} / ${fmtMs(steady.extra.p99)}`]
     : ['n/a', 'n/a'];
+/** The direct pacer of the same run (`paceDirectly`): its share, steady p50 / p99, whole-run p99. */
+const directCells = ({ direct }: Run) => [
+  share(achievedOver(direct.spanSeconds)),
+  direct.spread.steady
+    ? `${fmtMs(direct.spread.steady.extra.p50)} / ${fmtMs(direct.spread.steady.extra.p99)}`
+    : 'n/a',
+  gapCells(direct.gaps)[1] as string,
+];
+/** Herald's whole-run extra-gap p99 over the direct pacer's, in the same run. */
+const versusDirect = (r: Run) =>
+  r.emulator.extra && r.direct.gaps.extra
+    ? `×${(r.emulator.extra.p99 / Math.max(1, r.direct.gaps.extra.p99)).toFixed(1)}`
+    : 'n/a';
 const summaryLine = (r: Run) =>
   `${r.dispatchers} dispatcher(s): ${fmtInt(achieved(r))} of ${fmtInt(offered())} msg/s offered (${Math.round((achieved(r) / offered()) * 100)}%; steady ${steadyCells(r).join(', extra gap p50/p99 ')}), ` +
-  `extra gap p50/p99/max ${gapCells(r.emulator).slice(0, 3).join(' / ')}, ${r.emulator.early + r.ledger.early} short gaps, ` +
-  `dispatcher ${perMessage(dispatcherCpu(r))}/msg (${cores(r, dispatcherCpu(r))} cores), Postgres ${perMessage(r.postgresCpu)}/msg (${cores(r, r.postgresCpu)} cores)`;
+  `extra gap p50/p99/max ${gapCells(r.emulator).slice(0, 3).join(' / ')} (${versusDirect(r)} the direct pacer's p99), ${r.emulator.early + r.ledger.early} short gaps, ` +
+  `dispatcher ${perMessage(dispatcherCpu(r))}/msg (${cores(r, dispatcherCpu(r))} cores), Postgres ${perMessage(r.postgresCpu)}/msg (${cores(r, r.postgresCpu)} cores); ` +
+  `direct pacer ${directCells(r)[0]}, steady p50/p99 ${directCells(r)[1]}, p99 ${directCells(r)[2]}`;
 
 /** Where the run's limit lies: the senders held at once, and the busiest process. */
 function diagnosis(r: Run): string {
@@ -106,6 +121,11 @@ export const pacingScaleScenario: Scenario = {
       'the outcome transaction (`sent_at`); what the achieved rate lost, per sender: its first send after the',
       "run's first (start-up) and its extra gaps added up; the **steady part** (every sender under way, none done yet):",
       'its sends per second and the extra gaps that began in it; the most messages SENDING at once (sampled every 0.5 s).',
+      '**Baseline, same run: the direct pacer.** Before the dispatchers start, the bench process sends the same',
+      "number of texts from the same sessions straight to the same emulator through Herald's own WAHA client,",
+      "each sender's next the delay after its call returned, all senders starting at once, with nothing else",
+      'to do: no database, no queue, exact timers. Its gaps are what the machine, Node and the emulator add by',
+      "themselves at the offered rate; Herald's p99 is also given as a multiple of its p99.",
       `Targets: achieved ≥ ${TARGET_SHARE * 100}% of offered, extra gap p99 ≤ ${TARGET_P99_MS} ms, no short gap.`,
       '',
       table(
@@ -119,6 +139,10 @@ export const pacingScaleScenario: Scenario = {
           'short, ledger',
           'extra gap p50 / p99 / max, emulator',
           'short, emulator',
+          'direct pacer: achieved (share)',
+          'direct pacer: steady extra gap p50 / p99',
+          'direct pacer: extra gap p99',
+          "Herald's p99 ÷ the direct pacer's",
           'sent by each dispatcher',
           'targets met',
           'correct',
@@ -133,6 +157,8 @@ export const pacingScaleScenario: Scenario = {
           gapCells(r.ledger)[3] as string,
           gapCells(r.emulator).slice(0, 3).join(' / '),
           gapCells(r.emulator)[3] as string,
+          ...directCells(r),
+          versusDirect(r),
           r.shares.map(fmtInt).join(' / '),
           meetsTargets(r) ? 'yes' : 'no',
           r.problems.length === 0 ? 'yes' : 'NO',
