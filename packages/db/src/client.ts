@@ -1,7 +1,8 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.ts';
-import { queryOpeningTransaction } from './transaction-opening.ts';
+import { queryBetween } from './pipelined-query.ts';
+import { PLANNED_ONCE, plansOnce } from './plan-once.ts';
 
 // int8 (ids, counts) and numeric (delays) arrive as strings by default. Ids stay far below 2^53
 // and delays are small decimals, so numbers are safe and far easier to use.
@@ -59,8 +60,10 @@ const TRANSACTION_ENDS = new Set(['commit', 'rollback']);
 /**
  * Runs `client.query(text, values)` (how Kysely queries) in fewer round trips:
  * - A plain BEGIN is held back and written with the transaction's first statement, one round trip
- *   for both (`queryOpeningTransaction`); a transaction that ends before any statement sends
- *   nothing at all. (Like a BEGIN sent at once, a held one lasts until its COMMIT or ROLLBACK.)
+ *   for both (`queryBetween`); a transaction that ends before any statement sends nothing at all.
+ *   (Like a BEGIN sent at once, a held one lasts until its COMMIT or ROLLBACK.)
+ * - A statement that asks to be planned once (`planOnce`) is written between the settings that
+ *   make it so, in the same round trip.
  * - With `limit`, each text runs as a named statement, one name per text, so Postgres parses and
  *   plans it once per connection. Texts beyond `limit` run unnamed, so a stream of distinct texts
  *   cannot grow the server's memory.
@@ -98,14 +101,19 @@ function streamlineQueries(client: pg.PoolClient, limit: number): void {
     const firstRun = name !== undefined && !sent.has(name);
     if (name !== undefined) sent.add(name);
     const request = { text, values, ...(name === undefined ? {} : { name }) };
-    const answer = opening ? queryOpeningTransaction(client, request) : query(request);
+    const once = plansOnce(text);
+    const before = [...(opening ? [BEGIN] : []), ...(once ? PLANNED_ONCE.before : [])];
+    const answer =
+      before.length > 0
+        ? queryBetween(client, request, { before, after: once ? PLANNED_ONCE.after : [] })
+        : query(request);
     if (name === undefined) return answer;
     // A migration that changes a table's columns under a prepared `SELECT *` (another process
     // deploying) fails it once: the next run prepares the text again, under a new name. So does a
-    // first run sent with its BEGIN that fails: the BEGIN's parse may have marked it parsed when
-    // its own parse failed. (A later failure, a constraint say, leaves the prepared text alone.)
+    // first run sent after other statements that fails: their parse may have marked it parsed
+    // when its own parse failed. (A later failure, a constraint say, leaves the prepared text alone.)
     return answer.catch((error: unknown) => {
-      const reparse = opening && firstRun;
+      const reparse = before.length > 0 && firstRun;
       if (reparse || (error as { code?: string }).code === RESULT_TYPE_CHANGED) names.delete(text);
       throw error;
     });

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type pg from 'pg';
 import { createDb, createPool } from '../src/client.ts';
+import type { Database } from '../src/database.ts';
+import { planOnce } from '../src/plan-once.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 
 let t: TestDatabase;
@@ -98,19 +100,19 @@ describe('a pool that prepares its statements', () => {
   });
 });
 
-describe('a transaction on a pool connection', () => {
-  /** A one-connection pool and the round trips its connection made (one ReadyForQuery each). */
-  function countedDb() {
-    const pool = createPool({ connectionString: t.url, max: 1, preparedStatements: 10 });
-    let trips = 0;
-    pool.on('connect', (client) => {
-      (client as unknown as { connection: pg.Connection }).connection.on('readyForQuery', () => {
-        trips += 1;
-      });
+/** A one-connection pool and the round trips its connection made (one ReadyForQuery each). */
+function countedDb() {
+  const pool = createPool({ connectionString: t.url, max: 1, preparedStatements: 10 });
+  let trips = 0;
+  pool.on('connect', (client) => {
+    (client as unknown as { connection: pg.Connection }).connection.on('readyForQuery', () => {
+      trips += 1;
     });
-    return { db: createDb({ pool }), trips: () => trips };
-  }
+  });
+  return { db: createDb({ pool }), trips: () => trips };
+}
 
+describe('a transaction on a pool connection', () => {
   it('sends its BEGIN with its first statement, and commits what it wrote', async () => {
     const { db, trips } = countedDb();
     try {
@@ -189,6 +191,71 @@ describe('a transaction on a pool connection', () => {
       await sql`ALTER TABLE folded_parse ADD COLUMN b int`.execute(db);
       await sql`INSERT INTO folded_parse VALUES (1, 2)`.execute(db);
       assert.deepEqual((await readB()).rows, [{ b: 2 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe('a statement planned once', () => {
+  /** How the statements of this connection whose text starts with `prefix` were planned. */
+  const plans = (db: Kysely<Database>, prefix: string) =>
+    sql<{ generic_plans: number; custom_plans: number }>`
+      SELECT generic_plans::int, custom_plans::int FROM pg_prepared_statements
+      WHERE statement LIKE ${`${prefix}%`}`
+      .execute(db)
+      .then((r) => r.rows[0]);
+  const planCacheMode = (db: Kysely<Database>) =>
+    sql<{ plan_cache_mode: string }>`SHOW plan_cache_mode`
+      .execute(db)
+      .then((r) => r.rows[0]?.plan_cache_mode);
+
+  it('is planned once for batches of every size, and the setting is back after it', async () => {
+    const { db, trips } = countedDb();
+    try {
+      await sql`CREATE TABLE planned_once AS SELECT generate_series(1, 1000) AS id`.execute(db);
+      await sql`CREATE UNIQUE INDEX ON planned_once (id)`.execute(db);
+      await sql`ANALYZE planned_once`.execute(db);
+      for (let n = 1; n <= 8; n += 1) {
+        const ids = Array.from({ length: n }, (_, i) => i + 1);
+        const before = trips();
+        const once = await sql<{ id: number }>`${planOnce}
+          SELECT id FROM planned_once WHERE id = ANY(${ids}::int[]) ORDER BY id`.execute(db);
+        assert.equal(trips() - before, 1, 'the settings go in the same round trip');
+        assert.deepEqual(
+          once.rows.map((r) => r.id),
+          ids,
+        );
+        await sql`SELECT id FROM planned_once WHERE id = ANY(${ids}::int[])`.execute(db);
+      }
+      assert.deepEqual(await plans(db, '/* plan once */'), { generic_plans: 8, custom_plans: 0 });
+      const usual = await plans(db, 'SELECT id FROM planned_once');
+      assert.ok((usual?.custom_plans ?? 0) >= 5, 'without it, Postgres plans each batch anew');
+      assert.equal(await planCacheMode(db), 'auto');
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('leaves the setting as it was when it fails in a transaction, first or later', async () => {
+    const { db } = countedDb();
+    try {
+      const failing = (trx: Kysely<Database>) =>
+        sql`${planOnce} SELECT 1 / ${0}::int AS never`.execute(trx);
+      await assert.rejects(db.transaction().execute(failing), /division by zero/);
+      assert.equal(await planCacheMode(db), 'auto');
+      await assert.rejects(
+        db.transaction().execute(async (trx) => {
+          await sql`SELECT 1`.execute(trx);
+          await failing(trx);
+        }),
+        /division by zero/,
+      );
+      assert.equal(await planCacheMode(db), 'auto');
+      const { rows } = await db
+        .transaction()
+        .execute((trx) => sql<{ v: number }>`${planOnce} SELECT ${7}::int AS v`.execute(trx));
+      assert.deepEqual(rows, [{ v: 7 }], 'and the connection serves the next one');
     } finally {
       await db.destroy();
     }

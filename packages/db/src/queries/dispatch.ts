@@ -1,6 +1,7 @@
 import { type SessionStatus, type WorkerTier, workerDueAt } from '@herald/domain';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
+import { planOnce } from '../plan-once.ts';
 import type { ClaimResult, SendTarget } from './claim-result.ts';
 import { holdSender, nothingDue, waitAndRenew } from './claim-waits.ts';
 import type { LeaseInput } from './leases.ts';
@@ -83,7 +84,7 @@ export async function claimMessages(
   const aheadSeconds = options.aheadSeconds ?? 0;
   const senders = inputs.map((input) => input.senderNumber);
   const rows = (
-    await sql<SenderRow>`
+    await sql<SenderRow>`${planOnce}
       SELECT s.phone_number, s.lease_owner, s.lease_expires_at, now() AS now,
              ${pauseReason} AS pause_reason, ses.status AS session_status, ses.waha_session,
              w.id AS worker_id, w.url, w.api_key, w.tier,

@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../database.ts';
+import { planOnce } from '../plan-once.ts';
 import { campaignClaimable } from './claimable.ts';
 import { type LeaseInput, leaseUntil } from './leases.ts';
 import { campaignCounterChanges } from './ledger.ts';
@@ -36,7 +37,11 @@ export async function markSendingMany(
   // Each table is reached by its keys (`= ANY`) and each row finds its input by its position in
   // the arrays (`k`), never by a join with the input: with the few rows the planner expects of an
   // UPDATE's answer, such a join becomes a nested loop that reads the whole input once per row.
-  const { rows } = await sql<{ id: number; attempts: number; attempts_before_retry: number }>`
+  const { rows } = await sql<{
+    id: number;
+    attempts: number;
+    attempts_before_retry: number;
+  }>`${planOnce}
     WITH input AS (
       SELECT ${ids}::bigint[] AS ids, ${column((m) => m.senderNumber)}::text[] AS senders,
         ${column((m) => m.owner)}::text[] AS owners, ${column((m) => m.workerId)}::bigint[] AS workers,

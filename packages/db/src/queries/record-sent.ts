@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../database.ts';
+import { planOnce } from '../plan-once.ts';
 import { campaignCounterChanges } from './ledger.ts';
 import type { RecordOutcomeResult } from './record-outcome.ts';
 import { deviceActivityStale } from './session-activity.ts';
@@ -45,7 +46,7 @@ export async function recordSentMany(
     lease_held: boolean | null;
     campaign_id: number | null;
     previous: 'SENDING' | 'UNKNOWN' | null;
-  }>`
+  }>`${planOnce}
     WITH input AS (
       SELECT * FROM unnest(${messageIds}::bigint[],
         ${senders}::text[], ${column((r) => r.workerId)}::bigint[],
