@@ -114,8 +114,9 @@ export interface PacingSpread {
   drift: Summary;
   /**
    * The steady part of the run, once every sender is under way and until the first one is done:
-   * sends per second then (every sender is pacing, so the offered rate holds exactly), and the
-   * extra gaps of the sends that began there. Null when no sender was under way with all others.
+   * sends per second over the whole delays that fit in it (each sender sends once per delay when
+   * paced exactly, so the offered rate holds exactly, however the senders' phases bunch), and the
+   * extra gaps of the sends that began there. Null when not one delay fits.
    */
   steady: { seconds: number; rate: number; extra: Summary } | null;
 }
@@ -133,7 +134,10 @@ export function pacingSpread(
   const first = Math.min(...firsts);
   const from = Math.max(...firsts);
   const until = Math.min(...sorted.map((t) => t.at(-1) as number));
-  const sends = sorted.flat().filter((at) => at >= from && at <= until).length;
+  // Whole delays only: a window cut mid-period counts the senders whose phase falls in the cut
+  // part once more or once less than the others.
+  const windowMs = Math.floor((until - from) / delayMs) * delayMs;
+  const sends = sorted.flat().filter((at) => at >= from && at < from + windowMs).length;
   const extra = sorted.flatMap((t) =>
     t
       .slice(1)
@@ -145,12 +149,8 @@ export function pacingSpread(
       sorted.map((t) => (t.at(-1) as number) - (t[0] as number) - (t.length - 1) * delayMs),
     ),
     steady:
-      until > from && extra.length > 0
-        ? {
-            seconds: (until - from) / 1000,
-            rate: sends / ((until - from) / 1000),
-            extra: summarize(extra),
-          }
+      windowMs > 0 && extra.length > 0
+        ? { seconds: windowMs / 1000, rate: sends / (windowMs / 1000), extra: summarize(extra) }
         : null,
   };
 }

@@ -12,7 +12,6 @@ import {
   startCostMeter,
   stopDispatchersAndWait,
 } from './dispatch-cost.ts';
-import type { DispatcherProcess } from './dispatchers.ts';
 import type { Cleanup } from './lifecycle.ts';
 import { load } from './machine.ts';
 import {
@@ -107,16 +106,16 @@ export async function runVariant(cleanup: Cleanup, dispatcherCount: number): Pro
   );
 
   const concurrency = concurrencyFor(dispatcherCount);
-  const dispatchers: DispatcherProcess[] = [];
-  for (let d = 1; d <= dispatcherCount; d++) {
-    dispatchers.push(
-      await world.dispatcher(`ps-${d}`, {
+  // Started together, as `docker compose --scale dispatcher=N` starts them.
+  const dispatchers = await Promise.all(
+    Array.from({ length: dispatcherCount }, (_, d) =>
+      world.dispatcher(`ps-${d + 1}`, {
         CHECK_NUMBERS: 'false',
         CONCURRENCY: String(concurrency),
         ...extraEnv(),
       }),
-    );
-  }
+    ),
+  );
   const meter = await startCostMeter(world.db, dispatchers, [emulator.pid]);
   const inFlight = sampleInFlight(world.db);
   // At 20 msg/s at least, with room for a slow machine.

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { pacingSpread } from '../src/pacing-gaps.ts';
+
+const DELAY_MS = 2000;
+
+/** Senders whose first sends fall `phaseMs` apart, each then sending every delay plus `extraMs`. */
+function pacedSenders(count: number, phaseMs: number, sends: number, extraMs = () => 0) {
+  const times = new Map<string, number[]>();
+  for (let s = 0; s < count; s++) {
+    const own = [s * phaseMs];
+    for (let i = 1; i < sends; i++) own.push((own[i - 1] as number) + DELAY_MS + extraMs());
+    times.set(`sender-${s}`, own);
+  }
+  return times;
+}
+
+describe('the steady part of a pacing run', () => {
+  it('gives exactly the offered rate when every sender keeps its delay, however their phases bunch', () => {
+    // 100 senders starting within 0.65 s: their sends come in bursts, one per delay.
+    const spread = pacingSpread(pacedSenders(100, 6.5, 10), DELAY_MS);
+    assert.ok(spread.steady);
+    assert.equal(spread.steady.rate, 100 / (DELAY_MS / 1000));
+    assert.equal(spread.steady.seconds % (DELAY_MS / 1000), 0);
+    assert.equal(spread.steady.extra.max, 0);
+  });
+
+  it('falls below the offered rate when gaps run long', () => {
+    const spread = pacingSpread(
+      pacedSenders(100, 6.5, 10, () => 100),
+      DELAY_MS,
+    );
+    assert.ok(spread.steady);
+    assert.ok(spread.steady.rate < 100 / (DELAY_MS / 1000));
+    assert.equal(spread.steady.extra.p50, 100);
+  });
+
+  it('has no steady part when not one delay fits between the last start and the first end', () => {
+    assert.equal(pacingSpread(pacedSenders(100, 15, 2), DELAY_MS).steady, null);
+  });
+});
