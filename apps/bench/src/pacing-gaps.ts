@@ -113,6 +113,12 @@ export interface PacingSpread {
   /** Each sender's first-to-last span beyond its delays: its extra gaps, added up. */
   drift: Summary;
   /**
+   * Extra gaps by round: each sender's second send after its first, and the sends after. The
+   * first sends leave in a burst, and each next send is due the delay after its previous one
+   * returned, so the first round comes back as the same burst; null when no sender sent so often.
+   */
+  rounds: { first: Summary | null; later: Summary | null };
+  /**
    * The steady part of the run, once every sender is under way and until the first one is done:
    * sends per second over the whole delays that fit in it (each sender sends once per delay when
    * paced exactly, so the offered rate holds exactly, however the senders' phases bunch), and the
@@ -143,11 +149,18 @@ export function pacingSpread(
       .slice(1)
       .flatMap((at, i) => ((t[i] as number) >= from ? [at - (t[i] as number) - delayMs] : [])),
   );
+  const extraOf = (t: number[], i: number) => (t[i] as number) - (t[i - 1] as number) - delayMs;
+  const firstRound = sorted.flatMap((t) => (t.length > 1 ? [extraOf(t, 1)] : []));
+  const laterRounds = sorted.flatMap((t) => t.slice(2).map((_, i) => extraOf(t, i + 2)));
   return {
     start: summarize(firsts.map((at) => at - first)),
     drift: summarize(
       sorted.map((t) => (t.at(-1) as number) - (t[0] as number) - (t.length - 1) * delayMs),
     ),
+    rounds: {
+      first: firstRound.length > 0 ? summarize(firstRound) : null,
+      later: laterRounds.length > 0 ? summarize(laterRounds) : null,
+    },
     steady:
       windowMs > 0 && extra.length > 0
         ? { seconds: windowMs / 1000, rate: sends / (windowMs / 1000), extra: summarize(extra) }

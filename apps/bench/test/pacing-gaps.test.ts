@@ -5,11 +5,16 @@ import { pacingSpread } from '../src/pacing-gaps.ts';
 const DELAY_MS = 2000;
 
 /** Senders whose first sends fall `phaseMs` apart, each then sending every delay plus `extraMs`. */
-function pacedSenders(count: number, phaseMs: number, sends: number, extraMs = () => 0) {
+function pacedSenders(
+  count: number,
+  phaseMs: number,
+  sends: number,
+  extraMs: (round: number) => number = () => 0,
+) {
   const times = new Map<string, number[]>();
   for (let s = 0; s < count; s++) {
     const own = [s * phaseMs];
-    for (let i = 1; i < sends; i++) own.push((own[i - 1] as number) + DELAY_MS + extraMs());
+    for (let i = 1; i < sends; i++) own.push((own[i - 1] as number) + DELAY_MS + extraMs(i));
     times.set(`sender-${s}`, own);
   }
   return times;
@@ -37,5 +42,17 @@ describe('the steady part of a pacing run', () => {
 
   it('has no steady part when not one delay fits between the last start and the first end', () => {
     assert.equal(pacingSpread(pacedSenders(100, 15, 2), DELAY_MS).steady, null);
+  });
+});
+
+describe('the extra gaps of a pacing run by round', () => {
+  it("tells each sender's first round from the rounds after", () => {
+    // Every second send 40 ms late, as after a start-up burst; the later ones on time.
+    const times = pacedSenders(10, 6.5, 5, (round) => (round === 1 ? 40 : 0));
+    const { rounds } = pacingSpread(times, DELAY_MS);
+    assert.equal(rounds.first?.n, 10);
+    assert.equal(rounds.first?.p50, 40);
+    assert.equal(rounds.later?.n, 30);
+    assert.equal(rounds.later?.max, 0);
   });
 });

@@ -16,7 +16,7 @@ import {
 } from '../pacing-scale-run.ts';
 import { table } from '../report.ts';
 import type { Scenario } from '../scenario.ts';
-import { fmtInt, fmtMs, fmtSeconds } from '../stats.ts';
+import { fmtInt, fmtMs, fmtSeconds, type Summary } from '../stats.ts';
 
 const TARGET_SHARE = 0.95;
 const TARGET_P99_MS = 50;
@@ -41,6 +41,10 @@ const steadyCells = ({ spread: { steady } }: Run) =>
   steady
     ? [share(steady.rate), `${fmtMs(steady.extra.p50)} / ${fmtMs(steady.extra.p99)}`]
     : ['n/a', 'n/a'];
+const p50p99 = (summary: Summary | null) =>
+  summary ? `${fmtMs(summary.p50)} / ${fmtMs(summary.p99)}` : 'n/a';
+const roundCells = ({ spread: { rounds } }: Run) =>
+  `${p50p99(rounds.first)}, ${p50p99(rounds.later)}`;
 /** The direct pacer of the same run (`paceDirectly`): its share, steady p50 / p99, whole-run p99. */
 const directCells = ({ direct }: Run) => [
   share(achievedOver(direct.spanSeconds)),
@@ -120,7 +124,9 @@ export const pacingScaleScenario: Scenario = {
       "once, every campaign COMPLETED, and the emulator's log hold each sender/recipient pair once.",
       "Where a send's time goes: from its claim (`sending_at`) to the emulator accepting it, and from there to",
       'the outcome transaction (`sent_at`); what the achieved rate lost, per sender: its first send after the',
-      "run's first (start-up) and its extra gaps added up; the **steady part** (every sender under way, none done yet):",
+      "run's first (start-up) and its extra gaps added up; the extra gaps of the first round (each sender's second",
+      "send, due the delay after its first, which left in the start-up's burst) and of the rounds after;",
+      'the **steady part** (every sender under way, none done yet):',
       'its sends per second over the whole delays that fit in it and the extra gaps that began in it; the most',
       'messages SENDING at once (sampled every 0.5 s).',
       '**Baseline, same run: the direct pacer.** Before the dispatchers start, the bench process sends the same',
@@ -179,6 +185,7 @@ export const pacingScaleScenario: Scenario = {
           'WAHA accepted → outcome recorded p50 / p99',
           "each sender's first send after the run's first p50 / max",
           "each sender's extra gaps added up p50 / max",
+          'extra gap p50 / p99: first round, later rounds',
           'steady part: msg/s (share)',
           'steady part: extra gap p50 / p99',
           'most SENDING at once',
@@ -196,6 +203,7 @@ export const pacingScaleScenario: Scenario = {
           r.phases ? `${fmtMs(r.phases.back.p50)} / ${fmtMs(r.phases.back.p99)}` : 'n/a',
           `${fmtMs(r.spread.start.p50)} / ${fmtMs(r.spread.start.max)}`,
           `${fmtMs(r.spread.drift.p50)} / ${fmtMs(r.spread.drift.max)}`,
+          roundCells(r),
           ...steadyCells(r),
           fmtInt(r.inFlight),
           `${Math.round(r.machineBusy * 100)}%`,
