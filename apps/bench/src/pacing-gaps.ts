@@ -144,12 +144,11 @@ export function pacingSpread(
   // part once more or once less than the others.
   const windowMs = Math.floor((until - from) / delayMs) * delayMs;
   const sends = sorted.flat().filter((at) => at >= from && at < from + windowMs).length;
-  const extra = sorted.flatMap((t) =>
-    t
-      .slice(1)
-      .flatMap((at, i) => ((t[i] as number) >= from ? [at - (t[i] as number) - delayMs] : [])),
-  );
+  /** The extra time of a sender's gap that ends at its send `i`. */
   const extraOf = (t: number[], i: number) => (t[i] as number) - (t[i - 1] as number) - delayMs;
+  const extra = sorted.flatMap((t) =>
+    t.slice(1).flatMap((_, i) => ((t[i] as number) >= from ? [extraOf(t, i + 1)] : [])),
+  );
   const firstRound = sorted.flatMap((t) => (t.length > 1 ? [extraOf(t, 1)] : []));
   const laterRounds = sorted.flatMap((t) => t.slice(2).map((_, i) => extraOf(t, i + 2)));
   return {

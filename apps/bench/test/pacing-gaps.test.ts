@@ -47,7 +47,7 @@ describe('the steady part of a pacing run', () => {
 
 describe('the extra gaps of a pacing run by round', () => {
   it("tells each sender's first round from the rounds after", () => {
-    // Every second send 40 ms late, as after a start-up burst; the later ones on time.
+    // Each sender's second send 40 ms late, as after a start-up burst; the later ones on time.
     const times = pacedSenders(10, 6.5, 5, (round) => (round === 1 ? 40 : 0));
     const { rounds } = pacingSpread(times, DELAY_MS);
     assert.equal(rounds.first?.n, 10);
