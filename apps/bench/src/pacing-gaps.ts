@@ -120,9 +120,9 @@ export interface PacingSpread {
   rounds: { first: Summary | null; later: Summary | null };
   /**
    * The steady part of the run, once every sender is under way and until the first one is done:
-   * sends per second over the whole delays that fit in it (each sender sends once per delay when
-   * paced exactly, so the offered rate holds exactly, however the senders' phases bunch), and the
-   * extra gaps of the sends that began there. Null when not one delay fits.
+   * sends per second then, each sender at one per its mean gap (every sender pacing exactly gives
+   * the offered rate exactly, however their phases bunch), and the extra gaps of the sends that
+   * began there. Null when some sender sent fewer than twice in it.
    */
   steady: { seconds: number; rate: number; extra: Summary } | null;
 }
@@ -140,15 +140,19 @@ export function pacingSpread(
   const first = Math.min(...firsts);
   const from = Math.max(...firsts);
   const until = Math.min(...sorted.map((t) => t.at(-1) as number));
-  // Whole delays only: a window cut mid-period counts the senders whose phase falls in the cut
-  // part once more or once less than the others.
-  const windowMs = Math.floor((until - from) / delayMs) * delayMs;
-  const sends = sorted.flat().filter((at) => at >= from && at < from + windowMs).length;
   /** The extra time of a sender's gap that ends at its send `i`. */
   const extraOf = (t: number[], i: number) => (t[i] as number) - (t[i - 1] as number) - delayMs;
   const extra = sorted.flatMap((t) =>
     t.slice(1).flatMap((_, i) => ((t[i] as number) >= from ? [extraOf(t, i + 1)] : [])),
   );
+  // Each sender sends once per its mean gap there, all of them at once. Counting the sends in a
+  // window instead depends on where its ends fall among the senders' phases, which bunch.
+  const meanGaps = sorted.map((t) => {
+    const inside = t.filter((at) => at >= from && at <= until);
+    return inside.length > 1
+      ? ((inside.at(-1) as number) - (inside[0] as number)) / (inside.length - 1)
+      : null;
+  });
   const firstRound = sorted.flatMap((t) => (t.length > 1 ? [extraOf(t, 1)] : []));
   const laterRounds = sorted.flatMap((t) => t.slice(2).map((_, i) => extraOf(t, i + 2)));
   return {
@@ -161,8 +165,12 @@ export function pacingSpread(
       later: laterRounds.length > 0 ? summarize(laterRounds) : null,
     },
     steady:
-      windowMs > 0 && extra.length > 0
-        ? { seconds: windowMs / 1000, rate: sends / (windowMs / 1000), extra: summarize(extra) }
+      meanGaps.every((gap) => gap !== null) && extra.length > 0
+        ? {
+            seconds: (until - from) / 1000,
+            rate: meanGaps.reduce((sum, gap) => sum + 1000 / (gap as number), 0),
+            extra: summarize(extra),
+          }
         : null,
   };
 }

@@ -127,7 +127,7 @@ export const pacingScaleScenario: Scenario = {
       "run's first (start-up) and its extra gaps added up; the extra gaps of the first round (each sender's second",
       "send, due the delay after its first, which left in the start-up's burst) and of the rounds after;",
       'the **steady part** (every sender under way, none done yet):',
-      'its sends per second over the whole delays that fit in it and the extra gaps that began in it; the most',
+      'its sends per second (each sender at one per its mean gap there) and the extra gaps that began in it; the most',
       'messages SENDING at once (sampled every 0.5 s).',
       '**Baseline, same run: the direct pacer.** Before the dispatchers start, the bench process sends the same',
       "number of texts from the same sessions straight to the same emulator through Herald's own WAHA client,",
