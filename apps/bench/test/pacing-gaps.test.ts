@@ -20,6 +20,12 @@ function pacedSenders(
   return times;
 }
 
+/** The steady rate of `count` senders whose every gap runs `extraMs` long: one send per gap each. */
+function assertSteadyRate(spread: ReturnType<typeof pacingSpread>, count: number, extraMs: number) {
+  assert.ok(spread.steady);
+  assert.ok(Math.abs(spread.steady.rate - (count * 1000) / (DELAY_MS + extraMs)) < 1e-9);
+}
+
 describe('the steady part of a pacing run', () => {
   it('gives exactly the offered rate when every sender keeps its delay, however their phases bunch', () => {
     // 100 senders starting within 0.65 s: their sends come in bursts, one per delay.
@@ -34,23 +40,24 @@ describe('the steady part of a pacing run', () => {
       pacedSenders(100, 6.5, 10, () => 100),
       DELAY_MS,
     );
-    assert.ok(spread.steady);
-    assert.ok(Math.abs(spread.steady.rate - (100 * 1000) / (DELAY_MS + 100)) < 1e-9);
-    assert.equal(spread.steady.extra.p50, 100);
+    assertSteadyRate(spread, 100, 100);
+    assert.equal(spread.steady?.extra.p50, 100);
   });
 
   it('loses to slightly long gaps only what they cost, when the phases sit together', () => {
     // 5 ms late per gap, every sender within 0.1 s: a window of whole delays from the last first
     // send would miss a whole send of each sender whose phase falls just before that.
-    const spread = pacingSpread(
-      pacedSenders(100, 1, 10, () => 5),
-      DELAY_MS,
+    assertSteadyRate(
+      pacingSpread(
+        pacedSenders(100, 1, 10, () => 5),
+        DELAY_MS,
+      ),
+      100,
+      5,
     );
-    assert.ok(spread.steady);
-    assert.ok(Math.abs(spread.steady.rate - (100 * 1000) / (DELAY_MS + 5)) < 1e-9);
   });
 
-  it('has no steady part when not one delay fits between the last start and the first end', () => {
+  it('has no steady part when a sender sends fewer than twice between the last start and the first end', () => {
     assert.equal(pacingSpread(pacedSenders(100, 15, 2), DELAY_MS).steady, null);
   });
 });
